@@ -1,0 +1,14 @@
+using System.CommandLine;
+
+namespace LowLatency.Host;
+
+/// <summary>The <c>lowlat</c> command line. A thin shell: every command calls into the libraries.</summary>
+public static class Program
+{
+    /// <summary>Parses the arguments and runs the chosen command; returns its exit code.</summary>
+    public static int Main(string[] args)
+    {
+        var root = new RootCommand("LowLatency: real-time scoring of payment and trading flows.");
+        return root.Parse(args).Invoke();
+    }
+}

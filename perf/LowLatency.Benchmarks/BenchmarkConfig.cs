@@ -1,0 +1,19 @@
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Diagnosers;
+using BenchmarkDotNet.Jobs;
+
+namespace LowLatency.Benchmarks;
+
+/// <summary>
+/// The one benchmark configuration. MemoryDiagnoser is always on because allocation on the hot path
+/// is a defect, and the Ratio column is what RESULTS.md records: this 2-core machine is noisy, so only
+/// ratios against a baseline measured in the same run are comparable across runs.
+/// </summary>
+internal static class BenchmarkConfig
+{
+    /// <summary>Default job with memory diagnostics; tiered compilation and PGO stay as in production.</summary>
+    public static IConfig Default { get; } = DefaultConfig.Instance
+        .AddDiagnoser(MemoryDiagnoser.Default)
+        .AddJob(Job.Default.WithId("default"))
+        .WithOptions(ConfigOptions.JoinSummary);
+}
