@@ -1,0 +1,16 @@
+namespace LowLatency.Engine.Pipeline;
+
+/// <summary>What an inbound ring slot holds.</summary>
+public enum MessageKind : byte
+{
+    /// <summary>Nothing (a slot not yet written).</summary>
+    None = 0,
+    /// <summary>A payment to score.</summary>
+    Transaction = 1,
+    /// <summary>A delayed label.</summary>
+    Label = 2,
+    /// <summary>A trading order.</summary>
+    Order = 3,
+    /// <summary>A control command.</summary>
+    Control = 4,
+}
