@@ -1,0 +1,44 @@
+namespace LowLatency.Engine.Ring;
+
+/// <summary>
+/// A consumer driven by its caller instead of its own thread: each <see cref="Poll{THandler}"/> processes what
+/// is available now and returns. The single-thread topology uses it: the thread that receives and claims
+/// also runs the whole handler chain inline, with no hand-off to another core.
+/// </summary>
+public sealed class EventPoller<T>
+    where T : unmanaged
+{
+    private readonly RingBuffer<T> _ring;
+    private readonly SequenceBarrier _barrier;
+
+    /// <summary>Creates a poller over <paramref name="ring"/> behind <paramref name="barrier"/>.</summary>
+    public EventPoller(RingBuffer<T> ring, SequenceBarrier barrier)
+    {
+        _ring = ring;
+        _barrier = barrier;
+    }
+
+    /// <summary>This consumer's progress; register it as a gating sequence.</summary>
+    public Sequence Sequence { get; } = new();
+
+    /// <summary>Handles up to <paramref name="maxBatch"/> available events in order; returns how many.</summary>
+    public int Poll<THandler>(ref THandler handler, int maxBatch = int.MaxValue)
+        where THandler : struct, IEventHandler<T>
+    {
+        long next = Sequence.Value + 1;
+        long available = _barrier.Poll(next);
+        if (available < next)
+        {
+            return 0;
+        }
+
+        long last = Math.Min(available, next + maxBatch - 1);
+        for (long s = next; s <= last; s++)
+        {
+            handler.OnEvent(ref _ring[s], s, s == last);
+        }
+
+        Sequence.SetRelease(last);
+        return (int)(last - next + 1);
+    }
+}
