@@ -98,3 +98,17 @@ public struct Decision
     /// <summary>Approve, review or decline.</summary>
     public Outcome Outcome;
 }
+
+/// <summary>A control command (model promote/rollback, snapshot), sequenced with the data it affects.</summary>
+[StructLayout(LayoutKind.Sequential)]
+public struct ControlMessage
+{
+    /// <summary>Caller's id for the request, echoed in logs.</summary>
+    public ulong RequestId;
+    /// <summary>Event time of the command, ns since epoch.</summary>
+    public long EventTimeNs;
+    /// <summary>Model version the command refers to (promote), 0 otherwise.</summary>
+    public uint ModelVersion;
+    /// <summary>What to do.</summary>
+    public ControlCommand Command;
+}

@@ -25,6 +25,8 @@ public struct PipelineSlot
     public Label Label;
     /// <summary>The order (when <see cref="Kind"/> is Order).</summary>
     public Order Order;
+    /// <summary>The control command (when <see cref="Kind"/> is Control).</summary>
+    public ControlMessage Control;
     /// <summary>Features as of just before this event, written by the feature stage.</summary>
     public FeatureBuffer Features;
     /// <summary>The decision, written by the decide stage.</summary>
