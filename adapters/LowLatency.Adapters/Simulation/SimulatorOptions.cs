@@ -25,8 +25,11 @@ public sealed record SimulatorOptions
     /// <summary>Average genuine transactions per simulated second at a daily-average hour (default 100).</summary>
     public double TransactionsPerSimSecond { get; init; } = 100;
 
-    /// <summary>Probability that a genuine transaction starts a fraud episode (default 0.0015: ~0.7% of transactions are fraud).</summary>
-    public double FraudEpisodeRate { get; init; } = 0.0015;
+    /// <summary>
+    /// Probability that a genuine transaction starts a fraud episode (default 0.0008). Episodes average about
+    /// eight payments (card-testing bursts are long), so roughly 1% of transactions are fraud.
+    /// </summary>
+    public double FraudEpisodeRate { get; init; } = 0.0008;
 
     /// <summary>When the new fraud pattern appears (default 90 simulated minutes after the start).</summary>
     public TimeSpan DriftAt { get; init; } = TimeSpan.FromMinutes(90);
