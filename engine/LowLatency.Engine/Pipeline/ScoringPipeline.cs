@@ -1,0 +1,100 @@
+using LowLatency.Engine.Ring;
+
+namespace LowLatency.Engine.Pipeline;
+
+/// <summary>
+/// The engine's processing pipeline: an inbound ring of <see cref="PipelineSlot"/>s and the feature, scoring
+/// and decide stages as ring consumers, in the topology the options ask for. Producers (a UDP receiver, a
+/// replay reader, a load generator) claim slots with <see cref="Sequencer"/>, fill them (decode in place)
+/// and publish. Decisions leave through <typeparamref name="TSink"/>.
+/// </summary>
+public sealed class ScoringPipeline<TSink> : IDisposable
+    where TSink : struct, IDecisionSink
+{
+    private readonly RingPipeline<PipelineSlot> _ring;
+    private readonly StageState _state;
+    private bool _started;
+
+    /// <summary>Builds the ring and the stages; nothing runs until <see cref="Start"/>.</summary>
+    public ScoringPipeline(PipelineOptions options, LinearScorer model, DecisionPolicy policy, TSink sink, ProducerType producers = ProducerType.Single)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(policy);
+        options.Validate();
+        if (model.FeatureCount != CardFeatures.Count)
+        {
+            throw new ArgumentException($"The model expects {model.FeatureCount} features but the feature set computes {CardFeatures.Count}.");
+        }
+
+        Options = options;
+        _state = new StageState(options, model, policy);
+        _ring = new RingPipeline<PipelineSlot>(options.RingSize, producers);
+        switch (options.WaitStrategy)
+        {
+            case WaitStrategyKind.BusySpin: Wire(sink, new BusySpinWait()); break;
+            case WaitStrategyKind.Sleeping: Wire(sink, new SleepingWait()); break;
+            case WaitStrategyKind.Blocking: Wire(sink, new BlockingWait()); break;
+            default: Wire(sink, new YieldingWait()); break;
+        }
+    }
+
+    /// <summary>The options in force.</summary>
+    public PipelineOptions Options { get; }
+
+    /// <summary>Claims and publishes inbound slots.</summary>
+    public Sequencer Sequencer => _ring.Sequencer;
+
+    /// <summary>The inbound slots.</summary>
+    public RingBuffer<PipelineSlot> Ring => _ring.Ring;
+
+    /// <summary>The champion model; setting it swaps atomically (takes effect from the next event scored).</summary>
+    public LinearScorer Model
+    {
+        get => _state.Model;
+        set => _state.Model = value ?? throw new ArgumentNullException(nameof(value));
+    }
+
+    /// <summary>Decision thresholds; setting swaps atomically.</summary>
+    public DecisionPolicy Policy
+    {
+        get => _state.Policy;
+        set => _state.Policy = value ?? throw new ArgumentNullException(nameof(value));
+    }
+
+    /// <summary>Counters so far (safe to call from any thread).</summary>
+    public PipelineStats Stats => _state.Counters.Snapshot();
+
+    /// <summary>Cards evicted from the feature table.</summary>
+    public long FeatureEvictions => _state.Features.Evictions;
+
+    /// <summary>Events whose handler threw (reported, skipped, counted).</summary>
+    public long Faults => _ring.Processors.Sum(p => p.Faults);
+
+    /// <summary>Starts the consumer threads.</summary>
+    public void Start()
+    {
+        _started = true;
+        _ring.Start();
+    }
+
+    /// <summary>Waits until everything published has been decided (bounded), then stops the threads.</summary>
+    public bool DrainAndStop(TimeSpan timeout) => !_started || _ring.DrainAndHalt(timeout);
+
+    /// <summary>Stops the threads (without waiting for the backlog).</summary>
+    public void Dispose() => _ring.Dispose();
+
+    private void Wire<TWait>(TSink sink, TWait wait)
+        where TWait : struct, IWaitStrategy
+    {
+        if (Options.Topology == Topology.SingleThread)
+        {
+            _ring.Add(new AllStagesHandler<TSink>(_state, sink), wait);
+            return;
+        }
+
+        var features = _ring.Add(new FeatureHandler(_state), wait);
+        var score = _ring.Add(new ScoreHandler(_state), wait, features);
+        _ring.Add(new DecideHandler<TSink>(_state, sink), wait, score);
+    }
+}

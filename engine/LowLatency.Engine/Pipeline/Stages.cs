@@ -1,0 +1,189 @@
+using System.Runtime.CompilerServices;
+using LowLatency.Engine.Events;
+using LowLatency.Engine.Ring;
+
+namespace LowLatency.Engine.Pipeline;
+
+/// <summary>
+/// The work of each stage, written once and called by both topologies. State that a stage owns (feature
+/// tables, counters) is touched only by the thread that runs that stage.
+/// </summary>
+internal sealed class StageState(PipelineOptions options, LinearScorer model, DecisionPolicy policy)
+{
+    private readonly long _maxFutureSkewNs = options.MaxFutureSkew.Ticks * 100;
+    private LinearScorer _model = model;
+    private DecisionPolicy _policy = policy;
+    private long _latestEventTimeNs = long.MinValue;
+
+    public readonly CardFeatures Features = new(options.CardCapacity);
+
+    /// <summary>Counters, each field written by one stage's thread.</summary>
+    public PipelineCounters Counters;
+
+    /// <summary>The champion, read once per event; replaced by one reference write.</summary>
+    public LinearScorer Model
+    {
+        get => Volatile.Read(ref _model);
+        set => Volatile.Write(ref _model, value);
+    }
+
+    /// <summary>The thresholds in force.</summary>
+    public DecisionPolicy Policy
+    {
+        get => Volatile.Read(ref _policy);
+        set => Volatile.Write(ref _policy, value);
+    }
+
+    /// <summary>Validates the message and computes the transaction's features (features stage).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Featurize(ref PipelineSlot slot)
+    {
+        switch (slot.Kind)
+        {
+            case MessageKind.Transaction:
+                Counters.TransactionsIn++;
+                long t = slot.Transaction.EventTimeNs;
+                if (_latestEventTimeNs != long.MinValue && t > _latestEventTimeNs + _maxFutureSkewNs)
+                {
+                    Reject(ref slot, PipelineReject.EventTimeInFuture);
+                    return;
+                }
+
+                if (t > _latestEventTimeNs)
+                {
+                    _latestEventTimeNs = t;
+                }
+
+                Features.Process(slot.Transaction, slot.Features);
+                return;
+            case MessageKind.Label:
+                Counters.LabelsIn++;
+                return;
+            case MessageKind.Order:
+                Counters.OrdersIn++;
+                return;
+            case MessageKind.Control:
+                Counters.ControlsIn++;
+                return;
+            default:
+                Reject(ref slot, PipelineReject.UnsupportedKind);
+                return;
+        }
+    }
+
+    /// <summary>Scores a featurized transaction and keeps its top reasons (scoring stage).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Score(ref PipelineSlot slot)
+    {
+        if (slot.Kind != MessageKind.Transaction || slot.Rejected)
+        {
+            return;
+        }
+
+        var model = Model;
+        ReadOnlySpan<float> features = slot.Features;
+        slot.Decision.Score = model.Score(features);
+        slot.Decision.ModelVersion = model.Version;
+        slot.ReasonCount = (byte)model.TopReasons(features, slot.Reasons);
+    }
+
+    /// <summary>Applies the policy and hands the decision to the sink (decide stage).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Decide<TSink, TWait>(ref PipelineSlot slot, ref TSink sink, ref TWait idle)
+        where TSink : struct, IDecisionSink
+        where TWait : struct, IIdleStrategy
+    {
+        if (slot.Kind != MessageKind.Transaction || slot.Rejected)
+        {
+            sink.OnOther(ref slot);
+            return;
+        }
+
+        var outcome = Policy.Decide(slot.Decision.Score);
+        slot.Decision.Outcome = outcome;
+        slot.Decision.TxId = slot.Transaction.TxId;
+        switch (outcome)
+        {
+            case Outcome.Approve: Counters.Approved++; break;
+            case Outcome.Review: Counters.Reviewed++; break;
+            default: Counters.Declined++; break;
+        }
+
+        while (!sink.TryPublish(ref slot))
+        {
+            Counters.PublishBackPressured++;
+            idle.Idle();
+        }
+
+        Counters.DecisionsPublished++;
+    }
+
+    private void Reject(ref PipelineSlot slot, PipelineReject reason)
+    {
+        slot.Rejected = true;
+        slot.RejectReason = reason;
+        Counters.Rejected++;
+    }
+}
+
+/// <summary>What the decide stage does while the sink pushes back.</summary>
+public interface IIdleStrategy
+{
+    /// <summary>Waits a little.</summary>
+    void Idle();
+}
+
+/// <summary>Yield the core while the output is full.</summary>
+public struct YieldIdle : IIdleStrategy
+{
+    /// <inheritdoc/>
+    public readonly void Idle() => Thread.Yield();
+}
+
+/// <summary>All stages back to back on one thread.</summary>
+internal struct AllStagesHandler<TSink>(StageState state, TSink sink) : IEventHandler<PipelineSlot>
+    where TSink : struct, IDecisionSink
+{
+    private TSink _sink = sink;
+    private YieldIdle _idle;
+
+    public void OnEvent(ref PipelineSlot evt, long sequence, bool endOfBatch)
+    {
+        state.Featurize(ref evt);
+        state.Score(ref evt);
+        state.Decide(ref evt, ref _sink, ref _idle);
+        if (endOfBatch)
+        {
+            _sink.Flush();
+        }
+    }
+}
+
+/// <summary>Features stage alone (pipelined topology).</summary>
+internal readonly struct FeatureHandler(StageState state) : IEventHandler<PipelineSlot>
+{
+    public void OnEvent(ref PipelineSlot evt, long sequence, bool endOfBatch) => state.Featurize(ref evt);
+}
+
+/// <summary>Scoring stage alone (pipelined topology).</summary>
+internal readonly struct ScoreHandler(StageState state) : IEventHandler<PipelineSlot>
+{
+    public void OnEvent(ref PipelineSlot evt, long sequence, bool endOfBatch) => state.Score(ref evt);
+}
+
+/// <summary>Decide and publish stage alone (pipelined topology).</summary>
+internal struct DecideHandler<TSink>(StageState state, TSink sink) : IEventHandler<PipelineSlot>
+    where TSink : struct, IDecisionSink
+{
+    private TSink _sink = sink;
+    private YieldIdle _idle;
+
+    public void OnEvent(ref PipelineSlot evt, long sequence, bool endOfBatch)
+    {
+        state.Decide(ref evt, ref _sink, ref _idle);
+        if (endOfBatch)
+        {
+            _sink.Flush();
+        }
+    }
+}
