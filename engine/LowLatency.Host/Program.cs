@@ -8,7 +8,12 @@ public static class Program
     /// <summary>Parses the arguments and runs the chosen command; returns its exit code.</summary>
     public static int Main(string[] args)
     {
-        var root = new RootCommand("LowLatency: real-time scoring of payment and trading flows.");
+        var root = new RootCommand("LowLatency: real-time scoring of payment and trading flows.")
+        {
+            DemoCommand.Create(),
+            BenchCommand.Create(),
+            GenCommand.Create(),
+        };
         return root.Parse(args).Invoke();
     }
 }

@@ -1,6 +1,5 @@
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Diagnosers;
-using BenchmarkDotNet.Jobs;
 
 namespace LowLatency.Benchmarks;
 
@@ -11,9 +10,11 @@ namespace LowLatency.Benchmarks;
 /// </summary>
 internal static class BenchmarkConfig
 {
-    /// <summary>Default job with memory diagnostics; tiered compilation and PGO stay as in production.</summary>
+    /// <summary>
+    /// Memory diagnostics on; the job comes from the command line (<c>--job short</c> for a quick run, the
+    /// default job otherwise). Tiered compilation and PGO stay as in production.
+    /// </summary>
     public static IConfig Default { get; } = DefaultConfig.Instance
         .AddDiagnoser(MemoryDiagnoser.Default)
-        .AddJob(Job.Default.WithId("default"))
         .WithOptions(ConfigOptions.JoinSummary);
 }

@@ -38,6 +38,36 @@ internal static class Geography
         new(5815, 2.5, 0.7, Channel.InApp, 0.03),     // digital goods in apps
     ];
 
+    /// <summary>Index of every (country, city) pair: cardholders live in one and pay in person there.</summary>
+    internal static readonly (int Country, int City)[] RegionList =
+        [.. Countries.SelectMany((c, ci) => c.Cities.Select((_, city) => (ci, city)))];
+
     /// <summary>The crypto category the post-drift fraud pattern uses; genuine traffic there is rare.</summary>
     internal static readonly Category Crypto = new(6051, 5.5, 0.8, Channel.InApp, 0.0);
+}
+
+/// <summary>Numbers the (country, city) regions.</summary>
+internal static class Regions
+{
+    private static readonly int[] FirstOfCountry = BuildFirst();
+
+    /// <summary>Number of regions.</summary>
+    public static int Count => Geography.RegionList.Length;
+
+    /// <summary>The region index of a country's city.</summary>
+    public static int Region(int country, int city) => FirstOfCountry[country] + city;
+
+    /// <summary>The country of a region.</summary>
+    public static int CountryOf(int region) => Geography.RegionList[region].Country;
+
+    private static int[] BuildFirst()
+    {
+        var first = new int[Geography.Countries.Length];
+        for (int c = 1; c < first.Length; c++)
+        {
+            first[c] = first[c - 1] + Geography.Countries[c - 1].Cities.Length;
+        }
+
+        return first;
+    }
 }

@@ -23,8 +23,8 @@ public sealed partial class PaymentSimulator
         }
         else
         {
-            var local = _merchantsByCountry[home];
-            merchant = local[_merchantPopularityByCountry[home].Sample(ref _rng)];
+            int region = _cardRegion[card]; // in person and locally online: the cardholder's own city
+            merchant = _merchantsByRegion[region][_merchantPopularityByRegion[region].Sample(ref _rng)];
         }
 
         FillTransaction(ref e, t, card, merchant, ref _rng);
@@ -32,12 +32,12 @@ public sealed partial class PaymentSimulator
         Emitted(ref e);
 
         // A visit to a compromised merchant leaks the card's details for later abuse.
-        if (_merchantCompromisedUntilNs[merchant] > t && _rng.Chance(0.3))
+        if (_merchantCompromisedUntilNs[merchant] > t && _rng.Chance(0.05))
         {
             Schedule(t + 1 + (long)(_rng.Exponential(_options.CompromiseToAbuseDelay.TotalSeconds) * Second), FraudPattern.CompromisedMerchant, card, (byte)(1 + _rng.Next(3)));
         }
 
-        if (_rng.Chance(2e-5))
+        if (_rng.Chance(5e-6))
         {
             _merchantCompromisedUntilNs[merchant] = t + (30 * 60 * Second);
         }
@@ -105,8 +105,8 @@ public sealed partial class PaymentSimulator
                 break;
             case FraudPattern.ImpossibleTravel when item.Step == 0:
                 // The cardholder pays at home in person; the counterfeit copy is used far away soon after.
-                var local = _merchantsByCountry[home];
-                int m = local[_merchantPopularityByCountry[home].Sample(ref _rng)];
+                int region = _cardRegion[card];
+                int m = _merchantsByRegion[region][_merchantPopularityByRegion[region].Sample(ref _rng)];
                 FillTransaction(ref e, t, card, m, ref _rng);
                 MakeCardPresent(ref tx, _merchantLat[m], _merchantLon[m], EntryMode.Chip);
                 fraud = false;
@@ -228,8 +228,7 @@ public sealed partial class PaymentSimulator
         double bestKm = -1;
         for (int tries = 0; tries < 16; tries++)
         {
-            int country = _rng.Next(Geography.Countries.Length);
-            var local = _merchantsByCountry[country];
+            var local = _merchantsByRegion[_rng.Next(Regions.Count)];
             int m = local[_rng.Next(local.Length)];
             double km = Geo.HaversineKm(lat, lon, _merchantLat[m], _merchantLon[m]);
             if (km > bestKm)

@@ -30,6 +30,7 @@ public sealed partial class PaymentSimulator
     private readonly ulong[] _cardId;
     private readonly ulong[] _cardAccount;
     private readonly byte[] _cardCountry;
+    private readonly byte[] _cardRegion;
     private readonly ulong[] _cardDevice;
     private readonly uint[] _cardIp;
     private readonly float[] _cardSpend;
@@ -42,8 +43,8 @@ public sealed partial class PaymentSimulator
     private readonly double[] _merchantLat;
     private readonly double[] _merchantLon;
     private readonly long[] _merchantCompromisedUntilNs;
-    private readonly int[][] _merchantsByCountry;
-    private readonly AliasTable[] _merchantPopularityByCountry;
+    private readonly int[][] _merchantsByRegion;
+    private readonly AliasTable[] _merchantPopularityByRegion;
     private readonly int[] _onlineMerchants;
     private readonly int[] _cryptoMerchants;
 
@@ -64,6 +65,7 @@ public sealed partial class PaymentSimulator
         _cardId = new ulong[cards];
         _cardAccount = new ulong[cards];
         _cardCountry = new byte[cards];
+        _cardRegion = new byte[cards];
         _cardDevice = new ulong[cards];
         _cardIp = new uint[cards];
         _cardSpend = new float[cards];
@@ -81,6 +83,7 @@ public sealed partial class PaymentSimulator
             _cardAccount[i] = account;
             int country = countryShares.Sample(ref _rng);
             _cardCountry[i] = (byte)country;
+            _cardRegion[i] = (byte)Regions.Region(country, _rng.Next(Geography.Countries[country].Cities.Length));
             _cardDevice[i] = Mix(0xDE000000UL + (ulong)i);
             _cardIp[i] = (uint)Mix(0x1F000000UL + (ulong)i);
             _cardSpend[i] = (float)(_rng.Normal() * 0.3);
@@ -96,7 +99,7 @@ public sealed partial class PaymentSimulator
         _merchantLon = new double[merchants];
         _merchantCompromisedUntilNs = new long[merchants];
         var categoryShares = new AliasTable(Geography.Categories.Select(c => c.Share).ToArray());
-        var byCountry = Enumerable.Range(0, Geography.Countries.Length).Select(_ => new List<int>()).ToArray();
+        var byRegion = Enumerable.Range(0, Regions.Count).Select(_ => new List<int>()).ToArray();
         var online = new List<int>();
         var crypto = new List<int>();
         for (int m = 0; m < merchants; m++)
@@ -108,7 +111,8 @@ public sealed partial class PaymentSimulator
             bool isCrypto = m % 97 == 0;
             _merchantCategory[m] = isCrypto ? byte.MaxValue : (byte)categoryShares.Sample(ref _rng);
             var cities = Geography.Countries[country].Cities;
-            var (lat, lon) = cities[_rng.Next(cities.Length)];
+            int city = _rng.Next(cities.Length);
+            var (lat, lon) = cities[city];
             _merchantLat[m] = lat + ((_rng.NextDouble() - 0.5) * 0.2);
             _merchantLon[m] = lon + ((_rng.NextDouble() - 0.5) * 0.2);
             if (isCrypto)
@@ -117,7 +121,7 @@ public sealed partial class PaymentSimulator
             }
             else
             {
-                byCountry[country].Add(m);
+                byRegion[Regions.Region(country, city)].Add(m);
                 if (CategoryOf(m).Channel != Channel.Pos && CategoryOf(m).Channel != Channel.Atm)
                 {
                     online.Add(m);
@@ -125,16 +129,16 @@ public sealed partial class PaymentSimulator
             }
         }
 
-        for (int c = 0; c < byCountry.Length; c++)
+        for (int r = 0; r < byRegion.Length; r++)
         {
-            if (byCountry[c].Count == 0)
+            if (byRegion[r].Count == 0)
             {
-                byCountry[c].Add(0); // a tiny population can leave a country empty; borrow merchant 0
+                byRegion[r].Add(0); // a tiny population can leave a city empty; borrow merchant 0
             }
         }
 
-        _merchantsByCountry = [.. byCountry.Select(l => l.ToArray())];
-        _merchantPopularityByCountry = [.. _merchantsByCountry.Select(l => AliasTable.Zipf(l.Length, _options.ZipfExponent))];
+        _merchantsByRegion = [.. byRegion.Select(l => l.ToArray())];
+        _merchantPopularityByRegion = [.. _merchantsByRegion.Select(l => AliasTable.Zipf(l.Length, _options.ZipfExponent))];
         _onlineMerchants = online.Count > 0 ? [.. online] : [0];
         _cryptoMerchants = crypto.Count > 0 ? [.. crypto] : [0];
 

@@ -1,0 +1,162 @@
+using System.CommandLine;
+using System.Globalization;
+using LowLatency.Adapters.Simulation;
+using LowLatency.Engine.Metrics;
+using LowLatency.Engine.Pipeline;
+using Spectre.Console;
+
+namespace LowLatency.Host;
+
+/// <summary>
+/// <c>lowlat bench</c>: open-loop load at fixed offered rates, latency from each event's due time to its
+/// decision (coordinated-omission corrected), percentile tables, and with --out the histogram text, a JSON
+/// summary and SVG plots.
+/// </summary>
+internal static class BenchCommand
+{
+    public static Command Create()
+    {
+        var rate = CliOptions.AtLeast("--rate", "Events offered per second; 0 runs unpaced to measure the maximum throughput", 100_000, 0);
+        var duration = CliOptions.Duration("--duration", "Measured time per rate", TimeSpan.FromSeconds(10));
+        var warmup = CliOptions.Duration("--warmup", "Unrecorded warm-up per rate (JIT tiering, caches)", TimeSpan.FromSeconds(2));
+        var topology = CliOptions.Choice("--topology", "Processing threads", Topology.SingleThread);
+        var wait = CliOptions.Choice("--wait-strategy", "How idle engine threads wait", WaitStrategyKind.Yielding);
+        var seed = CliOptions.AtLeast("--seed", "Simulator seed", 42, 0);
+        var outDir = new Option<DirectoryInfo?>("--out") { Description = "Write latency.hgrm (HdrHistogram percentile format), summary.json and SVG plots here" };
+        var sweep = new Option<string?>("--sweep") { Description = "Comma-separated offered rates to run one after another (e.g. 50000,100000,200000); plots p99 against load" };
+        sweep.Validators.Add(r =>
+        {
+            string? text = r.GetValueOrDefault<string?>();
+            if (text is not null && ParseRates(text) is null)
+            {
+                r.AddError($"--sweep: '{text}' is not a comma-separated list of positive rates.");
+            }
+        });
+        var command = new Command("bench", "Measure end-to-end latency at fixed offered rates (open loop, coordinated-omission corrected).")
+        {
+            rate, duration, warmup, topology, wait, seed, outDir, sweep,
+        };
+        command.SetAction(parse =>
+        {
+            var rates = parse.GetValue(sweep) is { } s ? ParseRates(s)! : [parse.GetValue(rate)];
+            return Run(rates, parse.GetValue(duration), parse.GetValue(warmup), new PipelineOptions { Topology = parse.GetValue(topology), WaitStrategy = parse.GetValue(wait) }, (ulong)parse.GetValue(seed), parse.GetValue(outDir));
+        });
+        return command;
+    }
+
+    private static long[]? ParseRates(string text)
+    {
+        var parts = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var rates = new long[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+        {
+            if (!long.TryParse(parts[i], NumberStyles.Integer, CultureInfo.InvariantCulture, out rates[i]) || rates[i] <= 0)
+            {
+                return null;
+            }
+        }
+
+        return rates.Length > 0 ? rates : null;
+    }
+
+    private static int Run(long[] rates, TimeSpan duration, TimeSpan warmup, PipelineOptions options, ulong seed, DirectoryInfo? outDir)
+    {
+        var console = AnsiConsole.Console;
+        console.MarkupLine(CultureInfo.InvariantCulture, $"[bold]lowlat bench[/]: {Markup.Escape(options.ToString())}; {Environment.ProcessorCount} cores, .NET {Environment.Version}");
+        var simOptions = new SimulatorOptions { Seed = seed };
+        var simulator = new PaymentSimulator(simOptions);
+        BootstrapModel model = null!;
+        console.Status().Start("Training the starting model on simulated history…", _ => model = HistoryTrainer.Train(simulator, 100_000));
+
+        var results = new List<(long Rate, double Achieved, LatencyHistogram Histogram)>();
+        foreach (long rate in rates)
+        {
+            using var run = new EngineRun(simulator, model, options);
+            var histogram = new LatencyHistogram();
+            string label = rate == 0 ? "unpaced" : $"{rate:N0}/s";
+            long decidedBefore = 0;
+            console.Progress().AutoClear(true).Start(ctx =>
+            {
+                var task = ctx.AddTask($"{label}: warm-up", maxValue: (warmup + duration).TotalSeconds);
+                run.Start(rate, warmup + duration, CancellationToken.None);
+                var started = DateTime.UtcNow;
+                bool measuring = false;
+                while (run.IsRunning)
+                {
+                    Thread.Sleep(100);
+                    double elapsed = (DateTime.UtcNow - started).TotalSeconds;
+                    if (!measuring && elapsed >= warmup.TotalSeconds)
+                    {
+                        measuring = true;
+                        run.Latency.GetInterval(histogram); // discard the warm-up interval
+                        histogram.Reset();
+                        decidedBefore = run.Pipeline.Stats.DecisionsPublished;
+                        task.Description = $"{label}: measuring";
+                    }
+
+                    task.Value = Math.Min(task.MaxValue, elapsed);
+                }
+            });
+
+            bool drained = run.Finish(TimeSpan.FromSeconds(30));
+            var last = new LatencyHistogram();
+            run.Latency.GetInterval(last);
+            histogram.Add(last);
+            if (run.Failure is not null || !drained)
+            {
+                console.MarkupLine($"[red]{label}: {(run.Failure is not null ? Markup.Escape(run.Failure.Message) : "the engine did not drain in 30 s")}[/]");
+                return 1;
+            }
+
+            double achieved = (run.Pipeline.Stats.DecisionsPublished - decidedBefore) / duration.TotalSeconds;
+            results.Add((rate, achieved, histogram));
+            var table = new Table().Border(TableBorder.Rounded).Title($"{label}: {histogram.TotalCount:N0} decisions, {achieved:N0}/s achieved, driver lag max {run.Result!.Value.MaxLagNs / 1e3:N0} µs").AddColumn("percentile").AddColumn(new TableColumn("latency").RightAligned());
+            foreach (var (p, micros) in LatencyReport.Percentiles(histogram))
+            {
+                table.AddRow(p, $"{micros:F2} µs");
+            }
+
+            console.Write(table);
+        }
+
+        if (outDir is not null)
+        {
+            Write(outDir, results, options);
+            console.MarkupLine($"Wrote {Markup.Escape(outDir.FullName)}: latency.hgrm, summary.json, latency.svg{(results.Count > 1 ? ", sweep.svg" : string.Empty)}");
+        }
+
+        return 0;
+    }
+
+    private static void Write(DirectoryInfo dir, List<(long Rate, double Achieved, LatencyHistogram Histogram)> results, PipelineOptions options)
+    {
+        dir.Create();
+        string Name(long rate) => rate == 0 ? "unpaced" : $"{rate}";
+        using (var writer = new StreamWriter(Path.Combine(dir.FullName, "latency.hgrm")))
+        {
+            results[^1].Histogram.WritePercentileDistribution(writer);
+        }
+
+        if (results.Count > 1)
+        {
+            foreach (var r in results)
+            {
+                using var writer = new StreamWriter(Path.Combine(dir.FullName, $"latency-{Name(r.Rate)}.hgrm"));
+                r.Histogram.WritePercentileDistribution(writer);
+            }
+        }
+
+        var summaries = results.Select(r => LatencyReport.Json(r.Histogram, new Dictionary<string, object>
+        {
+            ["offered_rate"] = r.Rate, ["achieved_rate"] = Math.Round(r.Achieved), ["topology"] = options.Topology.ToString(), ["wait_strategy"] = options.WaitStrategy.ToString(),
+        }));
+        File.WriteAllText(Path.Combine(dir.FullName, "summary.json"), results.Count == 1 ? summaries.Single() : "[\n" + string.Join(",\n", summaries) + "\n]\n");
+        File.WriteAllText(
+            Path.Combine(dir.FullName, "latency.svg"),
+            LatencyReport.PercentileSvg($"Decision latency by percentile ({options.Topology}, {options.WaitStrategy})", [.. results.Select(r => new LatencySeries(r.Rate == 0 ? "unpaced" : $"{r.Rate:N0}/s", r.Histogram))]));
+        if (results.Count > 1)
+        {
+            File.WriteAllText(Path.Combine(dir.FullName, "sweep.svg"), LatencyReport.SweepSvg("Latency against offered load", [.. results.Select(r => new SweepPoint(r.Rate, r.Achieved, r.Histogram))]));
+        }
+    }
+}
