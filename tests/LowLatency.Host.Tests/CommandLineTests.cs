@@ -1,0 +1,125 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Text.Json;
+using LowLatency.Adapters.Sbe;
+using LowLatency.Engine.Pipeline;
+
+namespace LowLatency.Host.Tests;
+
+public sealed class CommandLineTests : IDisposable
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(120);
+    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("lowlat-tests-");
+
+    public void Dispose() => _dir.Delete(recursive: true);
+
+    [Theory]
+    [InlineData("demo")]
+    [InlineData("bench")]
+    [InlineData("gen")]
+    public void Every_command_documents_its_options(string command)
+    {
+        var (code, output, _) = Lowlat.Run(Bound, command, "--help");
+        Assert.Equal(0, code);
+        Assert.Contains("Usage:", output, StringComparison.Ordinal);
+        Assert.Contains("--", output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--rate", "-5", "--rate must be at least 1")]
+    [InlineData("--duration", "soon", "is not a positive duration")]
+    [InlineData("--topology", "sideways", "sideways")]
+    [InlineData("--bogus", "1", "Unrecognized command or argument '--bogus'")]
+    public void A_wrong_option_gets_a_clear_message_and_a_non_zero_exit(string option, string value, string message)
+    {
+        var (code, output, error) = Lowlat.Run(Bound, "demo", option, value);
+        Assert.NotEqual(0, code);
+        Assert.Contains(message, output + error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Gen_writes_sbe_frames_that_the_engine_decoder_reads_back()
+    {
+        string file = Path.Combine(_dir.FullName, "stream.bin");
+        var (code, output, error) = Lowlat.Run(Bound, "gen", "--out", file, "--events", "20000", "--cards", "5000");
+        Assert.True(code == 0, output + error);
+        var bytes = File.ReadAllBytes(file);
+        Assert.Equal("LLFRAME1"u8.ToArray(), bytes[..8]);
+        var decoder = new InboundDecoder();
+        var slot = default(PipelineSlot);
+        int offset = 8, frames = 0, labels = 0;
+        while (offset < bytes.Length)
+        {
+            int length = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(offset));
+            Assert.Equal(DecodeStatus.Ok, decoder.Decode(bytes.AsSpan(offset + 4, length), ref slot, out int consumed));
+            Assert.Equal(length, consumed);
+            labels += slot.Kind == MessageKind.Label ? 1 : 0;
+            offset += 4 + length;
+            frames++;
+        }
+
+        Assert.Equal(20_000, frames);
+        Assert.InRange(labels, 1, 10_000);
+    }
+
+    [Fact]
+    public void Gen_csv_has_a_header_and_one_row_per_event_with_ground_truth()
+    {
+        string file = Path.Combine(_dir.FullName, "stream.csv");
+        var (code, _, _) = Lowlat.Run(Bound, "gen", "--out", file, "--format", "csv", "--events", "5000", "--cards", "5000");
+        Assert.Equal(0, code);
+        var lines = File.ReadAllLines(file);
+        Assert.Equal(5001, lines.Length);
+        var header = lines[0].Split(',');
+        Assert.Contains("is_fraud", header);
+        Assert.All(lines.Skip(1), l => Assert.Equal(header.Length, l.Split(',').Length));
+    }
+
+    [Fact]
+    public void Gen_is_deterministic_for_a_seed()
+    {
+        string a = Path.Combine(_dir.FullName, "a.bin"), b = Path.Combine(_dir.FullName, "b.bin");
+        Assert.Equal(0, Lowlat.Run(Bound, "gen", "--out", a, "--events", "5000", "--cards", "2000", "--seed", "9").ExitCode);
+        Assert.Equal(0, Lowlat.Run(Bound, "gen", "--out", b, "--events", "5000", "--cards", "2000", "--seed", "9").ExitCode);
+        Assert.Equal(File.ReadAllBytes(a), File.ReadAllBytes(b));
+    }
+
+    [Fact]
+    public void Bench_out_writes_the_histogram_summary_and_plots()
+    {
+        var (code, output, error) = Lowlat.Run(Bound, "bench", "--sweep", "2000,4000", "--duration", "1s", "--warmup", "500ms", "--out", _dir.FullName);
+        Assert.True(code == 0, output + error);
+        string hgrm = File.ReadAllText(Path.Combine(_dir.FullName, "latency.hgrm"));
+        Assert.StartsWith("       Value     Percentile TotalCount 1/(1-Percentile)", hgrm, StringComparison.Ordinal);
+        Assert.Contains("#[Max     =", hgrm, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(_dir.FullName, "latency-2000.hgrm")));
+
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir.FullName, "summary.json")));
+        Assert.Equal(2, summary.RootElement.GetArrayLength());
+        var first = summary.RootElement[0];
+        Assert.Equal(2000, first.GetProperty("offered_rate").GetInt64());
+        Assert.True(first.GetProperty("count").GetInt64() > 1000);
+        Assert.True(first.GetProperty("p99_us").GetDouble() >= first.GetProperty("p50_us").GetDouble());
+
+        foreach (var svg in new[] { "latency.svg", "sweep.svg" })
+        {
+            var text = File.ReadAllText(Path.Combine(_dir.FullName, svg));
+            var doc = System.Xml.Linq.XDocument.Parse(text); // well-formed
+            Assert.Equal("svg", doc.Root!.Name.LocalName);
+            Assert.Contains("<polyline", text, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Demo_runs_end_to_end_and_prints_a_summary_from_the_real_run()
+    {
+        var (code, output, error) = Lowlat.Run(Bound, "demo", "--duration", "2s", "--rate", "5000", "--cards", "20000");
+        Assert.True(code == 0, output + error);
+        Assert.Contains("Summary", output, StringComparison.Ordinal);
+        var decided = System.Text.RegularExpressions.Regex.Match(output, @"Transactions decided\s*│\s*([\d,]+)");
+        Assert.True(decided.Success, output);
+        long n = long.Parse(decided.Groups[1].Value, NumberStyles.AllowThousands, CultureInfo.InvariantCulture);
+        Assert.InRange(n, 5_000, 10_500); // about 2 s × 5,000/s, minus the labels in the stream
+        Assert.Contains("Fraud caught by pattern", output, StringComparison.Ordinal);
+    }
+}
