@@ -1,0 +1,28 @@
+using System.Runtime.CompilerServices;
+
+namespace LowLatency.Models;
+
+/// <summary>The logistic link, written so that large |x| neither overflows nor loses the small tail.</summary>
+public static class Logistic
+{
+    /// <summary>
+    /// 1 / (1 + e^-x) computed in double and rounded once to float. For x ≥ 0 the exponent is e^-x ≤ 1;
+    /// for x &lt; 0 the algebraically equal e^x / (1 + e^x) is used, so exp never sees a large positive
+    /// argument and NaN comes out only for NaN in.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Sigmoid(float margin)
+    {
+        double x = margin;
+        if (x >= 0)
+        {
+            return (float)(1.0 / (1.0 + Math.Exp(-x)));
+        }
+
+        double e = Math.Exp(x);
+        return (float)(e / (1.0 + e));
+    }
+
+    /// <summary>Inverse of <see cref="Sigmoid"/>: ln(p / (1 - p)), evaluated in float as XGBoost's ProbToMargin does.</summary>
+    public static float LogitFloat(float probability) => -MathF.Log((1.0f / probability) - 1.0f);
+}
