@@ -23,6 +23,13 @@ public static class Logistic
         return (float)(e / (1.0 + e));
     }
 
+    /// <summary>
+    /// XGBoost's float sigmoid 1 / (1 + expf(-x)). Cannot overflow into NaN: for x &lt; -88.7 expf gives
+    /// +inf and the result is 0; for large x it is 1. Use it to match XGBoost; prefer <see cref="Sigmoid"/> otherwise.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float SigmoidFloat32(float margin) => 1.0f / (1.0f + MathF.Exp(-margin));
+
     /// <summary>Inverse of <see cref="Sigmoid"/>: ln(p / (1 - p)), evaluated in float as XGBoost's ProbToMargin does.</summary>
     public static float LogitFloat(float probability) => -MathF.Log((1.0f / probability) - 1.0f);
 }
