@@ -167,7 +167,7 @@ public sealed partial class TreeEnsemble
             {
                 if (!float.IsFinite(tree.LeafValue[i]))
                 {
-                    throw new ModelFormatException($"trees[{t}].leaf value[{i}] = {tree.LeafValue[i]} is not finite.");
+                    throw new ModelFormatException($"trees[{t}].leaf value[{i}] = {tree.LeafValue[i].ToString(System.Globalization.CultureInfo.InvariantCulture)} is not finite.");
                 }
 
                 continue;
