@@ -1,0 +1,406 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+
+namespace LowLatency.Models.Trees;
+
+/// <summary>
+/// An immutable ensemble of decision trees (gradient boosted or random forest) in flat struct-of-arrays
+/// form. Every node of every tree lives in the same arrays; children are absolute indices. When the trees
+/// use only numeric splits and are at most <see cref="MaxCompiledDepth"/> deep, a second, complete-tree
+/// layout is also built so eight trees are evaluated at once with AVX2 gathers (see TreeEnsemble.Simd.cs).
+/// Accumulation matches XGBoost: margin = base margin, then each tree's leaf added in tree order, in float.
+/// </summary>
+public sealed partial class TreeEnsemble
+{
+    /// <summary>Largest depth for which the complete-tree SIMD layout is built.</summary>
+    public const int MaxCompiledDepth = 12;
+
+    private const byte FlagDefaultLeft = 1;
+    private const byte FlagZeroMissing = 2;
+    private const byte FlagCategorical = 4;
+    private const float ZeroThreshold = 1e-35f;
+
+    private readonly int[] _treeRoot;
+    private readonly int[] _feature;
+    private readonly float[] _threshold;
+    private readonly int[] _left;
+    private readonly int[] _right;
+    private readonly byte[] _flags;
+    private readonly float[] _value;
+    private readonly float[] _nodeMean;
+    private uint[][] _categories;
+    private CompiledForest? _compiled;
+    private readonly int[] _categoryIndex;
+
+    private TreeEnsemble(int treeCount, int nodeCount, int featureCount, float baseMargin, TreeOutput output, TreeAggregation aggregation)
+    {
+        TreeCount = treeCount;
+        FeatureCount = featureCount;
+        BaseMargin = baseMargin;
+        Output = output;
+        Aggregation = aggregation;
+        _treeRoot = new int[treeCount];
+        _feature = new int[nodeCount];
+        _threshold = new float[nodeCount];
+        _left = new int[nodeCount];
+        _right = new int[nodeCount];
+        _flags = new byte[nodeCount];
+        _value = new float[nodeCount];
+        _nodeMean = new float[nodeCount];
+        _categoryIndex = new int[nodeCount];
+        _categories = [];
+    }
+
+    /// <summary>Number of trees.</summary>
+    public int TreeCount { get; }
+
+    /// <summary>Total number of nodes over all trees.</summary>
+    public int NodeCount => _feature.Length;
+
+    /// <summary>Number of input features the ensemble reads (highest split feature + 1, or as declared).</summary>
+    public int FeatureCount { get; }
+
+    /// <summary>Base margin (in margin space) the leaves are added to.</summary>
+    public float BaseMargin { get; }
+
+    /// <summary>How the margin maps to the prediction.</summary>
+    public TreeOutput Output { get; }
+
+    /// <summary>How leaves combine.</summary>
+    public TreeAggregation Aggregation { get; }
+
+    /// <summary>Deepest root-to-leaf path (number of splits).</summary>
+    public int MaxDepth { get; private set; }
+
+    /// <summary>True when the SIMD complete-tree layout is in use for <see cref="Margin"/>.</summary>
+    public bool IsCompiled => _compiled is not null;
+
+    /// <summary>
+    /// Validates and flattens the trees. Throws <see cref="ModelFormatException"/> naming the tree, field and
+    /// node for wrong array lengths, child indices out of range, nodes reached twice (cycles or shared
+    /// subtrees), unreachable nodes, feature indices out of range, NaN thresholds or non-finite leaves.
+    /// </summary>
+    /// <param name="trees">Trees in evaluation order.</param>
+    /// <param name="featureCount">Declared number of features; 0 = infer from the splits.</param>
+    /// <param name="baseMargin">Base margin in margin space.</param>
+    /// <param name="output">Output transform.</param>
+    /// <param name="aggregation">Sum (boosting) or average (forest).</param>
+    /// <param name="compile">Build the SIMD layout when the trees allow it.</param>
+    public static TreeEnsemble Create(IReadOnlyList<TreeSpec> trees, int featureCount, float baseMargin, TreeOutput output,
+        TreeAggregation aggregation = TreeAggregation.Sum, bool compile = true)
+    {
+        ArgumentNullException.ThrowIfNull(trees);
+        if (trees.Count == 0)
+        {
+            throw new ModelFormatException("trees: the ensemble has no trees.");
+        }
+
+        if (!float.IsFinite(baseMargin))
+        {
+            throw new ModelFormatException($"base_score: margin {baseMargin} is not finite.");
+        }
+
+        int total = 0;
+        int maxFeature = -1;
+        for (int t = 0; t < trees.Count; t++)
+        {
+            ValidateShape(trees[t], t, featureCount, ref maxFeature);
+            total += trees[t].NodeCount;
+        }
+
+        int features = featureCount > 0 ? featureCount : maxFeature + 1;
+        var e = new TreeEnsemble(trees.Count, total, features, baseMargin, output, aggregation);
+        e.Fill(trees);
+        if (compile)
+        {
+            e._compiled = CompiledForest.TryBuild(e);
+        }
+
+        return e;
+    }
+
+    private static void ValidateShape(TreeSpec tree, int t, int featureCount, ref int maxFeature)
+    {
+        int n = tree.NodeCount;
+        if (n == 0)
+        {
+            throw new ModelFormatException($"trees[{t}].left_children: the tree has no nodes.");
+        }
+
+        CheckLength(tree.Right.Length, n, t, "right_children");
+        CheckLength(tree.Feature.Length, n, t, "split_indices");
+        CheckLength(tree.Threshold.Length, n, t, "split_conditions");
+        CheckLength(tree.DefaultLeft.Length, n, t, "default_left");
+        CheckLength(tree.LeafValue.Length, n, t, "leaf values");
+        if (tree.Cover is not null)
+        {
+            CheckLength(tree.Cover.Length, n, t, "sum_hessian");
+        }
+
+        if (tree.ZeroIsMissing is not null)
+        {
+            CheckLength(tree.ZeroIsMissing.Length, n, t, "missing type");
+        }
+
+        if (tree.CategorySets is not null)
+        {
+            CheckLength(tree.CategorySets.Length, n, t, "categories");
+        }
+
+        var seen = new bool[n];
+        seen[0] = true;
+        // Visiting in index order is not enough for arbitrary layouts, so walk from the root with a stack;
+        // a node reached twice means a cycle or a shared subtree, both rejected.
+        var stack = new Stack<(int Node, int Depth)>();
+        stack.Push((0, 0));
+        while (stack.Count > 0)
+        {
+            var (i, depth) = stack.Pop();
+            if (depth > 64)
+            {
+                throw new ModelFormatException($"trees[{t}]: depth exceeds 64 at node {i}.");
+            }
+
+            int l = tree.Left[i];
+            int r = tree.Right[i];
+            if (l == -1 && r == -1)
+            {
+                if (!float.IsFinite(tree.LeafValue[i]))
+                {
+                    throw new ModelFormatException($"trees[{t}].leaf value[{i}] = {tree.LeafValue[i].ToString(System.Globalization.CultureInfo.InvariantCulture)} is not finite.");
+                }
+
+                continue;
+            }
+
+            CheckChild(l, n, t, i, "left_children");
+            CheckChild(r, n, t, i, "right_children");
+            int f = tree.Feature[i];
+            if (f < 0 || (featureCount > 0 && f >= featureCount))
+            {
+                throw new ModelFormatException($"trees[{t}].split_indices[{i}] = {f} is out of range [0, {(featureCount > 0 ? featureCount : int.MaxValue)}).");
+            }
+
+            maxFeature = Math.Max(maxFeature, f);
+            bool categorical = tree.CategorySets?[i] is not null;
+            if (!categorical && float.IsNaN(tree.Threshold[i]))
+            {
+                throw new ModelFormatException($"trees[{t}].split_conditions[{i}] is NaN.");
+            }
+
+            foreach (int c in (ReadOnlySpan<int>)[l, r])
+            {
+                if (seen[c])
+                {
+                    throw new ModelFormatException($"trees[{t}]: node {c} is reached twice (cycle or shared subtree) from node {i}.");
+                }
+
+                seen[c] = true;
+                stack.Push((c, depth + 1));
+            }
+        }
+
+        int unreachable = Array.IndexOf(seen, false);
+        if (unreachable >= 0)
+        {
+            throw new ModelFormatException($"trees[{t}]: node {unreachable} is not reachable from the root.");
+        }
+    }
+
+    private static void CheckLength(int actual, int expected, int t, string field)
+    {
+        if (actual != expected)
+        {
+            throw new ModelFormatException($"trees[{t}].{field} has {actual} entries; left_children has {expected}.");
+        }
+    }
+
+    private static void CheckChild(int child, int n, int t, int node, string field)
+    {
+        if (child < 0 || child >= n)
+        {
+            throw new ModelFormatException($"trees[{t}].{field}[{node}] = {child} is out of range [0, {n}).");
+        }
+
+        if (child == node)
+        {
+            throw new ModelFormatException($"trees[{t}].{field}[{node}] points to itself (cycle).");
+        }
+    }
+
+    private void Fill(IReadOnlyList<TreeSpec> trees)
+    {
+        var categories = new List<uint[]>();
+        int offset = 0;
+        int maxDepth = 0;
+        for (int t = 0; t < trees.Count; t++)
+        {
+            var tree = trees[t];
+            _treeRoot[t] = offset;
+            for (int i = 0; i < tree.NodeCount; i++)
+            {
+                int g = offset + i;
+                bool leaf = tree.Left[i] == -1;
+                _left[g] = leaf ? -1 : tree.Left[i] + offset;
+                _right[g] = leaf ? -1 : tree.Right[i] + offset;
+                _feature[g] = leaf ? -1 : tree.Feature[i];
+                _threshold[g] = tree.Threshold[i];
+                _value[g] = leaf ? tree.LeafValue[i] : 0f;
+                _categoryIndex[g] = -1;
+                byte flags = 0;
+                if (!leaf && tree.DefaultLeft[i])
+                {
+                    flags |= FlagDefaultLeft;
+                }
+
+                if (!leaf && tree.ZeroIsMissing is { } zm && zm[i])
+                {
+                    flags |= FlagZeroMissing;
+                }
+
+                if (!leaf && tree.CategorySets?[i] is { } set)
+                {
+                    flags |= FlagCategorical;
+                    _categoryIndex[g] = categories.Count;
+                    categories.Add((uint[])set.Clone());
+                }
+
+                _flags[g] = flags;
+            }
+
+            maxDepth = Math.Max(maxDepth, ComputeMeans(offset, offset, tree.Cover, 0, out _));
+            offset += tree.NodeCount;
+        }
+
+        MaxDepth = maxDepth;
+        _categories = [.. categories];
+    }
+
+    /// <summary>Fills cover-weighted node means bottom-up (Saabas needs a value at every node); returns subtree depth.</summary>
+    private int ComputeMeans(int node, int offset, float[]? cover, int depth, out double weight)
+    {
+        if (_left[node] < 0)
+        {
+            _nodeMean[node] = _value[node];
+            weight = cover is null ? 1.0 : Math.Max(cover[node - offset], 0.0);
+            return depth;
+        }
+
+        int dl = ComputeMeans(_left[node], offset, cover, depth + 1, out double wl);
+        int dr = ComputeMeans(_right[node], offset, cover, depth + 1, out double wr);
+        double wsum = wl + wr;
+        _nodeMean[node] = wsum > 0
+            ? (float)(((_nodeMean[_left[node]] * wl) + (_nodeMean[_right[node]] * wr)) / wsum)
+            : (float)((_nodeMean[_left[node]] + (double)_nodeMean[_right[node]]) / 2);
+        weight = cover is null ? wsum : Math.Max(cover[node - offset], 0.0);
+        return Math.Max(dl, dr);
+    }
+
+    /// <summary>Margin of one event. <paramref name="features"/> must hold at least <see cref="FeatureCount"/> values; NaN = missing.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float Margin(ReadOnlySpan<float> features)
+    {
+        if (features.Length < FeatureCount)
+        {
+            ThrowShort(features.Length, FeatureCount);
+        }
+
+        return _compiled is { } c ? Finish(c.SumLeaves(features, BaseMargin, Aggregation == TreeAggregation.Sum)) : MarginNodeWalk(features);
+    }
+
+    /// <summary>Prediction of one event: the margin, or its sigmoid for logistic outputs.</summary>
+    public float Predict(ReadOnlySpan<float> features)
+    {
+        float m = Margin(features);
+        return Transform(m);
+    }
+
+    /// <summary>Margins of a batch of rows stored row-major with <paramref name="stride"/> floats per row.</summary>
+    public void MarginBatch(ReadOnlySpan<float> rows, int stride, Span<float> margins)
+    {
+        if (stride < FeatureCount || (long)stride * margins.Length > rows.Length)
+        {
+            ThrowBatch(rows.Length, stride, margins.Length);
+        }
+
+        for (int r = 0; r < margins.Length; r++)
+        {
+            margins[r] = Margin(rows.Slice(r * stride, stride));
+        }
+    }
+
+    /// <summary>
+    /// Reference evaluator and benchmark baseline: walks each tree node by node over the flat arrays,
+    /// honouring every split kind (numeric, zero-as-missing, categorical).
+    /// </summary>
+    public float MarginNodeWalk(ReadOnlySpan<float> features)
+    {
+        if (features.Length < FeatureCount)
+        {
+            ThrowShort(features.Length, FeatureCount);
+        }
+
+        bool sum = Aggregation == TreeAggregation.Sum;
+        float acc = sum ? BaseMargin : 0f;
+        for (int t = 0; t < _treeRoot.Length; t++)
+        {
+            acc += _value[Leaf(_treeRoot[t], features)];
+        }
+
+        return sum ? acc : Finish(acc);
+    }
+
+    /// <summary>Maps a margin to this ensemble's prediction scale.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float Transform(float margin) => Output switch
+    {
+        TreeOutput.Logistic => Logistic.Sigmoid(margin),
+        TreeOutput.LogisticFloat32 => Logistic.SigmoidFloat32(margin),
+        _ => margin,
+    };
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private float Finish(float accumulated) =>
+        Aggregation == TreeAggregation.Sum ? accumulated : BaseMargin + (accumulated / TreeCount);
+
+    private int Leaf(int node, ReadOnlySpan<float> x)
+    {
+        while (_left[node] >= 0)
+        {
+            node = GoesLeft(node, x[_feature[node]]) ? _left[node] : _right[node];
+        }
+
+        return node;
+    }
+
+    private bool GoesLeft(int node, float v)
+    {
+        byte flags = _flags[node];
+        if ((flags & FlagCategorical) != 0)
+        {
+            if (float.IsNaN(v) || v < 0 || v >= 2147483648f)
+            {
+                return false;
+            }
+
+            int c = (int)v;
+            uint[] set = _categories[_categoryIndex[node]];
+            return (c >> 5) < set.Length && (set[c >> 5] & (1u << (c & 31))) != 0;
+        }
+
+        if ((flags & FlagZeroMissing) != 0 && (float.IsNaN(v) || MathF.Abs(v) <= ZeroThreshold))
+        {
+            return (flags & FlagDefaultLeft) != 0;
+        }
+
+        return float.IsNaN(v) ? (flags & FlagDefaultLeft) != 0 : v < _threshold[node];
+    }
+
+    [DoesNotReturn]
+    private static void ThrowShort(int have, int need) =>
+        throw new ArgumentException($"features holds {have} values; the ensemble reads {need}.", "features");
+
+    [DoesNotReturn]
+    private static void ThrowBatch(int rows, int stride, int count) =>
+        throw new ArgumentException($"rows ({rows} floats) with stride {stride} cannot hold {count} rows of the ensemble's features.", "rows");
+}

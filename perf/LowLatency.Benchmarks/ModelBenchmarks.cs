@@ -1,0 +1,138 @@
+using BenchmarkDotNet.Attributes;
+using LowLatency.Models.Linear;
+using LowLatency.Models.Trees;
+
+namespace LowLatency.Benchmarks;
+
+/// <summary>Synthetic model inputs shared by the model benchmarks (fixed seeds, built once in GlobalSetup).</summary>
+internal static class ModelInputs
+{
+    public static TreeEnsemble Forest(int trees, int depth, int features, int seed)
+    {
+        var rng = new Random(seed);
+        var specs = new List<TreeSpec>(trees);
+        for (int t = 0; t < trees; t++)
+        {
+            int n = (2 << depth) - 1;
+            var left = new int[n];
+            var right = new int[n];
+            var feature = new int[n];
+            var threshold = new float[n];
+            var dl = new bool[n];
+            var leaf = new float[n];
+            int internalNodes = (1 << depth) - 1;
+            for (int i = 0; i < n; i++)
+            {
+                bool isLeaf = i >= internalNodes;
+                left[i] = isLeaf ? -1 : (2 * i) + 1;
+                right[i] = isLeaf ? -1 : (2 * i) + 2;
+                feature[i] = rng.Next(features);
+                threshold[i] = (float)((rng.NextDouble() * 2) - 1);
+                dl[i] = rng.Next(2) == 0;
+                leaf[i] = (float)((rng.NextDouble() - 0.5) * 0.1);
+            }
+
+            specs.Add(new TreeSpec(left, right, feature, threshold, dl, leaf));
+        }
+
+        return TreeEnsemble.Create(specs, features, 0f, TreeOutput.LogisticFloat32);
+    }
+
+    public static float[] Rows(int count, int features, int seed)
+    {
+        var rng = new Random(seed);
+        var x = new float[count * features];
+        for (int i = 0; i < x.Length; i++)
+        {
+            x[i] = rng.NextDouble() < 0.05 ? float.NaN : (float)((rng.NextDouble() * 2) - 1);
+        }
+
+        return x;
+    }
+}
+
+/// <summary>Logistic regression, 64 dense + 16 hashed features: scalar dot (baseline) vs the SIMD dispatch.</summary>
+public class ModelLogisticBenchmarks
+{
+    private LogisticModel _model = null!;
+    private float[] _x = null!;
+    private ulong[] _keys = null!;
+
+    /// <summary>Builds the model and one event.</summary>
+    [GlobalSetup]
+    public void Setup()
+    {
+        var rng = new Random(42);
+        var w = Enumerable.Range(0, 64).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray();
+        var table = Enumerable.Range(0, 1 << 18).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray();
+        _model = new LogisticModel(w, table, 0.1f);
+        _x = ModelInputs.Rows(1, 64, 1);
+        _keys = Enumerable.Range(0, 16).Select(i => (ulong)rng.NextInt64()).ToArray();
+    }
+
+    /// <summary>Scalar dot product, same hashing and sigmoid.</summary>
+    [Benchmark(Baseline = true)]
+    public float Scalar() => LowLatency.Models.Logistic.Sigmoid(_model.MarginScalar(_x, _keys));
+
+    /// <summary>Vector512 (or Vector256+FMA) dot product.</summary>
+    [Benchmark]
+    public float Simd() => _model.Probability(_x, _keys);
+}
+
+/// <summary>Tree ensembles, single event: plain node walk (baseline) vs the AVX2 complete-tree kernel.</summary>
+public class ModelTreeBenchmarks
+{
+    private const int Features = 64;
+    private TreeEnsemble _forest = null!;
+    private float[] _rows = null!;
+    private float[] _margins = null!;
+    private int _next;
+
+    /// <summary>Trees × depth.</summary>
+    [Params("100x6", "500x8")]
+    public string Shape { get; set; } = "100x6";
+
+    /// <summary>Builds a full-depth random ensemble and 256 rows.</summary>
+    [GlobalSetup]
+    public void Setup()
+    {
+        var parts = Shape.Split('x');
+        _forest = ModelInputs.Forest(int.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture),
+            int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture), Features, 7);
+        _rows = ModelInputs.Rows(256, Features, 3);
+        _margins = new float[256];
+    }
+
+    private ReadOnlySpan<float> NextRow()
+    {
+        // Rotate rows so the branch predictor cannot learn one path.
+        _next = (_next + 1) & 255;
+        return _rows.AsSpan(_next * Features, Features);
+    }
+
+    /// <summary>Branchy node walk over the flat arrays, one tree after another.</summary>
+    [Benchmark(Baseline = true)]
+    public float NodeWalk() => _forest.MarginNodeWalk(NextRow());
+
+    /// <summary>Scalar walk over the complete-tree layout.</summary>
+    [Benchmark]
+    public float CompiledScalar() => _forest.Compiled!.SumLeavesScalar(NextRow(), 0f);
+
+    /// <summary>AVX2 gathers, eight trees per step.</summary>
+    [Benchmark]
+    public float Simd() => _forest.Margin(NextRow());
+
+    /// <summary>256 rows with the node walk; divide by 256 for per-row cost.</summary>
+    [Benchmark(OperationsPerInvoke = 256)]
+    public void NodeWalkBatch256()
+    {
+        for (int r = 0; r < 256; r++)
+        {
+            _margins[r] = _forest.MarginNodeWalk(_rows.AsSpan(r * Features, Features));
+        }
+    }
+
+    /// <summary>256 rows through <see cref="TreeEnsemble.MarginBatch"/>; divide by 256 for per-row cost.</summary>
+    [Benchmark(OperationsPerInvoke = 256)]
+    public void SimdBatch256() => _forest.MarginBatch(_rows, Features, _margins);
+}

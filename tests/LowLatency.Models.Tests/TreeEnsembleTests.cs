@@ -1,0 +1,142 @@
+using FsCheck;
+using FsCheck.Xunit;
+using LowLatency.Models.Trees;
+
+namespace LowLatency.Models.Tests;
+
+public sealed class TreeEnsembleTests
+{
+    [Property(MaxTest = 60)]
+    public bool Every_evaluator_equals_the_sequential_reference_bit_for_bit(PositiveInt treeCount, NonNegativeInt depth, int seed)
+    {
+        var rng = new Random(seed);
+        int trees = 1 + (treeCount.Get % 40);
+        int maxDepth = 1 + (depth.Get % 9);
+        const int features = 11;
+        var specs = Enumerable.Range(0, trees).Select(_ => RandomTrees.Tree(rng, maxDepth, features)).ToList();
+        float baseMargin = (float)(rng.NextDouble() - 0.5);
+        var e = TreeEnsemble.Create(specs, features, baseMargin, TreeOutput.RawMargin);
+        var compiled = e.Compiled!;
+        for (int r = 0; r < 50; r++)
+        {
+            var x = RandomTrees.Row(rng, features, 0.2);
+            float expected = baseMargin;
+            foreach (var t in specs)
+            {
+                expected += RandomTrees.Eval(t, x);
+            }
+
+            int bits = BitConverter.SingleToInt32Bits(expected);
+            if (BitConverter.SingleToInt32Bits(e.Margin(x)) != bits
+                || BitConverter.SingleToInt32Bits(e.MarginNodeWalk(x)) != bits
+                || BitConverter.SingleToInt32Bits(compiled.SumLeavesScalar(x, baseMargin)) != bits
+                || BitConverter.SingleToInt32Bits(compiled.SumLeavesAvx2(x, baseMargin)) != bits)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    [Fact]
+    public void Average_aggregation_is_the_mean_of_leaves_plus_base()
+    {
+        var rng = new Random(3);
+        var specs = Enumerable.Range(0, 13).Select(_ => RandomTrees.Tree(rng, 5, 6)).ToList();
+        var e = TreeEnsemble.Create(specs, 6, 0.5f, TreeOutput.RawMargin, TreeAggregation.Average);
+        for (int r = 0; r < 100; r++)
+        {
+            var x = RandomTrees.Row(rng, 6, 0.1);
+            float sum = 0;
+            foreach (var t in specs)
+            {
+                sum += RandomTrees.Eval(t, x);
+            }
+
+            Assert.Equal(0.5f + (sum / 13), e.Margin(x));
+            Assert.Equal(0.5f + (sum / 13), e.MarginNodeWalk(x));
+        }
+    }
+
+    [Fact]
+    public void Split_is_strict_and_missing_follows_default_direction()
+    {
+        // One stump on feature 0 at 1.0; left leaf -1, right leaf +1, missing goes left.
+        var stump = new TreeSpec([1, -1, -1], [2, -1, -1], [0, 0, 0], [1f, 0, 0], [true, false, false], [0, -1f, 1f]);
+        var e = TreeEnsemble.Create([stump], 1, 0f, TreeOutput.RawMargin);
+        Assert.Equal(-1f, e.Margin([0.999f]));
+        Assert.Equal(1f, e.Margin([1f]));
+        Assert.Equal(-1f, e.Margin([float.NaN]));
+        Assert.Equal(-1f, e.Margin([float.NegativeInfinity]));
+        Assert.Equal(1f, e.Margin([float.PositiveInfinity]));
+    }
+
+    [Fact]
+    public void Deep_trees_fall_back_to_the_node_walk()
+    {
+        var rng = new Random(1);
+        var specs = new List<TreeSpec> { RandomTrees.Tree(rng, TreeEnsemble.MaxCompiledDepth + 2, 4, leafEarly: 0.0) };
+        var e = TreeEnsemble.Create(specs, 4, 0f, TreeOutput.RawMargin);
+        Assert.False(e.IsCompiled);
+        var x = RandomTrees.Row(rng, 4, 0.1);
+        Assert.Equal(RandomTrees.Eval(specs[0], x), e.Margin(x));
+    }
+
+    [Fact]
+    public void Short_feature_vector_is_a_clear_error()
+    {
+        var rng = new Random(1);
+        var e = TreeEnsemble.Create([RandomTrees.Tree(rng, 3, 5, 0.0)], 5, 0f, TreeOutput.RawMargin);
+        var ex = Assert.Throws<ArgumentException>(() => e.Margin(new float[4]));
+        Assert.Contains("features", ex.Message);
+    }
+
+    [Fact]
+    public void Margin_does_not_allocate_in_steady_state()
+    {
+        var rng = new Random(2);
+        var specs = Enumerable.Range(0, 100).Select(_ => RandomTrees.Tree(rng, 6, 20)).ToList();
+        var e = TreeEnsemble.Create(specs, 20, 0f, TreeOutput.LogisticFloat32);
+        var x = RandomTrees.Row(rng, 20, 0.1);
+        var rows = Enumerable.Range(0, 8).SelectMany(_ => RandomTrees.Row(rng, 20, 0.1)).ToArray();
+        var margins = new float[8];
+        float sink = 0;
+        for (int i = 0; i < 200; i++)
+        {
+            sink += e.Predict(x) + e.MarginNodeWalk(x);
+            e.MarginBatch(rows, 20, margins);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 2000; i++)
+        {
+            sink += e.Predict(x) + e.MarginNodeWalk(x);
+            e.MarginBatch(rows, 20, margins);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.False(float.IsNaN(sink));
+    }
+
+    public static TheoryData<string, TreeSpec> BadTrees => new()
+    {
+        { "right_children has 2 entries", new TreeSpec([1, -1, -1], [2, -1], [0, 0, 0], [0, 0, 0], [false, false, false], [0, 0, 0]) },
+        { "left_children[0] = 7 is out of range", new TreeSpec([7, -1, -1], [2, -1, -1], [0, 0, 0], [0, 0, 0], [false, false, false], [0, 0, 0]) },
+        { "right_children[0] = -3 is out of range", new TreeSpec([1, -1, -1], [-3, -1, -1], [0, 0, 0], [0, 0, 0], [false, false, false], [0, 0, 0]) },
+        { "reached twice", new TreeSpec([1, 2, -1], [2, 0, -1], [0, 0, 0], [0, 0, 0], [false, false, false], [0, 0, 0]) },
+        { "points to itself", new TreeSpec([0, -1, -1], [2, -1, -1], [0, 0, 0], [0, 0, 0], [false, false, false], [0, 0, 0]) },
+        { "node 3 is not reachable", new TreeSpec([1, -1, -1, -1], [2, -1, -1, -1], [0, 0, 0, 0], [0, 0, 0, 0], [false, false, false, false], [0, 0, 0, 0]) },
+        { "split_indices[0] = 9 is out of range", new TreeSpec([1, -1, -1], [2, -1, -1], [9, 0, 0], [0, 0, 0], [false, false, false], [0, 0, 0]) },
+        { "split_conditions[0] is NaN", new TreeSpec([1, -1, -1], [2, -1, -1], [0, 0, 0], [float.NaN, 0, 0], [false, false, false], [0, 0, 0]) },
+        { "leaf value[2]", new TreeSpec([1, -1, -1], [2, -1, -1], [0, 0, 0], [0, 0, 0], [false, false, false], [0, 0, float.PositiveInfinity]) },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadTrees))]
+    public void Malformed_trees_are_rejected_naming_the_field(string expectedMessage, TreeSpec bad)
+    {
+        var ex = Assert.Throws<ModelFormatException>(() => TreeEnsemble.Create([bad], 3, 0f, TreeOutput.RawMargin));
+        Assert.Contains(expectedMessage, ex.Message);
+    }
+}
