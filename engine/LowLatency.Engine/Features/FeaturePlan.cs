@@ -1,0 +1,252 @@
+using System.Text;
+
+namespace LowLatency.Engine.Features;
+
+/// <summary>
+/// A spec compiled into flat arrays of small structs: per entity a table layout, per window a ring layout
+/// with byte offsets, per feature an opcode and its output index. The store walks these arrays; nothing is
+/// looked up by name, reflected or called virtually per event. Immutable once compiled.
+/// </summary>
+public sealed class FeaturePlan
+{
+    /// <summary>Bytes of the entity header in every slot: lastSeenNs, lastGeoNs, latitude, longitude.</summary>
+    internal const int EntityHeaderBytes = 32;
+    /// <summary>Bytes of one distinct-set entry: u32 fingerprint + i32 last bucket index.</summary>
+    internal const int DistinctEntryBytes = 8;
+    /// <summary>Keys hashing to one home slot are looked for in this many consecutive slots.</summary>
+    internal const int ProbeWindow = 8;
+
+    internal readonly EntityPlan[] Entities;
+    internal readonly WindowPlan[] Windows;
+    internal readonly AggregateOp[] Ops;
+    private readonly string[] _names;
+
+    private FeaturePlan(FeatureSpec spec, EntityPlan[] entities, WindowPlan[] windows, AggregateOp[] ops, string[] names, string layout)
+    {
+        Spec = spec;
+        Entities = entities;
+        Windows = windows;
+        Ops = ops;
+        _names = names;
+        Layout = layout;
+        Fingerprint = SnapshotChecksum.OfString(layout);
+        long total = 0;
+        foreach (EntityPlan e in entities)
+        {
+            total += (long)e.Capacity * (e.SlotBytes + sizeof(ulong));
+        }
+
+        TotalBytes = total;
+    }
+
+    /// <summary>The spec this plan was compiled from.</summary>
+    public FeatureSpec Spec { get; }
+
+    /// <summary>Feature names in vector order: the model's feature layout.</summary>
+    public IReadOnlyList<string> FeatureNames => _names;
+
+    /// <summary>Length of the feature vector <see cref="FeatureStore"/> writes per event.</summary>
+    public int VectorLength => _names.Length;
+
+    /// <summary>Bytes all entity tables take (keys + state), allocated once when a store is created.</summary>
+    public long TotalBytes { get; }
+
+    /// <summary>Human-readable layout (entity slot sizes, windows, bucket sizes); also the snapshot compatibility fingerprint's source.</summary>
+    public string Layout { get; }
+
+    /// <summary>Hash of <see cref="Layout"/>; a snapshot loads only into a plan with the same fingerprint.</summary>
+    internal ulong Fingerprint { get; }
+
+    /// <summary>Bytes of state one entity of the named type takes, key included.</summary>
+    public int BytesPerEntity(string entity)
+    {
+        foreach (EntityPlan e in Entities)
+        {
+            if (e.Name == entity)
+            {
+                return e.SlotBytes + sizeof(ulong);
+            }
+        }
+
+        throw new ArgumentException($"no entity '{entity}' in the plan", nameof(entity));
+    }
+
+    /// <summary>Parses and compiles in one step.</summary>
+    public static FeaturePlan Load(string json) => Compile(FeatureSpec.Parse(json));
+
+    /// <summary>Compiles a spec. Throws <see cref="FeatureSpecException"/> when the tables would exceed the memory budget.</summary>
+    public static FeaturePlan Compile(FeatureSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var entities = new List<EntityPlan>();
+        var windows = new List<WindowPlan>();
+        var ops = new List<AggregateOp>();
+        var names = new List<string>();
+        var layout = new StringBuilder();
+        string[] keys = EventFields.Keys(spec.Event);
+        string[] numerics = EventFields.Numerics(spec.Event);
+        layout.Append("event=").Append(spec.Event).Append(" lateness=").Append(spec.AllowedLatenessNs).Append('\n');
+        long total = 0;
+
+        for (int ei = 0; ei < spec.Entities.Count; ei++)
+        {
+            EntitySpec es = spec.Entities[ei];
+            int firstWindow = windows.Count;
+            int firstOut = names.Count;
+            int offset = EntityHeaderBytes;
+            foreach (WindowSpec ws in es.Windows)
+            {
+                var wp = new WindowPlan
+                {
+                    BucketNs = ws.BucketNs,
+                    Buckets = ws.Buckets,
+                    Offset = offset,
+                    NumericIndex = -1,
+                    DistinctKeyIndex = -1,
+                    FirstOp = ops.Count,
+                };
+                bool sum = false, sumsq = false, min = false, max = false;
+                foreach (AggregateSpec a in ws.Aggregates)
+                {
+                    switch (a.Kind)
+                    {
+                        case AggregateKind.Sum or AggregateKind.Mean:
+                            sum = true;
+                            break;
+                        case AggregateKind.Std or AggregateKind.ZScore:
+                            sum = true;
+                            sumsq = true;
+                            break;
+                        case AggregateKind.Min:
+                            min = true;
+                            break;
+                        case AggregateKind.Max:
+                            max = true;
+                            break;
+                        case AggregateKind.Distinct:
+                            wp.DistinctKeyIndex = Array.IndexOf(keys, a.Field);
+                            wp.DistinctK = a.MaxTracked;
+                            break;
+                    }
+
+                    if (a.Kind is not AggregateKind.Count and not AggregateKind.Distinct)
+                    {
+                        wp.NumericIndex = Array.IndexOf(numerics, a.Field);
+                    }
+
+                    ops.Add(new AggregateOp { Kind = a.Kind, Out = names.Count });
+                    names.Add(a.Name);
+                }
+
+                // Bucket: u32 count first, then f32 min/max, then f64 sum/sumsq, only what the window's aggregates need.
+                int bb = sizeof(uint);
+                wp.MinOffset = min ? bb : -1;
+                bb += min ? sizeof(float) : 0;
+                wp.MaxOffset = max ? bb : -1;
+                bb += max ? sizeof(float) : 0;
+                wp.SumOffset = sum ? bb : -1;
+                bb += sum ? sizeof(double) : 0;
+                wp.SumSqOffset = sumsq ? bb : -1;
+                bb += sumsq ? sizeof(double) : 0;
+                wp.BucketBytes = bb;
+                wp.DistinctOffset = sizeof(long) + (wp.Buckets * bb);
+                int windowBytes = wp.DistinctOffset + (wp.DistinctK * DistinctEntryBytes);
+                windowBytes = (windowBytes + 7) & ~7;
+                wp.OpCount = ops.Count - wp.FirstOp;
+                offset += windowBytes;
+                windows.Add(wp);
+                layout.Append(es.Name).Append('/').Append(ws.Name).Append(": bucket=").Append(ws.BucketNs).Append("ns x").Append(wp.Buckets)
+                    .Append(" bucketBytes=").Append(bb).Append(" distinct=").Append(wp.DistinctK).Append(" bytes=").Append(windowBytes).Append('\n');
+            }
+
+            int timeSinceOut = -1, velocityOut = -1;
+            foreach (AggregateSpec a in es.EntityFeatures)
+            {
+                if (a.Kind == AggregateKind.TimeSinceLast)
+                {
+                    timeSinceOut = names.Count;
+                }
+                else
+                {
+                    velocityOut = names.Count;
+                }
+
+                names.Add(a.Name);
+            }
+
+            int slotBytes = (offset + 7) & ~7;
+            int capacity = (int)Math.Max(8, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)es.Capacity));
+            long tableBytes = (long)capacity * (slotBytes + sizeof(ulong));
+            total += tableBytes;
+            if (total > spec.MemoryBudgetBytes)
+            {
+                throw new FeatureSpecException(
+                    $"$.entities[{ei}] (entity '{es.Name}')",
+                    $"state exceeds the memory budget: {capacity} slots x {slotBytes + sizeof(ulong)} bytes brings the total to {total} bytes > memoryBudgetBytes {spec.MemoryBudgetBytes}");
+            }
+
+            entities.Add(new EntityPlan
+            {
+                Name = es.Name,
+                KeyIndex = Array.IndexOf(keys, es.Key),
+                FirstWindow = firstWindow,
+                WindowCount = windows.Count - firstWindow,
+                SlotBytes = slotBytes,
+                Capacity = capacity,
+                HashShift = 64 - System.Numerics.BitOperations.Log2((uint)capacity),
+                TtlNs = es.TtlNs,
+                FirstOut = firstOut,
+                OutCount = names.Count - firstOut,
+                TimeSinceOut = timeSinceOut,
+                VelocityOut = velocityOut,
+            });
+            layout.Append(es.Name).Append(": key=").Append(es.Key).Append(" capacity=").Append(capacity).Append(" slotBytes=").Append(slotBytes)
+                .Append(" ttl=").Append(es.TtlNs).Append(" timeSince=").Append(timeSinceOut >= 0).Append(" velocity=").Append(velocityOut >= 0).Append('\n');
+        }
+
+        return new FeaturePlan(spec, [.. entities], [.. windows], [.. ops], [.. names], layout.ToString());
+    }
+}
+
+/// <summary>Compiled entity type: where its key is, its table geometry and where its features go.</summary>
+internal struct EntityPlan
+{
+    public string Name;
+    public int KeyIndex;
+    public int FirstWindow;
+    public int WindowCount;
+    public int SlotBytes;
+    public int Capacity;
+    public int HashShift;
+    public long TtlNs;
+    public int FirstOut;
+    public int OutCount;
+    public int TimeSinceOut;
+    public int VelocityOut;
+}
+
+/// <summary>Compiled window: ring geometry and byte offsets inside the entity slot and inside a bucket (-1 = absent).</summary>
+internal struct WindowPlan
+{
+    public long BucketNs;
+    public int Buckets;
+    public int Offset;
+    public int BucketBytes;
+    public int MinOffset;
+    public int MaxOffset;
+    public int SumOffset;
+    public int SumSqOffset;
+    public int NumericIndex;
+    public int DistinctOffset;
+    public int DistinctK;
+    public int DistinctKeyIndex;
+    public int FirstOp;
+    public int OpCount;
+}
+
+/// <summary>One feature: the opcode and the output index it writes.</summary>
+internal struct AggregateOp
+{
+    public AggregateKind Kind;
+    public int Out;
+}

@@ -1,0 +1,248 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+using LowLatency.Engine.Events;
+
+namespace LowLatency.Engine.Features;
+
+/// <summary>
+/// Rolling per-entity features in event time over memory allocated once at construction. Each event first
+/// READS its features as of just before it, then UPDATES the state (see Features/README.md for the exact
+/// semantics). Single-threaded: one processing thread owns a store; no call allocates.
+/// </summary>
+public sealed unsafe partial class FeatureStore : IDisposable
+{
+    private readonly FeaturePlan _plan;
+    private readonly EntityPlan[] _entities;
+    private readonly WindowPlan[] _windows;
+    private readonly AggregateOp[] _ops;
+    private readonly EntityTable[] _tables;
+    private readonly long[] _bucketIndex;
+    private readonly long _lateness;
+    private readonly long _maxFuture;
+
+    // Max event time accepted so far; 0 = none yet (event times must be positive).
+    private long _watermark;
+    private long _events;
+    private long _accepted;
+    private long _late;
+    private long _future;
+    private long _invalidTime;
+
+    /// <summary>Allocates and zeroes every table of the plan (<see cref="FeaturePlan.TotalBytes"/>).</summary>
+    public FeatureStore(FeaturePlan plan)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        _plan = plan;
+        _entities = plan.Entities;
+        _windows = plan.Windows;
+        _ops = plan.Ops;
+        _bucketIndex = new long[_windows.Length];
+        _lateness = plan.Spec.AllowedLatenessNs;
+        _maxFuture = plan.Spec.MaxFutureNs;
+        _tables = new EntityTable[_entities.Length];
+        try
+        {
+            for (int i = 0; i < _tables.Length; i++)
+            {
+                _tables[i] = new EntityTable(plan, i);
+            }
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The compiled plan: feature names and vector length.</summary>
+    public FeaturePlan Plan => _plan;
+
+    /// <summary>Max event time accepted so far (ns), 0 before the first event.</summary>
+    public long WatermarkNs => _watermark;
+
+    /// <summary>A copy of the counters.</summary>
+    public FeatureStoreCounters Counters
+    {
+        get
+        {
+            var c = new FeatureStoreCounters
+            {
+                Events = _events,
+                Accepted = _accepted,
+                LateDropped = _late,
+                FutureRejected = _future,
+                InvalidTimeRejected = _invalidTime,
+            };
+            foreach (EntityTable t in _tables)
+            {
+                if (t is null)
+                {
+                    continue;
+                }
+
+                c.Inserted += t.Inserted;
+                c.EvictedTtl += t.EvictedTtl;
+                c.EvictedFull += t.EvictedFull;
+            }
+
+            return c;
+        }
+    }
+
+    internal EntityTable[] Tables => _tables;
+
+    /// <summary>Reads the transaction's features as of just before it into <paramref name="featuresOut"/>, then updates state.</summary>
+    public FeatureStatus Process(in Transaction tx, Span<float> featuresOut)
+    {
+        if (_plan.Spec.Event != FeatureEventKind.Transaction)
+        {
+            ThrowWrongEvent(FeatureEventKind.Transaction);
+        }
+
+        Unsafe.SkipInit(out FeatureEvent e);
+        EventFields.From(in tx, ref e);
+        return Run(ref e, featuresOut, update: true);
+    }
+
+    /// <summary>Order flavour of <see cref="Process(in Transaction, Span{float})"/>, for a store built from an order spec.</summary>
+    public FeatureStatus Process(in Order order, Span<float> featuresOut)
+    {
+        if (_plan.Spec.Event != FeatureEventKind.Order)
+        {
+            ThrowWrongEvent(FeatureEventKind.Order);
+        }
+
+        Unsafe.SkipInit(out FeatureEvent e);
+        EventFields.From(in order, ref e);
+        return Run(ref e, featuresOut, update: true);
+    }
+
+    /// <summary>What <see cref="Process(in Transaction, Span{float})"/> would write, without changing any state or counter.</summary>
+    public FeatureStatus Peek(in Transaction tx, Span<float> featuresOut)
+    {
+        if (_plan.Spec.Event != FeatureEventKind.Transaction)
+        {
+            ThrowWrongEvent(FeatureEventKind.Transaction);
+        }
+
+        Unsafe.SkipInit(out FeatureEvent e);
+        EventFields.From(in tx, ref e);
+        return Run(ref e, featuresOut, update: false);
+    }
+
+    /// <summary>Order flavour of <see cref="Peek(in Transaction, Span{float})"/>.</summary>
+    public FeatureStatus Peek(in Order order, Span<float> featuresOut)
+    {
+        if (_plan.Spec.Event != FeatureEventKind.Order)
+        {
+            ThrowWrongEvent(FeatureEventKind.Order);
+        }
+
+        Unsafe.SkipInit(out FeatureEvent e);
+        EventFields.From(in order, ref e);
+        return Run(ref e, featuresOut, update: false);
+    }
+
+    private FeatureStatus Run(ref FeatureEvent e, Span<float> output, bool update)
+    {
+        if (output.Length < _plan.VectorLength)
+        {
+            ThrowOutputTooShort(output.Length);
+        }
+
+        long t = e.TimeNs;
+        long wm = _watermark;
+        if (update)
+        {
+            _events++;
+        }
+
+        if (t <= 0)
+        {
+            output[.._plan.VectorLength].Clear();
+            if (update)
+            {
+                _invalidTime++;
+            }
+
+            return FeatureStatus.RejectedInvalidTime;
+        }
+
+        if (wm != 0 && t - wm > _maxFuture)
+        {
+            output[.._plan.VectorLength].Clear();
+            if (update)
+            {
+                _future++;
+            }
+
+            return FeatureStatus.RejectedFuture;
+        }
+
+        bool late = wm != 0 && t < wm - _lateness;
+        bool mutate = update && !late;
+        if (mutate)
+        {
+            _accepted++;
+            if (t > wm)
+            {
+                _watermark = wm = t;
+            }
+        }
+        else if (update)
+        {
+            _late++;
+        }
+
+        WindowPlan[] windows = _windows;
+        long[] bucketIndex = _bucketIndex;
+        for (int w = 0; w < windows.Length; w++)
+        {
+            bucketIndex[w] = t / windows[w].BucketNs;
+        }
+
+        EntityPlan[] entities = _entities;
+        for (int i = 0; i < entities.Length; i++)
+        {
+            ref readonly EntityPlan ep = ref entities[i];
+            ulong key = e.Keys[ep.KeyIndex];
+            byte* slot = null;
+            if (key != 0)
+            {
+                long expireBefore = wm - ep.TtlNs;
+                slot = mutate ? _tables[i].FindOrInsert(key, expireBefore) : _tables[i].Find(key, expireBefore);
+            }
+
+            if (slot == null)
+            {
+                WriteEmpty(in ep, output);
+                continue;
+            }
+
+            ReadEntity(in ep, slot, ref e, output);
+            if (mutate)
+            {
+                UpdateEntity(in ep, slot, ref e);
+            }
+        }
+
+        return late ? FeatureStatus.Late : FeatureStatus.Accepted;
+    }
+
+    [DoesNotReturn]
+    private static void ThrowWrongEvent(FeatureEventKind wanted) =>
+        throw new InvalidOperationException($"this store was compiled for another event type than {wanted}");
+
+    [DoesNotReturn]
+    private void ThrowOutputTooShort(int length) =>
+        throw new ArgumentException($"feature vector has {length} elements; the plan writes {_plan.VectorLength}", "featuresOut");
+
+    /// <summary>Frees the tables. The store must not be used afterwards.</summary>
+    public void Dispose()
+    {
+        foreach (EntityTable t in _tables)
+        {
+            t?.Dispose();
+        }
+    }
+}

@@ -1,0 +1,96 @@
+using FsCheck.Xunit;
+using LowLatency.Engine.Events;
+using LowLatency.Engine.Features;
+
+namespace LowLatency.Engine.Tests.Features;
+
+public class FeatureStoreReferenceTests
+{
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Store_matches_brute_force_reference_with_late_future_and_ttl(int seed)
+    {
+        FeatureSpec spec = FeatureSpec.Parse(FeatureStreams.SmallSpecJson(cardCapacity: 4096));
+        using var store = new FeatureStore(FeaturePlan.Compile(spec));
+        var naive = new NaiveFeatureStore(spec);
+        Transaction[] events = FeatureStreams.Transactions(seed, 6000);
+
+        FeatureStreams.AssertMatchesReference(store, naive, events);
+
+        FeatureStoreCounters c = store.Counters;
+        Assert.Equal(naive.LateDropped, c.LateDropped);
+        Assert.Equal(naive.FutureRejected, c.FutureRejected);
+        Assert.True(c.LateDropped > 0 && c.FutureRejected > 0 && c.InvalidTimeRejected > 0, "the stream must exercise every reject path");
+        Assert.True(c.EvictedTtl > 0, "the drifting card ids must make some entities expire");
+        Assert.Equal(0, c.EvictedFull);
+    }
+
+    [Theory]
+    [InlineData(11)]
+    [InlineData(12)]
+    public void Store_matches_reference_when_a_tiny_table_evicts_live_entities(int seed)
+    {
+        FeatureSpec spec = FeatureSpec.Parse(FeatureStreams.SmallSpecJson(cardCapacity: 16));
+        using var store = new FeatureStore(FeaturePlan.Compile(spec));
+        var naive = new NaiveFeatureStore(spec);
+
+        FeatureStreams.AssertMatchesReference(store, naive, FeatureStreams.Transactions(seed, 4000, activeCards: 40));
+
+        Assert.True(store.Counters.EvictedFull > 100, $"expected many full evictions, got {store.Counters.EvictedFull}");
+    }
+
+    [Fact]
+    public void Default_payments_spec_matches_reference()
+    {
+        FeatureSpec spec = FeatureSpec.LoadDefault("payments");
+        foreach (EntitySpec e in spec.Entities)
+        {
+            spec = spec.WithCapacity(e.Name, 256);
+        }
+
+        using var store = new FeatureStore(FeaturePlan.Compile(spec));
+        var naive = new NaiveFeatureStore(spec);
+        FeatureStreams.AssertMatchesReference(store, naive, FeatureStreams.Transactions(21, 5000, activeCards: 60));
+    }
+
+    [Fact]
+    public void Default_orders_spec_matches_reference()
+    {
+        FeatureSpec spec = FeatureSpec.LoadDefault("orders");
+        using var store = new FeatureStore(FeaturePlan.Compile(spec));
+        var naive = new NaiveFeatureStore(spec);
+        FeatureStreams.AssertMatchesReference(store, naive, FeatureStreams.Orders(5, 5000));
+        Assert.True(store.Counters.LateDropped > 0);
+    }
+
+    /// <summary>FsCheck drives the stream: each int encodes a card, merchant, time step, lateness jitter and amount.</summary>
+    [Property(MaxTest = 60)]
+    public void Store_matches_reference_for_arbitrary_streams(int[] raw, bool tinyTable)
+    {
+        FeatureSpec spec = FeatureSpec.Parse(FeatureStreams.SmallSpecJson(cardCapacity: tinyTable ? 8 : 1024, distinctK: 2));
+        using var store = new FeatureStore(FeaturePlan.Compile(spec));
+        var naive = new NaiveFeatureStore(spec);
+        var events = new Transaction[raw.Length];
+        long t = FeatureStreams.Start;
+        for (int i = 0; i < raw.Length; i++)
+        {
+            uint r = (uint)raw[i];
+            t += (r & 0xFF) * FeatureStreams.Second;                   // 0..255 s forward
+            long jitter = ((r >> 8) & 0x3F) * 5 * FeatureStreams.Second; // 0..315 s back: inside and beyond lateness
+            events[i] = new Transaction
+            {
+                EventTimeNs = (r & 0x4000_0000) != 0 ? t - jitter : t,
+                CardId = 1 + ((r >> 14) & 0x1F),
+                MerchantId = 1 + ((r >> 19) & 0x7),
+                DeviceId = (r >> 22) & 0x3,
+                AmountMinor = 1 + ((r >> 24) & 0x3F) * 997,
+                Latitude = (r & 1) == 0 ? double.NaN : (r >> 16) % 90,
+                Longitude = (r >> 8) % 180,
+            };
+        }
+
+        FeatureStreams.AssertMatchesReference(store, naive, events);
+    }
+}
