@@ -1,5 +1,4 @@
 using LowLatency.Adapters.Aeron;
-using LowLatency.Adapters.Pcap;
 using static LowLatency.Adapters.Tests.Aeron.Captures;
 
 namespace LowLatency.Adapters.Tests.Aeron;
