@@ -202,8 +202,15 @@ public sealed partial class AeronReceiver
                 break;
             }
 
-            // Validated on insertion: frameLength ≥ 32 and the aligned frame ends inside the term.
+            // Each frame was validated on insertion, but overlapping inconsistent frames (fuzzed or hostile input; a
+            // real sender never does this) can leave a header that was never validated. Stop rather than read out of the term.
             int aligned = AeronFrame.Align(frameLength);
+            if (frameLength < DataFrame.HeaderLength || aligned > term.Length - termOffset)
+            {
+                Counters.Reject(ReceiverRejectReason.CorruptTerm);
+                break;
+            }
+
             Span<byte> frame = term.Slice(termOffset, aligned);
             position += aligned;
             if (AeronFrame.Type(frame) == FrameType.Data)
