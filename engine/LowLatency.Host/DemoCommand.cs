@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using System.Numerics;
 using LowLatency.Adapters.Simulation;
+using LowLatency.Engine.Features;
 using LowLatency.Engine.Metrics;
 using LowLatency.Engine.Pipeline;
 using Spectre.Console;
@@ -26,9 +28,17 @@ internal static class DemoCommand
         };
         command.SetAction(parse => Run(
             parse.GetValue(duration), parse.GetValue(rate), (ulong)parse.GetValue(seed), (int)parse.GetValue(cards),
-            new PipelineOptions { Topology = parse.GetValue(topology), WaitStrategy = parse.GetValue(wait) }));
+            new PipelineOptions
+            {
+                Topology = parse.GetValue(topology), WaitStrategy = parse.GetValue(wait),
+                Features = DemoFeatures((int)parse.GetValue(cards)),
+            }));
         return command;
     }
+
+    /// <summary>The shipped payments spec, its tables sized for the simulated population rather than for a million cards.</summary>
+    internal static FeatureSpec DemoFeatures(int cards) =>
+        FeatureSpec.LoadDefault("payments").WithMaxCapacity((int)Math.Min(1 << 20, BitOperations.RoundUpToPowerOf2((uint)Math.Max(1 << 14, cards * 4))));
 
     private static int Run(TimeSpan duration, long rate, ulong seed, int cards, PipelineOptions options)
     {
@@ -41,9 +51,9 @@ internal static class DemoCommand
         var simulator = new PaymentSimulator(simOptions);
         const int History = 200_000;
         BootstrapModel model = null!;
-        console.Status().Start($"Training the starting model on {History:N0} transactions of simulated history…", _ => model = HistoryTrainer.Train(simulator, History));
+        console.Status().Start($"Training the starting model on {History:N0} transactions of simulated history…", _ => model = HistoryTrainer.Train(simulator, History, options.Features));
         console.MarkupLine(CultureInfo.InvariantCulture,
-            $"Model v{model.Model.Version}: logistic over {CardFeatures.Count} card features, trained on {model.Transactions:N0} transactions ({model.Frauds:N0} fraud), training AUC {model.TrainingAuc:F3}; review at score ≥ {model.Policy.Review:F3}, decline at ≥ {model.Policy.Decline:F3}");
+            $"Model v{model.Model.Version}: logistic over {model.Features.Count} features ({model.Features.Store.Plan.TotalBytes / (1 << 20):N0} MiB of rolling windows for {options.Features.Entities.Count} entity types), trained on {model.Transactions:N0} transactions ({model.Frauds:N0} fraud), training AUC {model.TrainingAuc:F3}; review at score ≥ {model.Policy.Review:F3}, decline at ≥ {model.Policy.Decline:F3}");
 
         using var cancel = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) =>
@@ -54,7 +64,7 @@ internal static class DemoCommand
         Console.CancelKeyPress += onCancel;
         try
         {
-            using var run = new EngineRun(simulator, model, options);
+            using var run = new EngineRun(simulator, model, options, model.Features);
             var total = new LatencyHistogram();
             var interval = new LatencyHistogram();
             var clock = Stopwatch.StartNew();

@@ -14,13 +14,14 @@ internal sealed class EngineRun : IDisposable
     private readonly OpenLoopDriver _driver;
     private Thread? _thread;
 
-    public EngineRun(PaymentSimulator simulator, BootstrapModel model, PipelineOptions options)
+    /// <summary>Builds the pipeline; <paramref name="features"/> (warm state, owned by the pipeline from here) or empty windows.</summary>
+    public EngineRun(PaymentSimulator simulator, BootstrapModel model, PipelineOptions options, Featurizer? features = null)
     {
         Simulator = simulator;
         Truth = new TruthBoard();
         Tally = new OutcomeTally();
         Latency = new IntervalRecorder();
-        Pipeline = new ScoringPipeline<MonitoringSink>(options, model.Model, model.Policy, new MonitoringSink(Latency, Tally, Truth));
+        Pipeline = new ScoringPipeline<MonitoringSink>(options, model.Model, model.Policy, new MonitoringSink(Latency, Tally, Truth), features: features);
         _driver = new OpenLoopDriver(simulator, Truth);
     }
 

@@ -1,3 +1,4 @@
+using LowLatency.Engine.Features;
 using LowLatency.Engine.Pipeline;
 using LowLatency.Models.Training;
 
@@ -9,7 +10,11 @@ namespace LowLatency.Adapters.Simulation;
 /// <param name="Transactions">Transactions trained on.</param>
 /// <param name="Frauds">Fraudulent ones among them.</param>
 /// <param name="TrainingAuc">AUC of the model on its own training rows (a sanity figure, not an evaluation).</param>
-public sealed record BootstrapModel(LinearScorer Model, DecisionPolicy Policy, int Transactions, int Frauds, double TrainingAuc);
+/// <param name="Features">
+/// The feature state at the end of the history, so the live pipeline continues the same stream with warm windows
+/// (pass it to the pipeline, which takes ownership; or dispose it).
+/// </param>
+public sealed record BootstrapModel(LinearScorer Model, DecisionPolicy Policy, int Transactions, int Frauds, double TrainingAuc, Featurizer Features);
 
 /// <summary>
 /// Trains the pipeline's starting model: runs the simulator for a stretch of history, computes each transaction's
@@ -18,13 +23,35 @@ public sealed record BootstrapModel(LinearScorer Model, DecisionPolicy Policy, i
 /// </summary>
 public static class HistoryTrainer
 {
-    /// <summary>Consumes <paramref name="transactions"/> transactions of <paramref name="simulator"/> (labels in between are skipped).</summary>
-    public static BootstrapModel Train(PaymentSimulator simulator, int transactions, double reviewRate = 0.02, double declineRate = 0.005, Action<double>? progress = null)
+    /// <summary>
+    /// Consumes <paramref name="transactions"/> transactions of <paramref name="simulator"/> (labels in between are
+    /// skipped), computing features with <paramref name="spec"/> exactly as the pipeline will.
+    /// </summary>
+    public static BootstrapModel Train(PaymentSimulator simulator, int transactions, FeatureSpec spec, double reviewRate = 0.02, double declineRate = 0.005, Action<double>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(simulator);
+        ArgumentNullException.ThrowIfNull(spec);
         ArgumentOutOfRangeException.ThrowIfLessThan(transactions, 1000);
-        int columns = CardFeatures.Count;
-        var features = new CardFeatures(Math.Max(1024, simulator.Options.Cards * 2));
+        if (spec.Event != FeatureEventKind.Transaction)
+        {
+            throw new ArgumentException($"A payments model needs a transaction feature spec; this one is for {spec.Event}.", nameof(spec));
+        }
+
+        var features = new Featurizer(FeaturePlan.Compile(spec));
+        try
+        {
+            return Fit(simulator, transactions, features, reviewRate, declineRate, progress);
+        }
+        catch
+        {
+            features.Dispose();
+            throw;
+        }
+    }
+
+    private static BootstrapModel Fit(PaymentSimulator simulator, int transactions, Featurizer features, double reviewRate, double declineRate, Action<double>? progress)
+    {
+        int columns = features.Count;
         var rows = new float[transactions * columns];
         var labels = new byte[transactions];
         var e = default(SimEvent);
@@ -56,7 +83,7 @@ public static class HistoryTrainer
 
         progress?.Invoke(1.0);
         int frauds = labels.Count(l => l != 0);
-        return new BootstrapModel(model, DecisionPolicy.FromRates(scores, reviewRate, declineRate), transactions, frauds, Auc(scores, labels));
+        return new BootstrapModel(model, DecisionPolicy.FromRates(scores, reviewRate, declineRate), transactions, frauds, Auc(scores, labels), features);
     }
 
     /// <summary>Area under the ROC curve by the rank-sum formula (ties get average ranks).</summary>

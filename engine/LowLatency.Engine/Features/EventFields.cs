@@ -12,7 +12,7 @@ internal static class EventFields
     internal static readonly string[] TransactionKeys = ["card", "account", "merchant", "device", "ip", "mcc", "country"];
     internal static readonly string[] TransactionNumerics = ["amount"];
     internal static readonly string[] OrderKeys = ["account", "instrument", "venue"];
-    internal static readonly string[] OrderNumerics = ["quantity", "price", "notional"];
+    internal static readonly string[] OrderNumerics = ["quantity", "price", "notional", "new", "cancel", "fill"];
 
     internal static string[] Keys(FeatureEventKind kind) => kind == FeatureEventKind.Transaction ? TransactionKeys : OrderKeys;
 
@@ -49,6 +49,10 @@ internal static class EventFields
         e.Numerics[0] = o.Quantity;
         e.Numerics[1] = price;
         e.Numerics[2] = price * o.Quantity;
+        // 0/1 indicators, so "sum cancel" over a window is the number of cancels in it (order-to-trade ratios, spoofing).
+        e.Numerics[3] = o.Action == OrderAction.New ? 1 : 0;
+        e.Numerics[4] = o.Action == OrderAction.Cancel ? 1 : 0;
+        e.Numerics[5] = o.Action == OrderAction.Fill ? 1 : 0;
         e.HasGeo = false;
         e.Latitude = 0;
         e.Longitude = 0;
@@ -74,7 +78,7 @@ internal struct KeyArray
 }
 
 /// <summary>Fixed inline storage for the numeric fields of any event type.</summary>
-[InlineArray(4)]
+[InlineArray(8)]
 internal struct NumericArray
 {
     private double _element;

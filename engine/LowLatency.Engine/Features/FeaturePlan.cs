@@ -20,9 +20,11 @@ public sealed class FeaturePlan
     internal readonly WindowPlan[] Windows;
     internal readonly AggregateOp[] Ops;
     private readonly string[] _names;
+    private readonly AggregateKind[] _kinds;
 
-    private FeaturePlan(FeatureSpec spec, EntityPlan[] entities, WindowPlan[] windows, AggregateOp[] ops, string[] names, string layout)
+    private FeaturePlan(FeatureSpec spec, EntityPlan[] entities, WindowPlan[] windows, AggregateOp[] ops, string[] names, AggregateKind[] kinds, string layout)
     {
+        _kinds = kinds;
         Spec = spec;
         Entities = entities;
         Windows = windows;
@@ -44,6 +46,9 @@ public sealed class FeaturePlan
 
     /// <summary>Feature names in vector order: the model's feature layout.</summary>
     public IReadOnlyList<string> FeatureNames => _names;
+
+    /// <summary>What each feature computes, in vector order (consumers scale counts and z-scores differently).</summary>
+    public IReadOnlyList<AggregateKind> FeatureKinds => _kinds;
 
     /// <summary>Length of the feature vector <see cref="FeatureStore"/> writes per event.</summary>
     public int VectorLength => _names.Length;
@@ -82,6 +87,7 @@ public sealed class FeaturePlan
         var windows = new List<WindowPlan>();
         var ops = new List<AggregateOp>();
         var names = new List<string>();
+        var kinds = new List<AggregateKind>();
         var layout = new StringBuilder();
         string[] keys = EventFields.Keys(spec.Event);
         string[] numerics = EventFields.Numerics(spec.Event);
@@ -136,6 +142,7 @@ public sealed class FeaturePlan
 
                     ops.Add(new AggregateOp { Kind = a.Kind, Out = names.Count });
                     names.Add(a.Name);
+                    kinds.Add(a.Kind);
                 }
 
                 // Bucket: u32 count first, then f32 min/max, then f64 sum/sumsq, only what the window's aggregates need.
@@ -172,6 +179,7 @@ public sealed class FeaturePlan
                 }
 
                 names.Add(a.Name);
+                kinds.Add(a.Kind);
             }
 
             int slotBytes = (offset + 7) & ~7;
@@ -204,7 +212,7 @@ public sealed class FeaturePlan
                 .Append(" ttl=").Append(es.TtlNs).Append(" timeSince=").Append(timeSinceOut >= 0).Append(" velocity=").Append(velocityOut >= 0).Append('\n');
         }
 
-        return new FeaturePlan(spec, [.. entities], [.. windows], [.. ops], [.. names], layout.ToString());
+        return new FeaturePlan(spec, [.. entities], [.. windows], [.. ops], [.. names], [.. kinds], layout.ToString());
     }
 }
 

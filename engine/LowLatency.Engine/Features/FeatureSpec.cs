@@ -55,6 +55,16 @@ public sealed record FeatureSpec
         return found ? this with { Entities = list } : throw new ArgumentException($"no entity '{entity}' in the spec", nameof(entity));
     }
 
+    /// <summary>
+    /// Returns a copy in which no entity holds more than <paramref name="maxCapacity"/> entries: the same features
+    /// over less memory, for tests, small demos and machines with less memory than the spec assumes.
+    /// </summary>
+    public FeatureSpec WithMaxCapacity(int maxCapacity)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxCapacity, 8);
+        return this with { Entities = [.. Entities.Select(e => e with { Capacity = Math.Min(e.Capacity, maxCapacity) })] };
+    }
+
     /// <summary>Parses a spec from JSON. Throws <see cref="FeatureSpecException"/> naming the place of the first problem.</summary>
     public static FeatureSpec Parse(string json)
     {

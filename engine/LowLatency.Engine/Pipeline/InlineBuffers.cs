@@ -10,7 +10,7 @@ namespace LowLatency.Engine.Pipeline;
 public struct FeatureBuffer
 {
     /// <summary>Most dense features a slot carries.</summary>
-    public const int Capacity = 96;
+    public const int Capacity = 128;
 
     private float _element0;
 }

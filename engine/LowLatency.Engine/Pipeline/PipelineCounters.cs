@@ -23,12 +23,14 @@ public struct PipelineCounters
     [FieldOffset(128 + (8 * 8))] internal long DecisionsPublished;
     [FieldOffset(128 + (9 * 8))] internal long PublishBackPressured;
     [FieldOffset(128 + (10 * 8))] internal long LabelsUnmatched;
+    [FieldOffset(128 + (11 * 8))] internal long LateEvents;
 
     /// <summary>Copies the counters for a reader on another thread (each field read once, no ordering between fields).</summary>
     public readonly PipelineStats Snapshot() => new(
         Volatile.Read(in TransactionsIn), Volatile.Read(in LabelsIn), Volatile.Read(in OrdersIn), Volatile.Read(in ControlsIn),
         Volatile.Read(in Rejected), Volatile.Read(in Approved), Volatile.Read(in Reviewed), Volatile.Read(in Declined),
-        Volatile.Read(in DecisionsPublished), Volatile.Read(in PublishBackPressured), Volatile.Read(in LabelsUnmatched));
+        Volatile.Read(in DecisionsPublished), Volatile.Read(in PublishBackPressured), Volatile.Read(in LabelsUnmatched),
+        Volatile.Read(in LateEvents));
 }
 
 /// <summary>A point-in-time copy of <see cref="PipelineCounters"/>.</summary>
@@ -43,6 +45,8 @@ public struct PipelineCounters
 /// <param name="DecisionsPublished">Decisions handed to the output.</param>
 /// <param name="PublishBackPressured">Times the output pushed back (the decision was retried, not lost).</param>
 /// <param name="LabelsUnmatched">Labels whose transaction was unknown or expired.</param>
+/// <param name="LateEvents">Events older than the feature spec's allowed lateness: decided on the features as they stood, state not updated.</param>
 public readonly record struct PipelineStats(
     long TransactionsIn, long LabelsIn, long OrdersIn, long ControlsIn, long Rejected,
-    long Approved, long Reviewed, long Declined, long DecisionsPublished, long PublishBackPressured, long LabelsUnmatched);
+    long Approved, long Reviewed, long Declined, long DecisionsPublished, long PublishBackPressured, long LabelsUnmatched,
+    long LateEvents);

@@ -1,3 +1,5 @@
+using LowLatency.Engine.Features;
+
 namespace LowLatency.Engine.Pipeline;
 
 /// <summary>Which threads run the stages.</summary>
@@ -37,11 +39,15 @@ public sealed record PipelineOptions
     /// <summary>Consumer idle strategy (default yielding).</summary>
     public WaitStrategyKind WaitStrategy { get; init; } = WaitStrategyKind.Yielding;
 
-    /// <summary>Cards the feature table holds before evicting the stalest (default 1,048,576).</summary>
-    public int CardCapacity { get; init; } = 1 << 20;
+    /// <summary>
+    /// The rolling features the pipeline computes (default: the shipped payments spec, see
+    /// engine/LowLatency.Engine/Features/Specs). Its event type chooses the flow: a payments spec scores
+    /// Transactions, an orders spec scores Orders; the other kind passes through uncounted as decisions.
+    /// Event times too far ahead (the spec's <c>maxFuture</c>) or not positive are rejected as bad input.
+    /// </summary>
+    public FeatureSpec Features { get; init; } = DefaultPayments.Value;
 
-    /// <summary>Event time further than this ahead of the latest seen is rejected as bad input (default 1 hour).</summary>
-    public TimeSpan MaxFutureSkew { get; init; } = TimeSpan.FromHours(1);
+    private static readonly Lazy<FeatureSpec> DefaultPayments = new(() => FeatureSpec.LoadDefault("payments"));
 
     /// <summary>Throws with a message naming the first invalid option.</summary>
     public void Validate()
@@ -51,18 +57,13 @@ public sealed record PipelineOptions
             throw new ArgumentException($"RingSize must be a power of two of at least 2; got {RingSize}.");
         }
 
-        if (CardCapacity <= 0)
+        if (Features is null)
         {
-            throw new ArgumentException($"CardCapacity must be positive; got {CardCapacity}.");
-        }
-
-        if (MaxFutureSkew <= TimeSpan.Zero)
-        {
-            throw new ArgumentException($"MaxFutureSkew must be positive; got {MaxFutureSkew}.");
+            throw new ArgumentException("Features must be set (a feature spec).");
         }
     }
 
     /// <inheritdoc/>
     public override string ToString() =>
-        $"ring {RingSize} slots, topology {Topology}, wait {WaitStrategy}, cards {CardCapacity}, max future skew {MaxFutureSkew.TotalMinutes:F0} min";
+        $"ring {RingSize} slots, topology {Topology}, wait {WaitStrategy}, {Features.Event} features over {Features.Entities.Count} entities";
 }

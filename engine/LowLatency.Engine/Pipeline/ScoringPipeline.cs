@@ -1,3 +1,4 @@
+using LowLatency.Engine.Features;
 using LowLatency.Engine.Ring;
 
 namespace LowLatency.Engine.Pipeline;
@@ -15,21 +16,42 @@ public sealed class ScoringPipeline<TSink> : IDisposable
     private readonly StageState _state;
     private bool _started;
 
-    /// <summary>Builds the ring and the stages; nothing runs until <see cref="Start"/>.</summary>
-    public ScoringPipeline(PipelineOptions options, LinearScorer model, DecisionPolicy policy, TSink sink, ProducerType producers = ProducerType.Single)
+    /// <summary>
+    /// Builds the ring and the stages; nothing runs until <see cref="Start"/>. The feature state starts empty, or is
+    /// <paramref name="features"/> (warmed on history or loaded from a snapshot; the pipeline takes ownership), which
+    /// must have been built from the same spec as <see cref="PipelineOptions.Features"/>.
+    /// </summary>
+    public ScoringPipeline(PipelineOptions options, LinearScorer model, DecisionPolicy policy, TSink sink, ProducerType producers = ProducerType.Single, Featurizer? features = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(policy);
         options.Validate();
-        if (model.FeatureCount != CardFeatures.Count)
+        Options = options;
+        var plan = FeaturePlan.Compile(options.Features);
+        if (features is not null && features.Store.Plan.Layout != plan.Layout)
         {
-            throw new ArgumentException($"The model expects {model.FeatureCount} features but the feature set computes {CardFeatures.Count}.");
+            features.Dispose();
+            throw new ArgumentException("The feature state given was built from another feature spec than the options name.", nameof(features));
         }
 
-        Options = options;
-        _state = new StageState(options, model, policy);
-        _ring = new RingPipeline<PipelineSlot>(options.RingSize, producers);
+        _state = new StageState(options, model, policy, features ?? new Featurizer(plan));
+        try
+        {
+            if (model.FeatureCount != _state.Features.Count)
+            {
+                throw new ArgumentException(
+                    $"The model expects {model.FeatureCount} features but the feature spec computes {_state.Features.Count} ({_state.Features.Event} flow).");
+            }
+
+            _ring = new RingPipeline<PipelineSlot>(options.RingSize, producers);
+        }
+        catch
+        {
+            _state.Dispose();
+            throw;
+        }
+
         switch (options.WaitStrategy)
         {
             case WaitStrategyKind.BusySpin: Wire(sink, new BusySpinWait()); break;
@@ -65,8 +87,14 @@ public sealed class ScoringPipeline<TSink> : IDisposable
     /// <summary>Counters so far (safe to call from any thread).</summary>
     public PipelineStats Stats => _state.Counters.Snapshot();
 
-    /// <summary>Cards evicted from the feature table.</summary>
-    public long FeatureEvictions => _state.Features.Evictions;
+    /// <summary>Entities evicted from full feature tables (all entity types).</summary>
+    public long FeatureEvictions => _state.Features.Store.Counters.EvictedFull;
+
+    /// <summary>The features computed per event, in the model's layout.</summary>
+    public IReadOnlyList<string> FeatureNames => _state.Features.Names;
+
+    /// <summary>The feature store's counters (accepted, late, rejected, evictions); a copy read across threads, approximate while running.</summary>
+    public FeatureStoreCounters FeatureCounters => _state.Features.Store.Counters;
 
     /// <summary>Events whose handler threw (reported, skipped, counted).</summary>
     public long Faults => _ring.Processors.Sum(p => p.Faults);
@@ -82,7 +110,11 @@ public sealed class ScoringPipeline<TSink> : IDisposable
     public bool DrainAndStop(TimeSpan timeout) => !_started || _ring.DrainAndHalt(timeout);
 
     /// <summary>Stops the threads (without waiting for the backlog).</summary>
-    public void Dispose() => _ring.Dispose();
+    public void Dispose()
+    {
+        _ring.Dispose();
+        _state.Dispose();
+    }
 
     private void Wire<TWait>(TSink sink, TWait wait)
         where TWait : struct, IWaitStrategy

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using LowLatency.Engine.Events;
+using LowLatency.Engine.Features;
 using LowLatency.Engine.Ring;
 
 namespace LowLatency.Engine.Pipeline;
@@ -8,14 +9,16 @@ namespace LowLatency.Engine.Pipeline;
 /// The work of each stage, written once and called by both topologies. State that a stage owns (feature
 /// tables, counters) is touched only by the thread that runs that stage.
 /// </summary>
-internal sealed class StageState(PipelineOptions options, LinearScorer model, DecisionPolicy policy)
+internal sealed class StageState(PipelineOptions options, LinearScorer model, DecisionPolicy policy, Featurizer features) : IDisposable
 {
-    private readonly long _maxFutureSkewNs = options.MaxFutureSkew.Ticks * 100;
     private LinearScorer _model = model;
     private DecisionPolicy _policy = policy;
-    private long _latestEventTimeNs = long.MinValue;
 
-    public readonly CardFeatures Features = new(options.CardCapacity);
+    /// <summary>The rolling features; owned by the features stage's thread.</summary>
+    public readonly Featurizer Features = features;
+
+    /// <summary>The message kind this flow scores (the feature spec's event type).</summary>
+    public readonly MessageKind Scored = options.Features.Event == FeatureEventKind.Order ? MessageKind.Order : MessageKind.Transaction;
 
     /// <summary>Counters, each field written by one stage's thread.</summary>
     public PipelineCounters Counters;
@@ -34,33 +37,33 @@ internal sealed class StageState(PipelineOptions options, LinearScorer model, De
         set => Volatile.Write(ref _policy, value);
     }
 
-    /// <summary>Validates the message and computes the transaction's features (features stage).</summary>
+    /// <summary>Validates the message and computes its features (features stage).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Featurize(ref PipelineSlot slot)
     {
+        FeatureStatus status;
         switch (slot.Kind)
         {
             case MessageKind.Transaction:
                 Counters.TransactionsIn++;
-                long t = slot.Transaction.EventTimeNs;
-                if (_latestEventTimeNs != long.MinValue && t > _latestEventTimeNs + _maxFutureSkewNs)
+                if (Scored != MessageKind.Transaction)
                 {
-                    Reject(ref slot, PipelineReject.EventTimeInFuture);
                     return;
                 }
 
-                if (t > _latestEventTimeNs)
-                {
-                    _latestEventTimeNs = t;
-                }
-
-                Features.Process(slot.Transaction, slot.Features);
-                return;
-            case MessageKind.Label:
-                Counters.LabelsIn++;
-                return;
+                status = Features.Process(slot.Transaction, slot.Features);
+                break;
             case MessageKind.Order:
                 Counters.OrdersIn++;
+                if (Scored != MessageKind.Order)
+                {
+                    return;
+                }
+
+                status = Features.Process(slot.Order, slot.Features);
+                break;
+            case MessageKind.Label:
+                Counters.LabelsIn++;
                 return;
             case MessageKind.Control:
                 Counters.ControlsIn++;
@@ -69,13 +72,30 @@ internal sealed class StageState(PipelineOptions options, LinearScorer model, De
                 Reject(ref slot, PipelineReject.UnsupportedKind);
                 return;
         }
+
+        switch (status)
+        {
+            case FeatureStatus.Late:
+                // Scored with the features as they stand; the store counted it and left its state alone.
+                Counters.LateEvents++;
+                break;
+            case FeatureStatus.RejectedFuture:
+                Reject(ref slot, PipelineReject.EventTimeInFuture);
+                break;
+            case FeatureStatus.RejectedInvalidTime:
+                Reject(ref slot, PipelineReject.InvalidField);
+                break;
+        }
     }
 
-    /// <summary>Scores a featurized transaction and keeps its top reasons (scoring stage).</summary>
+    /// <inheritdoc/>
+    public void Dispose() => Features.Dispose();
+
+    /// <summary>Scores a featurized message and keeps its top reasons (scoring stage).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Score(ref PipelineSlot slot)
     {
-        if (slot.Kind != MessageKind.Transaction || slot.Rejected)
+        if (slot.Kind != Scored || slot.Rejected)
         {
             return;
         }
@@ -93,7 +113,7 @@ internal sealed class StageState(PipelineOptions options, LinearScorer model, De
         where TSink : struct, IDecisionSink
         where TWait : struct, IIdleStrategy
     {
-        if (slot.Kind != MessageKind.Transaction || slot.Rejected)
+        if (slot.Kind != Scored || slot.Rejected)
         {
             sink.OnOther(ref slot);
             return;
@@ -101,7 +121,7 @@ internal sealed class StageState(PipelineOptions options, LinearScorer model, De
 
         var outcome = Policy.Decide(slot.Decision.Score);
         slot.Decision.Outcome = outcome;
-        slot.Decision.TxId = slot.Transaction.TxId;
+        slot.Decision.TxId = slot.Kind == MessageKind.Order ? slot.Order.OrderId : slot.Transaction.TxId;
         switch (outcome)
         {
             case Outcome.Approve: Counters.Approved++; break;

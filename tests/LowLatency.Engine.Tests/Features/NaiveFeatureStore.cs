@@ -79,6 +79,9 @@ internal sealed class NaiveFeatureStore
             "quantity" => c.Quantity,
             "price" => c.PriceE8 / 1e8,
             "notional" => c.PriceE8 / 1e8 * c.Quantity,
+            "new" => c.Action == OrderAction.New ? 1 : 0,
+            "cancel" => c.Action == OrderAction.Cancel ? 1 : 0,
+            "fill" => c.Action == OrderAction.Fill ? 1 : 0,
             _ => throw new ArgumentException(name),
         }, double.NaN, double.NaN), output);
     }

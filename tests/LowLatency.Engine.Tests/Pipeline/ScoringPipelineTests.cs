@@ -1,4 +1,5 @@
 using LowLatency.Engine.Events;
+using LowLatency.Engine.Features;
 using LowLatency.Engine.Pipeline;
 using LowLatency.Models.Training;
 
@@ -40,11 +41,24 @@ public class ScoringPipelineTests
         }
     }
 
-    internal static LinearScorer RandomModel(int seed, uint version = 1)
+    /// <summary>The shipped payments spec over small tables, so each test allocates megabytes, not gigabytes.</summary>
+    internal static readonly FeatureSpec Payments = FeatureSpec.LoadDefault("payments").WithMaxCapacity(1 << 14);
+
+    internal static readonly FeatureSpec Orders = FeatureSpec.LoadDefault("orders").WithMaxCapacity(1 << 12);
+
+    internal static Featurizer NewFeaturizer(FeatureSpec spec) => new(FeaturePlan.Compile(spec));
+
+    internal static LinearScorer RandomModel(int seed, uint version = 1, FeatureSpec? spec = null)
     {
+        int count;
+        using (var f = NewFeaturizer(spec ?? Payments))
+        {
+            count = f.Count;
+        }
+
         var rng = new Random(seed);
-        var w = Enumerable.Range(0, CardFeatures.Count).Select(_ => (float)((rng.NextDouble() * 2) - 1)).ToArray();
-        var m = Enumerable.Range(0, CardFeatures.Count).Select(_ => (float)rng.NextDouble()).ToArray();
+        var w = Enumerable.Range(0, count).Select(_ => (float)((rng.NextDouble() * 2) - 1) / 4).ToArray();
+        var m = Enumerable.Range(0, count).Select(_ => (float)rng.NextDouble()).ToArray();
         return new LinearScorer(new LogisticFit(w, -1f, m), version);
     }
 
@@ -69,7 +83,7 @@ public class ScoringPipelineTests
     private static DecisionLog Run(Transaction[] txs, Topology topology, WaitStrategyKind wait, LinearScorer model, DecisionPolicy policy, long measureFrom = -1)
     {
         var log = new DecisionLog(txs.Length, measureFrom);
-        var options = new PipelineOptions { Topology = topology, WaitStrategy = wait, RingSize = 1024, CardCapacity = 1 << 14 };
+        var options = new PipelineOptions { Topology = topology, WaitStrategy = wait, RingSize = 1024, Features = Payments };
         using var pipeline = new ScoringPipeline<RecordingSink>(options, model, policy, new RecordingSink(log));
         pipeline.Start();
         var seq = pipeline.Sequencer;
@@ -99,8 +113,9 @@ public class ScoringPipelineTests
         var policy = new DecisionPolicy(0.3f, 0.7f);
         var log = Run(txs, topology, wait, model, policy);
 
-        var naiveFeatures = new CardFeatures(1 << 14);
-        var f = new float[CardFeatures.Count];
+        // The same components run inline on the test thread: what the ring, the stages and the threads add must be nothing.
+        using var naiveFeatures = NewFeaturizer(Payments);
+        var f = new float[naiveFeatures.Count];
         var reasons = new ReasonCode[ReasonBuffer.Capacity];
         Assert.Equal(txs.Length, log.Count);
         for (int i = 0; i < txs.Length; i++)
@@ -135,7 +150,7 @@ public class ScoringPipelineTests
         var txs = RandomTransactions(100, seed: 5);
         txs[50].EventTimeNs += (long)TimeSpan.FromHours(2).TotalNanoseconds;
         var log = new DecisionLog(txs.Length, -1);
-        using var pipeline = new ScoringPipeline<RecordingSink>(new PipelineOptions { RingSize = 128, CardCapacity = 4096 }, RandomModel(1), new DecisionPolicy(0.5f, 0.9f), new RecordingSink(log));
+        using var pipeline = new ScoringPipeline<RecordingSink>(new PipelineOptions { RingSize = 128, Features = Payments }, RandomModel(1), new DecisionPolicy(0.5f, 0.9f), new RecordingSink(log));
         pipeline.Start();
         foreach (var tx in txs)
         {
@@ -159,6 +174,132 @@ public class ScoringPipelineTests
         var ex = Assert.Throws<ArgumentException>(() => new ScoringPipeline<RecordingSink>(new PipelineOptions(), wrong, new DecisionPolicy(0.5f, 0.9f), default));
         Assert.Contains("expects 2 features", ex.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Late_events_are_decided_on_the_features_as_they_stand_and_counted()
+    {
+        var txs = RandomTransactions(2_000, seed: 6);
+        // Beyond the payments spec's 2-minute allowed lateness: the store must not update, the decision is still made.
+        txs[1_500].EventTimeNs = txs[1_499].EventTimeNs - (long)TimeSpan.FromMinutes(30).TotalNanoseconds;
+        var log = Run(txs, Topology.SingleThread, WaitStrategyKind.Yielding, RandomModel(7), new DecisionPolicy(0.5f, 0.9f));
+        Assert.Equal(txs.Length, log.Count);
+
+        using var inline = NewFeaturizer(Payments);
+        var f = new float[inline.Count];
+        var statuses = txs.Select(t => inline.Process(t, f)).ToArray();
+        Assert.Equal(FeatureStatus.Late, statuses[1_500]);
+        Assert.Equal(1, statuses.Count(st => st == FeatureStatus.Late));
+    }
+
+    [Fact]
+    public void Late_events_show_in_the_pipeline_counters()
+    {
+        var txs = RandomTransactions(300, seed: 8);
+        txs[200].EventTimeNs = txs[199].EventTimeNs - (long)TimeSpan.FromMinutes(30).TotalNanoseconds;
+        var log = new DecisionLog(txs.Length, -1);
+        using var pipeline = new ScoringPipeline<RecordingSink>(new PipelineOptions { RingSize = 128, Features = Payments }, RandomModel(1), new DecisionPolicy(0.5f, 0.9f), new RecordingSink(log));
+        pipeline.Start();
+        foreach (var tx in txs)
+        {
+            using var scope = pipeline.Sequencer.Claim(pipeline.Ring);
+            scope.Event.Kind = MessageKind.Transaction;
+            scope.Event.Rejected = false;
+            scope.Event.Transaction = tx;
+        }
+
+        Assert.True(pipeline.DrainAndStop(TimeSpan.FromSeconds(30)));
+        Assert.Equal(300, log.Count);
+        Assert.Equal(1, pipeline.Stats.LateEvents);
+        Assert.Equal(1, pipeline.FeatureCounters.LateDropped);
+    }
+
+    [Fact]
+    public void An_orders_flow_scores_orders_with_the_orders_spec_and_passes_transactions_through()
+    {
+        var rng = new Random(9);
+        long t = 1_700_000_000_000_000_000;
+        var orders = Enumerable.Range(0, 5_000).Select(i =>
+        {
+            t += rng.Next(1, 50_000_000);
+            return new Order
+            {
+                OrderId = (ulong)i + 1, EventTimeNs = t, AccountId = (ulong)rng.Next(200), InstrumentId = (ulong)rng.Next(30),
+                PriceE8 = rng.Next(1_000, 50_000) * 1_000_000L, Quantity = rng.Next(1, 5_000), Venue = (ushort)rng.Next(4),
+                Side = (Side)rng.Next(2), Action = (OrderAction)rng.Next(4),
+            };
+        }).ToArray();
+        var model = RandomModel(10, spec: Orders);
+        var policy = new DecisionPolicy(0.3f, 0.7f);
+        var log = new DecisionLog(orders.Length, -1);
+        var options = new PipelineOptions { RingSize = 1024, Features = Orders, Topology = Topology.Pipelined };
+        using (var pipeline = new ScoringPipeline<RecordingSink>(options, model, policy, new RecordingSink(log)))
+        {
+            pipeline.Start();
+            for (int i = 0; i < orders.Length; i++)
+            {
+                using var scope = pipeline.Sequencer.Claim(pipeline.Ring);
+                scope.Event.Rejected = false;
+                if (i % 10 == 0)
+                {
+                    // A payment on an orders flow is not this pipeline's business: passed on, never scored.
+                    scope.Event.Kind = MessageKind.Transaction;
+                    scope.Event.Transaction = new Transaction { TxId = 1_000_000 + (ulong)i, EventTimeNs = orders[i].EventTimeNs };
+                }
+                else
+                {
+                    scope.Event.Kind = MessageKind.Order;
+                    scope.Event.Order = orders[i];
+                }
+            }
+
+            Assert.True(pipeline.DrainAndStop(TimeSpan.FromSeconds(30)));
+            Assert.Equal(orders.Length - 500, pipeline.Stats.OrdersIn);
+        }
+
+        Assert.Equal(500, log.Others);
+        using var inline = NewFeaturizer(Orders);
+        var f = new float[inline.Count];
+        int k = 0;
+        for (int i = 0; i < orders.Length; i++)
+        {
+            if (i % 10 == 0)
+            {
+                continue;
+            }
+
+            inline.Process(orders[i], f);
+            Assert.Equal(orders[i].OrderId, log.Decisions[k].TxId);
+            Assert.Equal(model.Score(f), log.Decisions[k].Score);
+            k++;
+        }
+
+        Assert.Equal(k, log.Count);
+    }
+
+    [Fact]
+    public void Warm_feature_state_from_another_spec_is_refused()
+    {
+        var warm = NewFeaturizer(Orders);
+        var ex = Assert.Throws<ArgumentException>(() =>
+            new ScoringPipeline<RecordingSink>(new PipelineOptions { Features = Payments }, RandomModel(1), new DecisionPolicy(0.5f, 0.9f), default, features: warm));
+        Assert.Contains("another feature spec", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_spec_with_more_features_than_a_slot_holds_is_refused_with_the_counts()
+    {
+        // Every entity of the payments spec twice over: about 2 x 107 aggregates, more than FeatureBuffer.Capacity.
+        var doubled = Payments with { Entities = [.. Payments.Entities, .. Payments.Entities.Select(e => e with { Name = e.Name + "2" })] };
+        doubled = doubled with { Entities = [.. doubled.Entities.Select((e, i) => i < Payments.Entities.Count ? e : RenameAggregates(e))] };
+        var ex = Assert.Throws<ArgumentException>(() => NewFeaturizer(doubled));
+        Assert.Contains($"more than the {FeatureBuffer.Capacity}", ex.Message, StringComparison.Ordinal);
+    }
+
+    private static EntitySpec RenameAggregates(EntitySpec e) => e with
+    {
+        Windows = [.. e.Windows.Select(w => w with { Aggregates = [.. w.Aggregates.Select(a => a with { Name = a.Name + "_2" })] })],
+        EntityFeatures = [.. e.EntityFeatures.Select(a => a with { Name = a.Name + "_2" })],
+    };
 
     [Fact]
     public void Policy_thresholds_are_calibrated_to_the_requested_rates()

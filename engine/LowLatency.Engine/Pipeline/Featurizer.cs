@@ -1,0 +1,163 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+using LowLatency.Engine.Events;
+using LowLatency.Engine.Features;
+
+namespace LowLatency.Engine.Pipeline;
+
+/// <summary>
+/// The model's input vector for one event: a few features of the message alone (amount, channel, time of
+/// day, order action), then the feature store's rolling aggregates, read as of just before the event and
+/// then updated. Magnitudes (counts, sums, amounts, speeds, gaps) go through a signed log so a linear
+/// model sees comparable scales; z-scores are clipped. Trees are unaffected by either (both are monotone).
+/// Single-threaded, like the store it owns; no call allocates.
+/// </summary>
+public sealed class Featurizer : IDisposable
+{
+    /// <summary>The features of a transaction computed from the message alone, first in the vector.</summary>
+    public static readonly string[] TransactionEventNames =
+        ["log_amount", "ecommerce", "keyed_or_on_file", "card_present", "three_d_secure", "night"];
+
+    /// <summary>The features of an order computed from the message alone, first in the vector.</summary>
+    public static readonly string[] OrderEventNames =
+        ["log_quantity", "log_notional", "sell", "new", "cancel", "replace", "fill"];
+
+    /// <summary>Stand-in for "no previous event": log(1 + seconds) of about three months.</summary>
+    private const float NeverSeenLogSeconds = 16f;
+    private const float ZScoreClip = 10f;
+
+    private readonly FeatureStore _store;
+    private readonly Transform[] _transforms;
+    private readonly string[] _names;
+    private readonly int _eventCount;
+
+    private enum Transform : byte
+    {
+        SignedLog,
+        LogSeconds,
+        Clip,
+    }
+
+    /// <summary>Allocates an empty store for <paramref name="plan"/>; throws when the vector would exceed <see cref="FeatureBuffer.Capacity"/>.</summary>
+    public Featurizer(FeaturePlan plan)
+        : this(new FeatureStore(plan ?? throw new ArgumentNullException(nameof(plan))))
+    {
+    }
+
+    /// <summary>
+    /// Wraps an existing store (for example one loaded from a snapshot, or warmed on history) and takes ownership of it.
+    /// </summary>
+    public Featurizer(FeatureStore store)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        FeaturePlan plan = store.Plan;
+        string[] eventNames = plan.Spec.Event == FeatureEventKind.Transaction ? TransactionEventNames : OrderEventNames;
+        _eventCount = eventNames.Length;
+        _names = [.. eventNames, .. plan.FeatureNames];
+        if (_names.Length > FeatureBuffer.Capacity)
+        {
+            store.Dispose();
+            throw new ArgumentException(
+                $"The feature spec yields {plan.VectorLength} aggregates; with {_eventCount} event features that is {_names.Length}, " +
+                $"more than the {FeatureBuffer.Capacity} a pipeline slot holds. Remove aggregates from the spec.");
+        }
+
+        _transforms = new Transform[plan.VectorLength];
+        for (int i = 0; i < _transforms.Length; i++)
+        {
+            _transforms[i] = plan.FeatureKinds[i] switch
+            {
+                AggregateKind.ZScore => Transform.Clip,
+                AggregateKind.TimeSinceLast => Transform.LogSeconds,
+                _ => Transform.SignedLog,
+            };
+        }
+
+        _store = store;
+    }
+
+    /// <summary>Feature names in vector order: the model's expected layout.</summary>
+    public IReadOnlyList<string> Names => _names;
+
+    /// <summary>Length of the vector written per event.</summary>
+    public int Count => _names.Length;
+
+    /// <summary>Which message type this featurizer reads.</summary>
+    public FeatureEventKind Event => _store.Plan.Spec.Event;
+
+    /// <summary>The rolling store (counters, snapshot).</summary>
+    public FeatureStore Store => _store;
+
+    /// <summary>Writes <paramref name="tx"/>'s features into <paramref name="output"/> and updates the store.</summary>
+    public FeatureStatus Process(in Transaction tx, Span<float> output)
+    {
+        if (output.Length < _names.Length)
+        {
+            ThrowShortOutput(output.Length);
+        }
+
+        output[0] = (float)Math.Log(1 + Math.Max(0, tx.AmountMinor / 100.0));
+        output[1] = tx.Channel is Channel.Ecommerce or Channel.InApp ? 1f : 0f;
+        output[2] = tx.EntryMode is EntryMode.Manual or EntryMode.CardOnFile ? 1f : 0f;
+        output[3] = (tx.Flags & TransactionFlags.CardPresent) != 0 ? 1f : 0f;
+        output[4] = (tx.Flags & TransactionFlags.ThreeDSecure) != 0 ? 1f : 0f;
+        output[5] = LocalHour(tx.EventTimeNs, tx.Longitude) < 6 ? 1f : 0f;
+        var aggregates = output.Slice(_eventCount, _transforms.Length);
+        FeatureStatus status = _store.Process(tx, aggregates);
+        Apply(aggregates);
+        return status;
+    }
+
+    /// <summary>Writes <paramref name="order"/>'s features into <paramref name="output"/> and updates the store.</summary>
+    public FeatureStatus Process(in Order order, Span<float> output)
+    {
+        if (output.Length < _names.Length)
+        {
+            ThrowShortOutput(output.Length);
+        }
+
+        double quantity = Math.Max(0, order.Quantity);
+        output[0] = (float)Math.Log(1 + quantity);
+        output[1] = (float)Math.Log(1 + (quantity * Math.Max(0, order.PriceE8) * 1e-8));
+        output[2] = order.Side == Side.Sell ? 1f : 0f;
+        output[3] = order.Action == OrderAction.New ? 1f : 0f;
+        output[4] = order.Action == OrderAction.Cancel ? 1f : 0f;
+        output[5] = order.Action == OrderAction.Replace ? 1f : 0f;
+        output[6] = order.Action == OrderAction.Fill ? 1f : 0f;
+        var aggregates = output.Slice(_eventCount, _transforms.Length);
+        FeatureStatus status = _store.Process(order, aggregates);
+        Apply(aggregates);
+        return status;
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => _store.Dispose();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Apply(Span<float> values)
+    {
+        Transform[] transforms = _transforms;
+        for (int i = 0; i < values.Length && i < transforms.Length; i++)
+        {
+            float v = values[i];
+            values[i] = transforms[i] switch
+            {
+                Transform.Clip => Math.Clamp(v, -ZScoreClip, ZScoreClip),
+                Transform.LogSeconds => v < 0 ? NeverSeenLogSeconds : MathF.Log(1 + v),
+                _ => v >= 0 ? MathF.Log(1 + v) : -MathF.Log(1 - v),
+            };
+        }
+    }
+
+    /// <summary>Local solar hour from UTC and longitude: good enough for "night" without a time-zone table.</summary>
+    private static int LocalHour(long eventTimeNs, double longitude)
+    {
+        long hours = eventTimeNs / 3_600_000_000_000L;
+        int offset = double.IsFinite(longitude) ? (int)Math.Round(Math.Clamp(longitude, -180, 180) / 15.0) : 0;
+        return (int)((((hours + offset) % 24) + 24) % 24);
+    }
+
+    [DoesNotReturn]
+    private void ThrowShortOutput(int length) =>
+        throw new ArgumentException($"The output holds {length} features; this featurizer writes {_names.Length}.");
+}
