@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using LowLatency.Adapters.Load;
 using LowLatency.Adapters.Simulation;
 using LowLatency.Engine.Metrics;
 using LowLatency.Engine.Pipeline;
@@ -64,15 +65,15 @@ internal static class BenchCommand
         var console = AnsiConsole.Console;
         console.MarkupLine(CultureInfo.InvariantCulture, $"[bold]lowlat bench[/]: {Markup.Escape(options.ToString())}; {Environment.ProcessorCount} cores, .NET {Environment.Version}");
         var simOptions = new SimulatorOptions { Seed = seed };
-        var simulator = new PaymentSimulator(simOptions);
+        var source = new PaymentFlow(new PaymentSimulator(simOptions));
         BootstrapModel model = null!;
-        console.Status().Start("Training the starting model on simulated history…", _ => model = HistoryTrainer.Train(simulator, 100_000, options.Features));
+        console.Status().Start("Training the starting model on simulated history…", _ => model = HistoryTrainer.Train(source, 100_000, options.Features));
         model.Features.Dispose(); // each measured run starts from empty windows (the latency of a cold store is the worse case)
 
         var results = new List<(long Rate, double Achieved, LatencyHistogram Histogram)>();
         foreach (long rate in rates)
         {
-            using var run = new EngineRun(simulator, model, options);
+            using var run = new EngineRun(source, model, options);
             var histogram = new LatencyHistogram();
             string label = rate == 0 ? "unpaced" : $"{rate:N0}/s";
             long decidedBefore = 0;

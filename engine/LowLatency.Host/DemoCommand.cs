@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Numerics;
+using LowLatency.Adapters.Load;
 using LowLatency.Adapters.Simulation;
 using LowLatency.Engine.Features;
 using LowLatency.Engine.Metrics;
@@ -22,17 +23,22 @@ internal static class DemoCommand
         var cards = CliOptions.AtLeast("--cards", "Cards in the simulated population", 200_000, 1_000);
         var topology = CliOptions.Choice("--topology", "Processing threads: single (one thread runs every stage) or pipelined", Topology.SingleThread);
         var wait = CliOptions.Choice("--wait-strategy", "How idle engine threads wait", WaitStrategyKind.Yielding);
+        var flow = CliOptions.Choice("--flow", "Which flow to simulate and score: payments (fraud) or orders (spoofing)", DemoFlow.Payments);
         var command = new Command("demo", "Run the engine against its built-in gateway simulator with a live dashboard (no configuration needed).")
         {
-            duration, rate, seed, cards, topology, wait,
+            duration, rate, seed, cards, topology, wait, flow,
         };
-        command.SetAction(parse => Run(
-            parse.GetValue(duration), parse.GetValue(rate), (ulong)parse.GetValue(seed), (int)parse.GetValue(cards),
-            new PipelineOptions
+        command.SetAction(parse =>
+        {
+            DemoFlow f = parse.GetValue(flow);
+            int population = (int)parse.GetValue(cards);
+            var options = new PipelineOptions
             {
                 Topology = parse.GetValue(topology), WaitStrategy = parse.GetValue(wait),
-                Features = DemoFeatures((int)parse.GetValue(cards)),
-            }));
+                Features = f == DemoFlow.Orders ? FeatureSpec.LoadDefault("orders") : DemoFeatures(population),
+            };
+            return Run(parse.GetValue(duration), parse.GetValue(rate), (ulong)parse.GetValue(seed), population, f, options);
+        });
         return command;
     }
 
@@ -40,20 +46,33 @@ internal static class DemoCommand
     internal static FeatureSpec DemoFeatures(int cards) =>
         FeatureSpec.LoadDefault("payments").WithMaxCapacity((int)Math.Min(1 << 20, BitOperations.RoundUpToPowerOf2((uint)Math.Max(1 << 14, cards * 4))));
 
-    private static int Run(TimeSpan duration, long rate, ulong seed, int cards, PipelineOptions options)
+    private static int Run(TimeSpan duration, long rate, ulong seed, int cards, DemoFlow flow, PipelineOptions options)
     {
         var console = AnsiConsole.Console;
-        console.Write(new Rule("[bold]LowLatency demo[/]").LeftJustified());
-        var simOptions = new SimulatorOptions { Seed = seed, Cards = cards, Merchants = Math.Max(100, cards / 10) };
+        console.Write(new Rule(flow == DemoFlow.Orders ? "[bold]LowLatency demo — orders flow[/]" : "[bold]LowLatency demo[/]").LeftJustified());
         console.MarkupLine(CultureInfo.InvariantCulture, $"Engine: {Markup.Escape(options.ToString())}; {Environment.ProcessorCount} cores, .NET {Environment.Version}");
-        console.MarkupLine(CultureInfo.InvariantCulture, $"Simulator: seed {seed}, {cards:N0} cards, {simOptions.Merchants:N0} merchants; volume spike at {simOptions.SpikeAt.TotalMinutes:F0} min and a new fraud pattern at {simOptions.DriftAt.TotalMinutes:F0} min of simulated time");
+        IFlowSource source;
+        string what;
+        if (flow == DemoFlow.Orders)
+        {
+            var orderOptions = new OrderSimulatorOptions { Seed = seed };
+            console.MarkupLine(CultureInfo.InvariantCulture, $"Simulator: seed {seed}, {orderOptions.Accounts:N0} accounts, {orderOptions.Instruments:N0} instruments, {orderOptions.Venues} venues; algorithmic bursts, and spoofing episodes (large layers behind the touch, a fill on the far side, the layers cancelled) with ground truth");
+            source = new OrderFlow(new OrderSimulator(orderOptions));
+            what = "orders";
+        }
+        else
+        {
+            var simOptions = new SimulatorOptions { Seed = seed, Cards = cards, Merchants = Math.Max(100, cards / 10) };
+            console.MarkupLine(CultureInfo.InvariantCulture, $"Simulator: seed {seed}, {cards:N0} cards, {simOptions.Merchants:N0} merchants; volume spike at {simOptions.SpikeAt.TotalMinutes:F0} min and a new fraud pattern at {simOptions.DriftAt.TotalMinutes:F0} min of simulated time");
+            source = new PaymentFlow(new PaymentSimulator(simOptions));
+            what = "transactions";
+        }
 
-        var simulator = new PaymentSimulator(simOptions);
         const int History = 200_000;
         BootstrapModel model = null!;
-        console.Status().Start($"Training the starting model on {History:N0} transactions of simulated history…", _ => model = HistoryTrainer.Train(simulator, History, options.Features));
+        console.Status().Start($"Training the starting model on {History:N0} {what} of simulated history…", _ => model = HistoryTrainer.Train(source, History, options.Features));
         console.MarkupLine(CultureInfo.InvariantCulture,
-            $"Model v{model.Model.Version}: logistic over {model.Features.Count} features ({model.Features.Store.Plan.TotalBytes / (1 << 20):N0} MiB of rolling windows for {options.Features.Entities.Count} entity types), trained on {model.Transactions:N0} transactions ({model.Frauds:N0} fraud), training AUC {model.TrainingAuc:F3}; review at score ≥ {model.Policy.Review:F3}, decline at ≥ {model.Policy.Decline:F3}");
+            $"Model v{model.Model.Version}: logistic over {model.Features.Count} features ({model.Features.Store.Plan.TotalBytes / (1 << 20):N0} MiB of rolling windows for {options.Features.Entities.Count} entity types), trained on {model.Transactions:N0} {what} ({model.Frauds:N0} {(flow == DemoFlow.Orders ? "spoofing" : "fraud")}), training AUC {model.TrainingAuc:F3}; review at score ≥ {model.Policy.Review:F3}, decline at ≥ {model.Policy.Decline:F3}");
 
         using var cancel = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) =>
@@ -64,7 +83,7 @@ internal static class DemoCommand
         Console.CancelKeyPress += onCancel;
         try
         {
-            using var run = new EngineRun(simulator, model, options, model.Features);
+            using var run = new EngineRun(source, model, options, model.Features);
             var total = new LatencyHistogram();
             var interval = new LatencyHistogram();
             var clock = Stopwatch.StartNew();
@@ -81,7 +100,7 @@ internal static class DemoCommand
                 long decisions = run.Tally.Decisions;
                 double throughput = (decisions - lastDecisions) / Math.Max(1e-3, seconds - lastSeconds);
                 (lastDecisions, lastSeconds) = (decisions, seconds);
-                return Dashboard(run, interval, throughput, seconds, duration, simOptions);
+                return Dashboard(run, interval, throughput, seconds, duration);
             }
 
             if (console.Profile.Capabilities.Interactive)
@@ -126,17 +145,17 @@ internal static class DemoCommand
         }
     }
 
-    private static Table Dashboard(EngineRun run, LatencyHistogram interval, double throughput, double seconds, TimeSpan duration, SimulatorOptions sim)
+    private static Table Dashboard(EngineRun run, LatencyHistogram interval, double throughput, double seconds, TimeSpan duration)
     {
         var s = run.Pipeline.Stats;
         var t = run.Tally;
-        string simTime = TimeSpan.FromTicks((run.Simulator.Transactions > 0 ? (long)(run.Simulator.Transactions / sim.TransactionsPerSimSecond) : 0) * TimeSpan.TicksPerSecond).ToString(@"hh\:mm", CultureInfo.InvariantCulture);
+        string simTime = run.Source.SimulatedElapsed.ToString(@"hh\:mm\:ss", CultureInfo.InvariantCulture);
         var table = new Table().Border(TableBorder.Rounded).Title($"[bold]LowLatency[/] — {seconds:F0}s of {duration.TotalSeconds:F0}s").HideHeaders();
         table.AddColumn("what").AddColumn("value");
         table.AddRow("Throughput", $"{throughput:N0} decisions/s");
         table.AddRow("Latency (last 0.5 s)", $"p50 {Us(interval.ValueAtPercentile(50))}  p99 {Us(interval.ValueAtPercentile(99))}  p99.9 {Us(interval.ValueAtPercentile(99.9))}  max {Us(interval.Max)}");
         table.AddRow("Decisions", $"[green]approve {s.Approved:N0}[/]  [yellow]review {s.Reviewed:N0}[/]  [red]decline {s.Declined:N0}[/]");
-        table.AddRow("Fraud caught", $"{t.FraudCaught:N0} of {t.Fraud:N0} ({Pct(t.FraudCaught, t.Fraud)})");
+        table.AddRow(run.Source.Flow == FeatureEventKind.Order ? "Spoofing flagged" : "Fraud caught", $"{t.FraudCaught:N0} of {t.Fraud:N0} ({Pct(t.FraudCaught, t.Fraud)})");
         table.AddRow("False positives", $"{t.GenuineDeclined:N0} genuine declined, {t.GenuineReviewed:N0} genuine sent to review");
         table.AddRow("Labels received", $"{s.LabelsIn:N0}");
         table.AddRow("Model", $"v{run.Pipeline.Model.Version}");
@@ -162,7 +181,8 @@ internal static class DemoCommand
         }
 
         var table = new Table().Border(TableBorder.Rounded).AddColumn("measure").AddColumn(new TableColumn("value").RightAligned());
-        table.AddRow("Transactions decided", $"{s.DecisionsPublished:N0}");
+        bool orders = run.Source.Flow == FeatureEventKind.Order;
+        table.AddRow(orders ? "Orders decided" : "Transactions decided", $"{s.DecisionsPublished:N0}");
         table.AddRow("Labels received", $"{s.LabelsIn:N0}");
         table.AddRow("Offered / achieved rate", $"{(r.Transactions + r.Labels) / r.Elapsed.TotalSeconds:N0} / {s.DecisionsPublished / elapsed.TotalSeconds:N0} per s");
         foreach (var (label, micros) in LatencyReport.Percentiles(total))
@@ -171,7 +191,7 @@ internal static class DemoCommand
         }
 
         table.AddRow("Approve / review / decline", $"{s.Approved:N0} / {s.Reviewed:N0} / {s.Declined:N0}");
-        table.AddRow("Fraud caught (review or decline)", $"{t.FraudCaught:N0} of {t.Fraud:N0} ({Pct(t.FraudCaught, t.Fraud)})");
+        table.AddRow(orders ? "Spoofing messages flagged (review or decline)" : "Fraud caught (review or decline)", $"{t.FraudCaught:N0} of {t.Fraud:N0} ({Pct(t.FraudCaught, t.Fraud)})");
         table.AddRow("Genuine declined (false positives)", $"{t.GenuineDeclined:N0} ({Pct(t.GenuineDeclined, t.Decisions - t.Fraud)} of genuine)");
         table.AddRow("Genuine sent to review", $"{t.GenuineReviewed:N0}");
         table.AddRow("Rejected inputs", $"{s.Rejected:N0}");
@@ -179,17 +199,32 @@ internal static class DemoCommand
         console.Write(table);
 
         var patterns = new Table().Border(TableBorder.Rounded).Title("Fraud caught by pattern").AddColumn("pattern").AddColumn(new TableColumn("caught").RightAligned()).AddColumn(new TableColumn("of").RightAligned()).AddColumn(new TableColumn("recall").RightAligned());
-        foreach (var p in Enum.GetValues<FraudPattern>().Where(p => p != FraudPattern.None))
+        foreach (var p in Enum.GetValues<FraudPattern>().Where(p => p != FraudPattern.None && (p == FraudPattern.Spoofing) == orders))
         {
             var (all, caught) = t.ByPattern(p);
             patterns.AddRow(p.ToString(), $"{caught:N0}", $"{all:N0}", Pct(caught, all));
         }
 
         console.Write(patterns);
+        if (orders)
+        {
+            return;
+        }
+
         console.MarkupLine("[grey]AppCryptoEscalation appears only after the drift point; the static starting model has never seen it (continual learning is the next step).[/]");
     }
 
     private static string Us(long ns) => string.Create(CultureInfo.InvariantCulture, $"{ns / 1000.0:F1} µs");
 
     private static string Pct(long part, long whole) => whole == 0 ? "–" : string.Create(CultureInfo.InvariantCulture, $"{100.0 * part / whole:F1}%");
+}
+
+/// <summary>The flows <c>demo</c> can run.</summary>
+internal enum DemoFlow
+{
+    /// <summary>Card payments: fraud patterns, drift, delayed labels.</summary>
+    Payments,
+
+    /// <summary>Trading orders: bursts and spoofing episodes.</summary>
+    Orders,
 }

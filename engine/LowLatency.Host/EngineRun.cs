@@ -15,17 +15,17 @@ internal sealed class EngineRun : IDisposable
     private Thread? _thread;
 
     /// <summary>Builds the pipeline; <paramref name="features"/> (warm state, owned by the pipeline from here) or empty windows.</summary>
-    public EngineRun(PaymentSimulator simulator, BootstrapModel model, PipelineOptions options, Featurizer? features = null)
+    public EngineRun(IFlowSource source, BootstrapModel model, PipelineOptions options, Featurizer? features = null)
     {
-        Simulator = simulator;
+        Source = source;
         Truth = new TruthBoard();
         Tally = new OutcomeTally();
         Latency = new IntervalRecorder();
         Pipeline = new ScoringPipeline<MonitoringSink>(options, model.Model, model.Policy, new MonitoringSink(Latency, Tally, Truth), features: features);
-        _driver = new OpenLoopDriver(simulator, Truth);
+        _driver = new OpenLoopDriver(source, Truth);
     }
 
-    public PaymentSimulator Simulator { get; }
+    public IFlowSource Source { get; }
 
     public TruthBoard Truth { get; }
 

@@ -122,4 +122,21 @@ public sealed class CommandLineTests : IDisposable
         Assert.InRange(n, 5_000, 10_500); // about 2 s × 5,000/s, minus the labels in the stream
         Assert.Contains("Fraud caught by pattern", output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Demo_runs_the_orders_flow_with_the_orders_spec_and_reports_spoofing()
+    {
+        var (code, output, error) = Lowlat.Run(Bound, "demo", "--flow", "orders", "--duration", "2s", "--rate", "5000");
+        Assert.True(code == 0, output + error);
+        Assert.Contains("orders flow", output, StringComparison.Ordinal);
+        Assert.Contains("order features", output, StringComparison.Ordinal); // the options line names the spec's event type
+        var decided = System.Text.RegularExpressions.Regex.Match(output, @"Orders decided\s*│\s*([\d,]+)");
+        Assert.True(decided.Success, output);
+        long n = long.Parse(decided.Groups[1].Value, NumberStyles.AllowThousands, CultureInfo.InvariantCulture);
+        Assert.InRange(n, 5_000, 10_500); // every order message is decided
+        var flagged = System.Text.RegularExpressions.Regex.Match(output, @"│ Spoofing\s*│\s*([\d,]+)\s*│\s*([\d,]+)");
+        Assert.True(flagged.Success, output);
+        Assert.True(long.Parse(flagged.Groups[2].Value, NumberStyles.AllowThousands, CultureInfo.InvariantCulture) > 0, "no spoofing in 2 s of orders: " + output);
+        Assert.DoesNotContain("CardTesting", output, StringComparison.Ordinal);
+    }
 }

@@ -5,8 +5,8 @@ using LowLatency.Engine.Pipeline;
 namespace LowLatency.Adapters.Load;
 
 /// <summary>What a drive sent.</summary>
-/// <param name="Transactions">Transactions published.</param>
-/// <param name="Labels">Labels published.</param>
+/// <param name="Transactions">Messages published that get a decision (transactions, or orders on the orders flow).</param>
+/// <param name="Labels">Other messages published (labels).</param>
 /// <param name="Elapsed">Wall time from the first due time to the last publish.</param>
 /// <param name="MaxLagNs">Largest delay between an event's due time and its publish (the ring was full, or the driver was descheduled).</param>
 public readonly record struct DriveResult(long Transactions, long Labels, TimeSpan Elapsed, long MaxLagNs);
@@ -17,9 +17,8 @@ public readonly record struct DriveResult(long Transactions, long Labels, TimeSp
 /// When the engine falls behind, the lag shows up in the latencies instead of slowing the offered load down
 /// (the coordinated-omission trap of closed-loop load generators). Rate 0 means as fast as the ring accepts.
 /// </summary>
-public sealed class OpenLoopDriver(PaymentSimulator simulator, TruthBoard truth)
+public sealed class OpenLoopDriver(IFlowSource source, TruthBoard truth)
 {
-    private SimEvent _event;
 
     /// <summary>Drives <paramref name="pipeline"/> for <paramref name="duration"/> or until cancelled; <paramref name="progress"/> hears the transactions sent, about every 65k events.</summary>
     public DriveResult Run<TSink>(ScoringPipeline<TSink> pipeline, double rate, TimeSpan duration, CancellationToken cancel = default, Action<long>? progress = null)
@@ -46,23 +45,24 @@ public sealed class OpenLoopDriver(PaymentSimulator simulator, TruthBoard truth)
                 Thread.SpinWait(1);
             }
 
-            simulator.Next(ref _event);
             long s = sequencer.Next();
             ref var slot = ref ring[s];
             slot.IngestTicks = due;
             slot.Rejected = false;
-            if (_event.Kind == SimEventKind.Transaction)
+            source.Next(ref slot, out GroundTruth groundTruth);
+            switch (slot.Kind)
             {
-                slot.Kind = MessageKind.Transaction;
-                slot.Transaction = _event.Transaction;
-                truth.Set(_event.Transaction.TxId, _event.Truth);
-                transactions++;
-            }
-            else
-            {
-                slot.Kind = MessageKind.Label;
-                slot.Label = _event.Label;
-                labels++;
+                case MessageKind.Transaction:
+                    truth.Set(slot.Transaction.TxId, groundTruth);
+                    transactions++;
+                    break;
+                case MessageKind.Order:
+                    truth.Set(slot.Order.OrderId, groundTruth);
+                    transactions++;
+                    break;
+                default:
+                    labels++;
+                    break;
             }
 
             sequencer.Publish(s);

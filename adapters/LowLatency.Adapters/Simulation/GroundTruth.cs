@@ -17,6 +17,8 @@ public enum FraudPattern : byte
     CompromisedMerchant = 4,
     /// <summary>The pattern that appears only after the drift point: in-app crypto purchases from the card's own device, escalating.</summary>
     AppCryptoEscalation = 5,
+    /// <summary>Orders flow: a message of a spoofing episode (large layers behind the touch, a fill on the other side, the layers cancelled).</summary>
+    Spoofing = 6,
 }
 
 /// <summary>What really happened, known to the simulator and never sent to the engine.</summary>

@@ -1,3 +1,4 @@
+using LowLatency.Adapters.Load;
 using LowLatency.Engine.Features;
 using LowLatency.Engine.Pipeline;
 using LowLatency.Models.Training;
@@ -27,20 +28,27 @@ public static class HistoryTrainer
     /// Consumes <paramref name="transactions"/> transactions of <paramref name="simulator"/> (labels in between are
     /// skipped), computing features with <paramref name="spec"/> exactly as the pipeline will.
     /// </summary>
-    public static BootstrapModel Train(PaymentSimulator simulator, int transactions, FeatureSpec spec, double reviewRate = 0.02, double declineRate = 0.005, Action<double>? progress = null)
+    public static BootstrapModel Train(PaymentSimulator simulator, int transactions, FeatureSpec spec, double reviewRate = 0.02, double declineRate = 0.005, Action<double>? progress = null) =>
+        Train(new PaymentFlow(simulator ?? throw new ArgumentNullException(nameof(simulator))), transactions, spec, reviewRate, declineRate, progress);
+
+    /// <summary>
+    /// Consumes <paramref name="events"/> decided events (transactions or orders) of <paramref name="source"/>, computing
+    /// features with <paramref name="spec"/> exactly as the pipeline will; rows are labelled with the ground truth.
+    /// </summary>
+    public static BootstrapModel Train(IFlowSource source, int events, FeatureSpec spec, double reviewRate = 0.02, double declineRate = 0.005, Action<double>? progress = null)
     {
-        ArgumentNullException.ThrowIfNull(simulator);
+        ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(spec);
-        ArgumentOutOfRangeException.ThrowIfLessThan(transactions, 1000);
-        if (spec.Event != FeatureEventKind.Transaction)
+        ArgumentOutOfRangeException.ThrowIfLessThan(events, 1000);
+        if (spec.Event != source.Flow)
         {
-            throw new ArgumentException($"A payments model needs a transaction feature spec; this one is for {spec.Event}.", nameof(spec));
+            throw new ArgumentException($"The {source.Flow} flow needs a {source.Flow} feature spec; this one is for {spec.Event}.", nameof(spec));
         }
 
         var features = new Featurizer(FeaturePlan.Compile(spec));
         try
         {
-            return Fit(simulator, transactions, features, reviewRate, declineRate, progress);
+            return Fit(source, events, features, reviewRate, declineRate, progress);
         }
         catch
         {
@@ -49,23 +57,32 @@ public static class HistoryTrainer
         }
     }
 
-    private static BootstrapModel Fit(PaymentSimulator simulator, int transactions, Featurizer features, double reviewRate, double declineRate, Action<double>? progress)
+    private static BootstrapModel Fit(IFlowSource source, int transactions, Featurizer features, double reviewRate, double declineRate, Action<double>? progress)
     {
         int columns = features.Count;
-        var rows = new float[transactions * columns];
+        var rows = new float[(long)transactions * columns];
         var labels = new byte[transactions];
-        var e = default(SimEvent);
+        var slot = new PipelineSlot[1];
         int n = 0;
         while (n < transactions)
         {
-            simulator.Next(ref e);
-            if (e.Kind != SimEventKind.Transaction)
+            ref PipelineSlot e = ref slot[0];
+            source.Next(ref e, out GroundTruth truth);
+            Span<float> row = rows.AsSpan(n * columns, columns);
+            if (e.Kind == MessageKind.Transaction && source.Flow == FeatureEventKind.Transaction)
+            {
+                features.Process(e.Transaction, row);
+            }
+            else if (e.Kind == MessageKind.Order && source.Flow == FeatureEventKind.Order)
+            {
+                features.Process(e.Order, row);
+            }
+            else
             {
                 continue;
             }
 
-            features.Process(e.Transaction, rows.AsSpan(n * columns, columns));
-            labels[n] = e.Truth.IsFraud ? (byte)1 : (byte)0;
+            labels[n] = truth.IsFraud ? (byte)1 : (byte)0;
             n++;
             if (progress is not null && (n & 0xFFFF) == 0)
             {

@@ -65,5 +65,5 @@ public sealed record PipelineOptions
 
     /// <inheritdoc/>
     public override string ToString() =>
-        $"ring {RingSize} slots, topology {Topology}, wait {WaitStrategy}, {Features.Event} features over {Features.Entities.Count} entities";
+        $"ring {RingSize} slots, topology {Topology}, wait {WaitStrategy}, {(Features.Event == FeatureEventKind.Order ? "order" : "transaction")} features over {Features.Entities.Count} entity types";
 }

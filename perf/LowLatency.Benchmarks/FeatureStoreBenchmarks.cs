@@ -1,0 +1,193 @@
+using System.Runtime.InteropServices;
+using BenchmarkDotNet.Attributes;
+using LowLatency.Engine.Events;
+using LowLatency.Engine.Features;
+
+namespace LowLatency.Benchmarks;
+
+/// <summary>
+/// Update + read of the default payments spec (5 entity types, 4 windows each, 107 features) per event, over
+/// populations from 10k to 10M cards. Entity tables are sized like the population they serve: as many accounts as
+/// cards, a twentieth as many merchants, half as many devices and IPs. Events pick entities uniformly, the worst
+/// case for caches (real traffic is Zipf-skewed and hits warm entities far more often).
+/// <para>
+/// Baseline: <see cref="CacheMissFloor"/>, the memory-latency floor of the same access pattern: per event, one random
+/// 64-byte line read from a table of the same total size per entity type, the five loads independent (as the store's
+/// five look-ups are). The ratio says how close the store comes to "five cache misses and nothing else".
+/// </para>
+/// </summary>
+[MemoryDiagnoser]
+public class FeatureStoreBenchmarks
+{
+    private const int Events = 1 << 16;
+    private const int Entities = 5;
+    private const long LineBytes = 64;
+
+    private FeatureStore _store = null!;
+    private Transaction[] _stream = null!;
+    private readonly float[] _features = new float[128];
+    private unsafe byte*[] _floorTables = null!;
+    private long[] _floorLines = null!;
+    private uint[] _floorIndex = null!;
+
+    /// <summary>Cards in the population (accounts the same, merchants /20, devices and IPs /2).</summary>
+    [ParamsSource(nameof(Populations))]
+    public int Cards { get; set; }
+
+    /// <summary>
+    /// 10k to 1M cards; 10M too when <c>LOWLAT_BENCH_10M=1</c>: its tables take about 20 GB of this machine's 24, so
+    /// run it only when nothing else is using memory.
+    /// </summary>
+    public static IEnumerable<int> Populations() =>
+        Environment.GetEnvironmentVariable("LOWLAT_BENCH_10M") == "1" ? [10_000, 100_000, 1_000_000, 10_000_000] : [10_000, 100_000, 1_000_000];
+
+    /// <summary>Builds the store, warms every entity once (so tables are full, as in steady state) and a stream of events.</summary>
+    [GlobalSetup(Target = nameof(UpdateAndRead))]
+    public void SetupStore()
+    {
+        FeatureSpec spec = Spec(Cards);
+        var plan = FeaturePlan.Compile(spec);
+        Console.WriteLine($"// payments spec for {Cards:N0} cards: {plan.TotalBytes / (1 << 20):N0} MiB, {plan.VectorLength} features");
+        foreach (EntitySpec e in spec.Entities)
+        {
+            Console.WriteLine($"//   {e.Name}: capacity {e.Capacity:N0}, {plan.BytesPerEntity(e.Name)} bytes per entity ({plan.BytesPerEntity(e.Name) / e.Windows.Count} per entity-window)");
+        }
+
+        _store = new FeatureStore(plan);
+        _stream = Stream(Cards, Events, seed: 1);
+        // Touch every card once so the benchmark measures a full table, not first inserts.
+        // Spread over the 5 minutes before the stream (within the spec's 10-minute maxFuture of each other).
+        var rng = new Random(2);
+        long span = (long)TimeSpan.FromMinutes(5).TotalNanoseconds;
+        long t = _stream[0].EventTimeNs - span;
+        for (int c = 0; c < Cards; c++)
+        {
+            var tx = NewTransaction(rng, Cards, t + (span / Cards * c));
+            tx.CardId = (ulong)c + 1;
+            _store.Process(tx, _features);
+        }
+    }
+
+    /// <summary>Tables of the same bytes per entity type as the store, for the floor.</summary>
+    [GlobalSetup(Target = nameof(CacheMissFloor))]
+    public unsafe void SetupFloor()
+    {
+        FeatureSpec spec = Spec(Cards);
+        var plan = FeaturePlan.Compile(spec);
+        _floorTables = new byte*[Entities];
+        _floorLines = new long[Entities];
+        for (int i = 0; i < Entities; i++)
+        {
+            EntitySpec e = spec.Entities[i];
+            long bytes = (long)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)e.Capacity) * plan.BytesPerEntity(e.Name);
+            _floorTables[i] = (byte*)NativeMemory.AlignedAlloc((nuint)bytes, 64);
+            NativeMemory.Clear(_floorTables[i], (nuint)bytes);
+            _floorLines[i] = bytes / LineBytes;
+        }
+
+        var rng = new Random(3);
+        _floorIndex = new uint[Events * Entities];
+        for (int k = 0; k < _floorIndex.Length; k++)
+        {
+            _floorIndex[k] = (uint)rng.NextInt64(_floorLines[k % Entities]);
+        }
+    }
+
+    /// <summary>Frees the native tables.</summary>
+    [GlobalCleanup]
+    public unsafe void Cleanup()
+    {
+        if (_store is not null)
+        {
+            // Proof the benchmark measured accepted events, not rejects.
+            FeatureStoreCounters c = _store.Counters;
+            Console.WriteLine($"// store counters: events {c.Events:N0}, accepted {c.Accepted:N0}, late {c.LateDropped:N0}, future {c.FutureRejected:N0}, evicted full {c.EvictedFull:N0}, ttl {c.EvictedTtl:N0}");
+        }
+
+        _store?.Dispose();
+        if (_floorTables is not null)
+        {
+            foreach (byte* p in _floorTables)
+            {
+                NativeMemory.AlignedFree(p);
+            }
+        }
+    }
+
+    /// <summary>Five independent random line reads per event.</summary>
+    [Benchmark(Baseline = true, OperationsPerInvoke = Events)]
+    public unsafe long CacheMissFloor()
+    {
+        long sum = 0;
+        uint[] index = _floorIndex;
+        byte*[] tables = _floorTables;
+        for (int e = 0; e < Events; e++)
+        {
+            int k = e * Entities;
+            sum += tables[0][index[k] * LineBytes] + tables[1][index[k + 1] * LineBytes] + tables[2][index[k + 2] * LineBytes]
+                + tables[3][index[k + 3] * LineBytes] + tables[4][index[k + 4] * LineBytes];
+        }
+
+        return sum;
+    }
+
+    /// <summary>Read the 107 features as of just before the event, then update all five entities.</summary>
+    [Benchmark(OperationsPerInvoke = Events)]
+    public float UpdateAndRead()
+    {
+        float sum = 0;
+        Transaction[] stream = _stream;
+        // Event times keep moving forward across invocations so windows roll as in production.
+        long shift = _stream[^1].EventTimeNs - _stream[0].EventTimeNs + 1;
+        for (int i = 0; i < stream.Length; i++)
+        {
+            _store.Process(stream[i], _features);
+            sum += _features[0];
+            stream[i].EventTimeNs += shift;
+        }
+
+        return sum;
+    }
+
+    /// <summary>The shipped payments spec with tables sized for <paramref name="cards"/>.</summary>
+    internal static FeatureSpec Spec(int cards)
+    {
+        FeatureSpec spec = FeatureSpec.LoadDefault("payments");
+        int Cap(double share) => Math.Max(1024, (int)(cards * share));
+        return spec with
+        {
+            MemoryBudgetBytes = long.MaxValue,
+            Entities = [.. spec.Entities.Select(e => e with
+            {
+                Capacity = e.Name switch
+                {
+                    "card" or "account" => Cap(1),
+                    "merchant" => Cap(0.05),
+                    _ => Cap(0.5),
+                },
+            })],
+        };
+    }
+
+    private static Transaction[] Stream(int cards, int events, int seed)
+    {
+        var rng = new Random(seed);
+        long t = 1_763_000_000_000_000_000;
+        var list = new Transaction[events];
+        for (int i = 0; i < events; i++)
+        {
+            t += rng.Next(1, 2_000_000); // ~1M events/s of event time
+            list[i] = NewTransaction(rng, cards, t);
+        }
+
+        return list;
+    }
+
+    private static Transaction NewTransaction(Random rng, int cards, long t) => new()
+    {
+        TxId = (ulong)rng.NextInt64(), EventTimeNs = t, CardId = (ulong)rng.Next(cards) + 1, AccountId = (ulong)rng.Next(cards) + 1,
+        MerchantId = (ulong)rng.Next(Math.Max(1, cards / 20)) + 1, DeviceId = (ulong)rng.Next(Math.Max(1, cards / 2)) + 1,
+        Ipv4 = (uint)rng.Next(Math.Max(1, cards / 2)) + 1, AmountMinor = rng.Next(100, 100_000), Mcc = 5411, Country = 826,
+        Latitude = 50 + rng.NextDouble(), Longitude = rng.NextDouble(),
+    };
+}
