@@ -67,10 +67,13 @@ public class SimulatorTests
         var txs = Transactions.ToList();
         double rate = txs.Count(t => t.Truth.IsFraud) / (double)txs.Count;
         Assert.InRange(rate, 0.002, 0.02);
-        foreach (var p in Enum.GetValues<FraudPattern>().Where(p => p != FraudPattern.None))
+        // Spoofing belongs to the orders flow (OrderSimulatorTests); the payment stream must never produce it.
+        foreach (var p in Enum.GetValues<FraudPattern>().Where(p => p is not FraudPattern.None and not FraudPattern.Spoofing))
         {
             Assert.True(txs.Count(t => t.Truth.Pattern == p) > 20, $"{p} occurs too rarely");
         }
+
+        Assert.DoesNotContain(txs, t => t.Truth.Pattern == FraudPattern.Spoofing);
     }
 
     [Fact]
