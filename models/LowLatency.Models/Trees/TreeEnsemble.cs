@@ -28,6 +28,7 @@ public sealed partial class TreeEnsemble
     private readonly byte[] _flags;
     private readonly float[] _value;
     private readonly float[] _nodeMean;
+    private readonly float[] _weight;
     private uint[][] _categories;
     private CompiledForest? _compiled;
     private readonly int[] _categoryIndex;
@@ -47,6 +48,7 @@ public sealed partial class TreeEnsemble
         _flags = new byte[nodeCount];
         _value = new float[nodeCount];
         _nodeMean = new float[nodeCount];
+        _weight = new float[nodeCount];
         _categoryIndex = new int[nodeCount];
         _categories = [];
     }
@@ -69,6 +71,9 @@ public sealed partial class TreeEnsemble
     /// <summary>How leaves combine.</summary>
     public TreeAggregation Aggregation { get; }
 
+    /// <summary>Feature names the trees were trained on, when the source recorded them (else empty).</summary>
+    public IReadOnlyList<string> FeatureNames { get; private set; } = [];
+
     /// <summary>Deepest root-to-leaf path (number of splits).</summary>
     public int MaxDepth { get; private set; }
 
@@ -86,8 +91,9 @@ public sealed partial class TreeEnsemble
     /// <param name="output">Output transform.</param>
     /// <param name="aggregation">Sum (boosting) or average (forest).</param>
     /// <param name="compile">Build the SIMD layout when the trees allow it.</param>
+    /// <param name="featureNames">Optional names of the features (count must equal the feature count).</param>
     public static TreeEnsemble Create(IReadOnlyList<TreeSpec> trees, int featureCount, float baseMargin, TreeOutput output,
-        TreeAggregation aggregation = TreeAggregation.Sum, bool compile = true)
+        TreeAggregation aggregation = TreeAggregation.Sum, bool compile = true, IReadOnlyList<string>? featureNames = null)
     {
         ArgumentNullException.ThrowIfNull(trees);
         if (trees.Count == 0)
@@ -109,8 +115,14 @@ public sealed partial class TreeEnsemble
         }
 
         int features = featureCount > 0 ? featureCount : maxFeature + 1;
+        if (featureNames is { Count: > 0 } && featureNames.Count != features)
+        {
+            throw new ModelFormatException($"feature_names has {featureNames.Count} entries; the model reads {features} features.");
+        }
+
         var e = new TreeEnsemble(trees.Count, total, features, baseMargin, output, aggregation);
         e.Fill(trees);
+        e.FeatureNames = featureNames is { Count: > 0 } ? [.. featureNames] : [];
         if (compile)
         {
             e._compiled = CompiledForest.TryBuild(e);
@@ -283,6 +295,7 @@ public sealed partial class TreeEnsemble
         {
             _nodeMean[node] = _value[node];
             weight = cover is null ? 1.0 : Math.Max(cover[node - offset], 0.0);
+            _weight[node] = (float)weight;
             return depth;
         }
 
@@ -293,6 +306,7 @@ public sealed partial class TreeEnsemble
             ? (float)(((_nodeMean[_left[node]] * wl) + (_nodeMean[_right[node]] * wr)) / wsum)
             : (float)((_nodeMean[_left[node]] + (double)_nodeMean[_right[node]]) / 2);
         weight = cover is null ? wsum : Math.Max(cover[node - offset], 0.0);
+        _weight[node] = (float)weight;
         return Math.Max(dl, dr);
     }
 
