@@ -70,13 +70,13 @@ public sealed class TreeContributionTests
             }
 
             float ourBias = e.Contributions(x, c);
-            Assert.Equal(0.25 + (bias / 9), ourBias, 5);
+            Assert.Equal(0.25 + (bias / 9), ourBias, 1e-5);
             for (int f = 0; f < 6; f++)
             {
-                Assert.Equal(expected[f] / 9, c[f], 5);
+                Assert.Equal(expected[f] / 9, c[f], 1e-5);
             }
 
-            Assert.Equal(e.Margin(x), ourBias + c.Sum(v => (double)v), 5);
+            Assert.Equal(e.Margin(x), ourBias + c.Sum(v => (double)v), 1e-5);
         }
     }
 
