@@ -392,7 +392,8 @@ public sealed partial class TreeEnsemble
         byte flags = _flags[node];
         if ((flags & FlagCategorical) != 0)
         {
-            if (float.IsNaN(v) || v < 0 || v >= 2147483648f)
+            // Truncation toward zero, as LightGBM's static_cast<int>: -0.5 is category 0, -1 is negative.
+            if (float.IsNaN(v) || v <= -1f || v >= 2147483648f)
             {
                 return false;
             }
