@@ -21,7 +21,7 @@ internal sealed unsafe class XGBoostNative : IDisposable
     ];
 
     private readonly nint _lib;
-    private readonly delegate* unmanaged<nint, nint*, ulong, nint*, int> _create;
+    private readonly delegate* unmanaged<nint*, ulong, nint*, int> _create;
     private readonly delegate* unmanaged<nint, void*, ulong, int> _loadFromBuffer;
     private readonly delegate* unmanaged<nint, byte*, byte*, int> _setParam;
     private readonly delegate* unmanaged<nint, byte*, byte*, nint, ulong**, ulong*, float**, int> _predictFromDense;
@@ -38,7 +38,7 @@ internal sealed unsafe class XGBoostNative : IDisposable
         }
 
         LibraryPath = Candidates.First(p => p.Length > 0 && File.Exists(p));
-        _create = (delegate* unmanaged<nint, nint*, ulong, nint*, int>)NativeLibrary.GetExport(_lib, "XGBoosterCreate");
+        _create = (delegate* unmanaged<nint*, ulong, nint*, int>)NativeLibrary.GetExport(_lib, "XGBoosterCreate");
         _loadFromBuffer = (delegate* unmanaged<nint, void*, ulong, int>)NativeLibrary.GetExport(_lib, "XGBoosterLoadModelFromBuffer");
         _setParam = (delegate* unmanaged<nint, byte*, byte*, int>)NativeLibrary.GetExport(_lib, "XGBoosterSetParam");
         _predictFromDense = (delegate* unmanaged<nint, byte*, byte*, nint, ulong**, ulong*, float**, int>)NativeLibrary.GetExport(_lib, "XGBoosterPredictFromDense");
@@ -46,7 +46,7 @@ internal sealed unsafe class XGBoostNative : IDisposable
         _lastError = (delegate* unmanaged<byte*>)NativeLibrary.GetExport(_lib, "XGBGetLastError");
 
         nint booster;
-        Check(_create(0, null, 0, &booster));
+        Check(_create(null, 0, &booster));
         _booster = booster;
         byte[] json = Encoding.UTF8.GetBytes(modelJson);
         fixed (byte* p = json)
@@ -128,7 +128,8 @@ internal sealed unsafe class XGBoostNative : IDisposable
                 }
             }
 
-            string Floats(Func<int, float> f) => string.Join(',', Enumerable.Range(0, n).Select(i => f(i).ToString("R", inv)));
+            // E9: always a JSON float (xgboost rejects an integer literal where it expects a number) and round-trips float32.
+            string Floats(Func<int, float> f) => string.Join(',', Enumerable.Range(0, n).Select(i => f(i).ToString("E9", inv)));
             string Ints(Func<int, int> f) => string.Join(',', Enumerable.Range(0, n).Select(i => f(i).ToString(inv)));
             if (t > 0)
             {
