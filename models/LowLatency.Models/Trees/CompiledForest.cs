@@ -112,7 +112,11 @@ internal sealed class CompiledForest
     public float SumLeaves(ReadOnlySpan<float> x, float start) =>
         Avx2.IsSupported ? SumLeavesAvx2(x, start) : SumLeavesScalar(x, start);
 
-    /// <summary>Eight trees per step with AVX2 gathers (either layout; a 16-lane group is done as two halves). Caller guarantees x covers every split feature.</summary>
+    /// <summary>
+    /// AVX2 gathers, eight trees per step; with the 16-lane layout the two halves of a group advance together
+    /// as two independent dependency chains (gather latency, not throughput, bounds one chain). Caller
+    /// guarantees x covers every split feature.
+    /// </summary>
     public unsafe float SumLeavesAvx2(ReadOnlySpan<float> x, float start)
     {
         float acc = start;
@@ -120,26 +124,45 @@ internal sealed class CompiledForest
         int shift = _shift;
         int internalPerGroup = _internalPerTree * _lanes;
         int leavesPerGroup = (1 << depth) * _lanes;
-        var lane0 = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
+        var laneA = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
+        var laneB = laneA + Vector256.Create(8);
         var two = Vector256.Create(2);
         var featureMask = Vector256.Create(int.MaxValue);
         var internalCount = Vector256.Create(_internalPerTree);
-        float* tmp = stackalloc float[8];
+        float* tmp = stackalloc float[16];
         fixed (float* xp = x)
         {
             int* code = (int*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_code));
             float* thr = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_threshold));
             float* leaf = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_leaf));
-            int remaining = _treeCount;
-            while (remaining > 0)
+            for (int remaining = _treeCount; remaining > 0; remaining -= _lanes)
             {
-                for (int half = 0; half < _lanes && remaining > 0; half += 8, remaining -= 8)
+                var ka = Vector256<int>.Zero;
+                if (_lanes == 16 && remaining > 8)
                 {
-                    var lane = lane0 + Vector256.Create(half);
-                    var k = Vector256<int>.Zero;
+                    var kb = Vector256<int>.Zero;
                     for (int level = 0; level < depth; level++)
                     {
-                        var idx = (k << shift) + lane;
+                        var ia = (ka << 4) + laneA;
+                        var ib = (kb << 4) + laneB;
+                        var ca = Avx2.GatherVector256(code, ia, 4);
+                        var cb = Avx2.GatherVector256(code, ib, 4);
+                        var ta = Avx2.GatherVector256(thr, ia, 4);
+                        var tb = Avx2.GatherVector256(thr, ib, 4);
+                        var va = Avx2.GatherVector256(xp, ca & featureMask, 4);
+                        var vb = Avx2.GatherVector256(xp, cb & featureMask, 4);
+                        ka = (ka << 1) + two + (Vector256.LessThan(va, ta).AsInt32() | (~Vector256.Equals(va, va).AsInt32() & (ca >> 31)));
+                        kb = (kb << 1) + two + (Vector256.LessThan(vb, tb).AsInt32() | (~Vector256.Equals(vb, vb).AsInt32() & (cb >> 31)));
+                    }
+
+                    Avx2.GatherVector256(leaf, ((ka - internalCount) << 4) + laneA, 4).Store(tmp);
+                    Avx2.GatherVector256(leaf, ((kb - internalCount) << 4) + laneB, 4).Store(tmp + 8);
+                }
+                else
+                {
+                    for (int level = 0; level < depth; level++)
+                    {
+                        var idx = (ka << shift) + laneA;
                         var c = Avx2.GatherVector256(code, idx, 4);
                         var th = Avx2.GatherVector256(thr, idx, 4);
                         var v = Avx2.GatherVector256(xp, c & featureMask, 4);
@@ -147,15 +170,17 @@ internal sealed class CompiledForest
                         var missing = ~Vector256.Equals(v, v).AsInt32();
                         // Sign bit of the code is default-left; arithmetic shift spreads it to a full-lane mask.
                         var goLeft = less | (missing & (c >> 31));
-                        k = (k << 1) + two + goLeft;
+                        ka = (ka << 1) + two + goLeft;
                     }
 
-                    Avx2.GatherVector256(leaf, ((k - internalCount) << shift) + lane, 4).Store(tmp);
-                    int n = Math.Min(remaining, 8);
-                    for (int j = 0; j < n; j++)
-                    {
-                        acc += tmp[j];
-                    }
+                    Avx2.GatherVector256(leaf, ((ka - internalCount) << shift) + laneA, 4).Store(tmp);
+                }
+
+                // In tree order, one by one: the same float sum as a sequential walk.
+                int n = Math.Min(remaining, _lanes);
+                for (int j = 0; j < n; j++)
+                {
+                    acc += tmp[j];
                 }
 
                 code += internalPerGroup;
