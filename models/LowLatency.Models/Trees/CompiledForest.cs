@@ -140,8 +140,9 @@ internal sealed class CompiledForest
                 var ka = Vector256<int>.Zero;
                 if (_lanes == 16 && remaining > 8)
                 {
-                    var kb = Vector256<int>.Zero;
-                    for (int level = 0; level < depth; level++)
+                    ka = TopLevels(code, thr, 0, 16, depth, xp);
+                    var kb = TopLevels(code, thr, 8, 16, depth, xp);
+                    for (int level = Math.Min(depth, 2); level < depth; level++)
                     {
                         var ia = (ka << 4) + laneA;
                         var ib = (kb << 4) + laneB;
@@ -160,7 +161,8 @@ internal sealed class CompiledForest
                 }
                 else
                 {
-                    for (int level = 0; level < depth; level++)
+                    ka = TopLevels(code, thr, 0, _lanes, depth, xp);
+                    for (int level = Math.Min(depth, 2); level < depth; level++)
                     {
                         var idx = (ka << shift) + laneA;
                         var c = Avx2.GatherVector256(code, idx, 4);
@@ -190,6 +192,34 @@ internal sealed class CompiledForest
         }
 
         return acc;
+    }
+
+    /// <summary>
+    /// Levels 0 and 1 without node gathers: at level 0 every lane is at node 0, whose eight lanes are
+    /// contiguous (a plain load); at level 1 each lane is at node 1 or 2, a blend of two plain loads.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe Vector256<int> TopLevels(int* code, float* thr, int laneOffset, int lanes, int depth, float* xp)
+    {
+        var k = Advance(Vector256<int>.Zero, Vector256.Load(code + laneOffset), Vector256.Load(thr + laneOffset), xp);
+        if (depth > 1)
+        {
+            var right = Vector256.Equals(k, Vector256.Create(2));
+            var c = Vector256.ConditionalSelect(right, Vector256.Load(code + (2 * lanes) + laneOffset), Vector256.Load(code + lanes + laneOffset));
+            var th = Vector256.ConditionalSelect(right.AsSingle(), Vector256.Load(thr + (2 * lanes) + laneOffset), Vector256.Load(thr + lanes + laneOffset));
+            k = Advance(k, c, th, xp);
+        }
+
+        return k;
+    }
+
+    /// <summary>One level: gather the feature values, compare, and step to child 2k+1 (left) or 2k+2 (right).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe Vector256<int> Advance(Vector256<int> k, Vector256<int> code, Vector256<float> threshold, float* xp, Vector256<int> rowOffset = default)
+    {
+        var v = Avx2.GatherVector256(xp, (code & Vector256.Create(int.MaxValue)) + rowOffset, 4);
+        var goLeft = Vector256.LessThan(v, threshold).AsInt32() | (~Vector256.Equals(v, v).AsInt32() & (code >> 31));
+        return (k << 1) + Vector256.Create(2) + goLeft;
     }
 
     /// <summary>Scalar walk over the same layout: the fallback without AVX2 and the reference for the SIMD kernels.</summary>
@@ -250,9 +280,19 @@ internal sealed class CompiledForest
                 {
                     int group = t >> shift;
                     int lane = t & (_lanes - 1);
-                    var nodeBase = Vector256.Create((group * _internalPerTree * _lanes) + lane);
-                    var k = Vector256<int>.Zero;
-                    for (int level = 0; level < depth; level++)
+                    int first = (group * _internalPerTree * _lanes) + lane;
+                    var nodeBase = Vector256.Create(first);
+                    // Every row starts at node 0 and then is at node 1 or 2: broadcasts, not gathers.
+                    var k = Advance(Vector256<int>.Zero, Vector256.Create(code0[first]), Vector256.Create(thr0[first]), xp, rowOffset);
+                    if (depth > 1)
+                    {
+                        var right = Vector256.Equals(k, two);
+                        var c1 = Vector256.ConditionalSelect(right, Vector256.Create(code0[first + (2 * _lanes)]), Vector256.Create(code0[first + _lanes]));
+                        var t1 = Vector256.ConditionalSelect(right.AsSingle(), Vector256.Create(thr0[first + (2 * _lanes)]), Vector256.Create(thr0[first + _lanes]));
+                        k = Advance(k, c1, t1, xp, rowOffset);
+                    }
+
+                    for (int level = Math.Min(depth, 2); level < depth; level++)
                     {
                         var idx = (k << shift) + nodeBase;
                         var c = Avx2.GatherVector256(code0, idx, 4);
