@@ -1,4 +1,6 @@
 using BenchmarkDotNet.Attributes;
+using LowLatency.Models;
+using LowLatency.Models.Champion;
 using LowLatency.Models.Linear;
 using LowLatency.Models.Trees;
 
@@ -51,12 +53,20 @@ internal static class ModelInputs
     }
 }
 
-/// <summary>Logistic regression, 64 dense + 16 hashed features: scalar dot (baseline) vs the SIMD dispatch.</summary>
+/// <summary>
+/// Logistic regression, 64 dense + 16 hashed features: a naive scalar loop over plain arrays (baseline),
+/// the model's scalar kernel, the SIMD dispatch, and the champion with top-5 reason codes.
+/// </summary>
 public class ModelLogisticBenchmarks
 {
     private LogisticModel _model = null!;
     private float[] _x = null!;
     private ulong[] _keys = null!;
+    private float[] _w = null!;
+    private float[] _table = null!;
+    private ChampionModel _champion = null!;
+    private float[] _scratch = null!;
+    private Contribution[] _reasons = null!;
 
     /// <summary>Builds the model and one event.</summary>
     [GlobalSetup]
@@ -66,17 +76,47 @@ public class ModelLogisticBenchmarks
         var w = Enumerable.Range(0, 64).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray();
         var table = Enumerable.Range(0, 1 << 18).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray();
         _model = new LogisticModel(w, table, 0.1f);
+        _w = w;
+        _table = table;
         _x = ModelInputs.Rows(1, 64, 1);
         _keys = Enumerable.Range(0, 16).Select(i => (ulong)rng.NextInt64()).ToArray();
+        _champion = ChampionModel.FromLogistic(_model, [.. Enumerable.Range(0, 64).Select(i => "f" + i)]);
+        _scratch = new float[_champion.ExplainSlots(16)];
+        _reasons = new Contribution[5];
     }
 
-    /// <summary>Scalar dot product, same hashing and sigmoid.</summary>
+    /// <summary>What one would write first: a for loop over arrays, NaN skipped, a modulo hash, Math.Exp.</summary>
     [Benchmark(Baseline = true)]
+    public float NaiveLoop()
+    {
+        double m = 0.1;
+        for (int i = 0; i < _w.Length; i++)
+        {
+            if (!float.IsNaN(_x[i]))
+            {
+                m += _w[i] * _x[i];
+            }
+        }
+
+        foreach (ulong k in _keys)
+        {
+            m += _table[(int)(k % (ulong)_table.Length)];
+        }
+
+        return (float)(1 / (1 + Math.Exp(-m)));
+    }
+
+    /// <summary>The model's scalar dot product, same hashing and sigmoid.</summary>
+    [Benchmark]
     public float Scalar() => LowLatency.Models.Logistic.Sigmoid(_model.MarginScalar(_x, _keys));
 
     /// <summary>Vector512 (or Vector256+FMA) dot product.</summary>
     [Benchmark]
     public float Simd() => _model.Probability(_x, _keys);
+
+    /// <summary>The champion (logistic only) scoring plus the exact top-5 reason codes.</summary>
+    [Benchmark]
+    public float ChampionExplainTop5() => _champion.Explain(_x, _keys, _scratch, _reasons).Probability;
 }
 
 /// <summary>Tree ensembles, single event: plain node walk (baseline) vs the AVX2 complete-tree kernel.</summary>
@@ -86,6 +126,8 @@ public class ModelTreeBenchmarks
     private TreeEnsemble _forest = null!;
     private float[] _rows = null!;
     private float[] _margins = null!;
+    private float[] _contrib = null!;
+    private CompiledForest _sixteen = null!;
     private int _next;
 
     /// <summary>Trees × depth.</summary>
@@ -101,6 +143,8 @@ public class ModelTreeBenchmarks
             int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture), Features, 7);
         _rows = ModelInputs.Rows(256, Features, 3);
         _margins = new float[256];
+        _contrib = new float[Features];
+        _sixteen = _forest.CompileWithLanes(16)!;
     }
 
     private ReadOnlySpan<float> NextRow()
@@ -122,6 +166,14 @@ public class ModelTreeBenchmarks
     [Benchmark]
     public float Simd() => _forest.Margin(NextRow());
 
+    /// <summary>Same kernel over a 16-tree interleaving (two AVX2 halves per group).</summary>
+    [Benchmark]
+    public float Simd16Lane() => _sixteen.SumLeavesAvx2(NextRow(), 0f);
+
+    /// <summary>Saabas reason codes for all features (node walk with means).</summary>
+    [Benchmark]
+    public float Contributions() => _forest.Contributions(NextRow(), _contrib);
+
     /// <summary>256 rows with the node walk; divide by 256 for per-row cost.</summary>
     [Benchmark(OperationsPerInvoke = 256)]
     public void NodeWalkBatch256()
@@ -132,7 +184,7 @@ public class ModelTreeBenchmarks
         }
     }
 
-    /// <summary>256 rows through <see cref="TreeEnsemble.MarginBatch"/>; divide by 256 for per-row cost.</summary>
+    /// <summary>256 rows through <see cref="TreeEnsemble.MarginBatch"/> (across rows, eight per AVX2 lane set); per-row cost.</summary>
     [Benchmark(OperationsPerInvoke = 256)]
     public void SimdBatch256() => _forest.MarginBatch(_rows, Features, _margins);
 }

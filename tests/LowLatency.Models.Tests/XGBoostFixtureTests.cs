@@ -7,10 +7,80 @@ namespace LowLatency.Models.Tests;
 /// <summary>Our evaluator against predictions made by the real XGBoost library on the same rows.</summary>
 public sealed class XGBoostFixtureTests
 {
-    public static TheoryData<string> Models => new()
-    {
+    private static readonly string[] s_names =
+    [
         "logistic_1x3", "squared_10x1", "logistic_100x6", "logitraw_20x10", "logistic_500x4", "forest_4x5",
-    };
+        "logistic_30x2", "squared_25x7", "logistic_12x8", "logitraw_8x9",
+    ];
+
+    public static TheoryData<string> Models => new(s_names);
+
+    [Fact]
+    public void The_fixture_models_cover_every_depth_from_1_to_10_and_1_to_500_trees()
+    {
+        var depths = new HashSet<int>();
+        var counts = new HashSet<int>();
+        foreach (string name in s_names)
+        {
+            var model = Load(name);
+            depths.Add(model.MaxDepth);
+            counts.Add(model.TreeCount);
+        }
+
+        Assert.True(Enumerable.Range(1, 10).All(depths.Contains), "depths: " + string.Join(',', depths.Order()));
+        Assert.Contains(1, counts);
+        Assert.Contains(10, counts);
+        Assert.Contains(100, counts);
+        Assert.Contains(500, counts);
+    }
+
+    [Theory]
+    [InlineData("logistic_100x6")]
+    [InlineData("logitraw_20x10")]
+    [InlineData("logistic_12x8")]
+    public void Saabas_contributions_match_xgboosts_approx_contribs(string name)
+    {
+        // xgboost's pred_contribs with approx_contribs=True is its Saabas implementation: per-feature
+        // columns, then the bias (base margin + root means). Its node means divide by the node's own
+        // cover where ours divide by the children's sum, which agree to float rounding.
+        var model = Load(name);
+        var expected = Fixtures.Csv(name + ".contribs.csv.gz");
+        var rows = Fixtures.Features;
+        var c = new float[model.FeatureCount];
+        double worst = 0;
+        for (int r = 0; r < expected.Count; r++)
+        {
+            float bias = model.Contributions(rows[r], c);
+            Assert.Equal(model.FeatureCount + 1, expected[r].Length);
+            for (int f = 0; f < c.Length; f++)
+            {
+                worst = Math.Max(worst, Math.Abs(c[f] - expected[r][f]));
+            }
+
+            worst = Math.Max(worst, Math.Abs(bias - expected[r][^1]));
+        }
+
+        Assert.True(worst < 2e-4, $"largest difference from xgboost's contributions: {worst}");
+    }
+
+    [Fact]
+    public void The_2x_json_form_loads_and_still_matches_xgboost_bit_for_bit()
+    {
+        TreeEnsemble model;
+        using (var s = Fixtures.OpenGz("logistic_100x6.v2form.json.gz"))
+        {
+            model = XGBoostJson.Load(s);
+        }
+
+        Assert.Equal([.. Enumerable.Range(0, 12).Select(i => "f" + i)], model.FeatureNames);
+        var expected = Fixtures.Csv("logistic_100x6.pred.csv.gz");
+        var rows = Fixtures.Features;
+        for (int r = 0; r < rows.Count; r++)
+        {
+            Assert.Equal(BitConverter.SingleToInt32Bits(expected[r][0]), BitConverter.SingleToInt32Bits(model.Margin(rows[r])));
+            Assert.Equal(BitConverter.SingleToInt32Bits(expected[r][1]), BitConverter.SingleToInt32Bits(model.Predict(rows[r])));
+        }
+    }
 
     private static TreeEnsemble Load(string name)
     {

@@ -143,7 +143,28 @@ public static class XGBoostJson
             trees.Add(ReadTree(tree, t++));
         }
 
-        return TreeEnsemble.Create(trees, numFeature, baseMargin, output);
+        return TreeEnsemble.Create(trees, numFeature, baseMargin, output, featureNames: FeatureNames(learner, numFeature));
+    }
+
+    /// <summary>learner.feature_names when the model was trained on named columns (written by 1.x and 2.x), else null.</summary>
+    private static string[]? FeatureNames(JsonElement learner, int numFeature)
+    {
+        if (!learner.TryGetProperty("feature_names", out var names) || names.ValueKind != JsonValueKind.Array || names.GetArrayLength() == 0)
+        {
+            return null;
+        }
+
+        var r = new string[names.GetArrayLength()];
+        int i = 0;
+        foreach (var n in names.EnumerateArray())
+        {
+            r[i] = n.ValueKind == JsonValueKind.String && !string.IsNullOrEmpty(n.GetString())
+                ? n.GetString()!
+                : throw new ModelFormatException($"learner.feature_names[{i}] = {n} is not a non-empty string.");
+            i++;
+        }
+
+        return r.Length == numFeature ? r : throw new ModelFormatException($"learner.feature_names has {r.Length} names; learner.learner_model_param.num_feature = {numFeature}.");
     }
 
     private static TreeSpec ReadTree(JsonElement tree, int t)

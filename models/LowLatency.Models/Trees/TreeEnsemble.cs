@@ -28,6 +28,7 @@ public sealed partial class TreeEnsemble
     private readonly byte[] _flags;
     private readonly float[] _value;
     private readonly float[] _nodeMean;
+    private readonly float[] _weight;
     private uint[][] _categories;
     private CompiledForest? _compiled;
     private readonly int[] _categoryIndex;
@@ -47,6 +48,7 @@ public sealed partial class TreeEnsemble
         _flags = new byte[nodeCount];
         _value = new float[nodeCount];
         _nodeMean = new float[nodeCount];
+        _weight = new float[nodeCount];
         _categoryIndex = new int[nodeCount];
         _categories = [];
     }
@@ -69,6 +71,9 @@ public sealed partial class TreeEnsemble
     /// <summary>How leaves combine.</summary>
     public TreeAggregation Aggregation { get; }
 
+    /// <summary>Feature names the trees were trained on, when the source recorded them (else empty).</summary>
+    public IReadOnlyList<string> FeatureNames { get; private set; } = [];
+
     /// <summary>Deepest root-to-leaf path (number of splits).</summary>
     public int MaxDepth { get; private set; }
 
@@ -86,8 +91,9 @@ public sealed partial class TreeEnsemble
     /// <param name="output">Output transform.</param>
     /// <param name="aggregation">Sum (boosting) or average (forest).</param>
     /// <param name="compile">Build the SIMD layout when the trees allow it.</param>
+    /// <param name="featureNames">Optional names of the features (count must equal the feature count).</param>
     public static TreeEnsemble Create(IReadOnlyList<TreeSpec> trees, int featureCount, float baseMargin, TreeOutput output,
-        TreeAggregation aggregation = TreeAggregation.Sum, bool compile = true)
+        TreeAggregation aggregation = TreeAggregation.Sum, bool compile = true, IReadOnlyList<string>? featureNames = null)
     {
         ArgumentNullException.ThrowIfNull(trees);
         if (trees.Count == 0)
@@ -109,8 +115,14 @@ public sealed partial class TreeEnsemble
         }
 
         int features = featureCount > 0 ? featureCount : maxFeature + 1;
+        if (featureNames is { Count: > 0 } && featureNames.Count != features)
+        {
+            throw new ModelFormatException($"feature_names has {featureNames.Count} entries; the model reads {features} features.");
+        }
+
         var e = new TreeEnsemble(trees.Count, total, features, baseMargin, output, aggregation);
         e.Fill(trees);
+        e.FeatureNames = featureNames is { Count: > 0 } ? [.. featureNames] : [];
         if (compile)
         {
             e._compiled = CompiledForest.TryBuild(e);
@@ -283,6 +295,7 @@ public sealed partial class TreeEnsemble
         {
             _nodeMean[node] = _value[node];
             weight = cover is null ? 1.0 : Math.Max(cover[node - offset], 0.0);
+            _weight[node] = (float)weight;
             return depth;
         }
 
@@ -293,6 +306,7 @@ public sealed partial class TreeEnsemble
             ? (float)(((_nodeMean[_left[node]] * wl) + (_nodeMean[_right[node]] * wr)) / wsum)
             : (float)((_nodeMean[_left[node]] + (double)_nodeMean[_right[node]]) / 2);
         weight = cover is null ? wsum : Math.Max(cover[node - offset], 0.0);
+        _weight[node] = (float)weight;
         return Math.Max(dl, dr);
     }
 
@@ -305,7 +319,7 @@ public sealed partial class TreeEnsemble
             ThrowShort(features.Length, FeatureCount);
         }
 
-        return _compiled is { } c ? Finish(c.SumLeaves(features, BaseMargin, Aggregation == TreeAggregation.Sum)) : MarginNodeWalk(features);
+        return _compiled is { } c ? Finish(c.SumLeaves(features, Aggregation == TreeAggregation.Sum ? BaseMargin : 0f)) : MarginNodeWalk(features);
     }
 
     /// <summary>Prediction of one event: the margin, or its sigmoid for logistic outputs.</summary>
@@ -323,11 +337,29 @@ public sealed partial class TreeEnsemble
             ThrowBatch(rows.Length, stride, margins.Length);
         }
 
-        for (int r = 0; r < margins.Length; r++)
+        int done = 0;
+        if (_compiled is { } c)
+        {
+            // Across rows: each SIMD lane is one row, trees in order, so every margin is bit-identical to Margin's.
+            float start = Aggregation == TreeAggregation.Sum ? BaseMargin : 0f;
+            done = c.SumLeavesBatchAvx2(rows, stride, margins, start);
+            if (Aggregation != TreeAggregation.Sum)
+            {
+                for (int r = 0; r < done; r++)
+                {
+                    margins[r] = Finish(margins[r]);
+                }
+            }
+        }
+
+        for (int r = done; r < margins.Length; r++)
         {
             margins[r] = Margin(rows.Slice(r * stride, stride));
         }
     }
+
+    /// <summary>Rebuilds the complete-tree layout with a given lane count (tests and benchmarks compare 8 and 16).</summary>
+    internal CompiledForest? CompileWithLanes(int lanes) => CompiledForest.TryBuild(this, lanes);
 
     /// <summary>
     /// Reference evaluator and benchmark baseline: walks each tree node by node over the flat arrays,
@@ -378,7 +410,8 @@ public sealed partial class TreeEnsemble
         byte flags = _flags[node];
         if ((flags & FlagCategorical) != 0)
         {
-            if (float.IsNaN(v) || v < 0 || v >= 2147483648f)
+            // Truncation toward zero, as LightGBM's static_cast<int>: -0.5 is category 0, -1 is negative.
+            if (float.IsNaN(v) || v <= -1f || v >= 2147483648f)
             {
                 return false;
             }

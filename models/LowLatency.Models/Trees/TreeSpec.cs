@@ -47,8 +47,8 @@ public sealed class TreeSpec
     public bool[]? ZeroIsMissing { get; init; }
 
     /// <summary>
-    /// Optional categorical splits: for node i with a non-null entry, x is truncated to an integer
-    /// category c and goes left when bit c of the set is on; NaN, negative or out-of-set categories go right
+    /// Optional categorical splits: for node i with a non-null entry, x is truncated toward zero to an integer
+    /// category c and goes left when bit c of the set is on; NaN, negative (x ≤ -1) or out-of-set categories go right
     /// (LightGBM semantics). Threshold is ignored for such nodes.
     /// </summary>
     public uint[]?[]? CategorySets { get; init; }

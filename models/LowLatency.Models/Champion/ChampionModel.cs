@@ -1,0 +1,186 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+using LowLatency.Models.Explain;
+using LowLatency.Models.Linear;
+using LowLatency.Models.Trees;
+
+namespace LowLatency.Models.Champion;
+
+/// <summary>
+/// The production model: a logistic regression over dense features plus hashed keys, and/or a tree
+/// ensemble over the same dense vector, combined as configured by <see cref="ChampionBlend"/>. Immutable
+/// and thread-safe; publish a new one by a single reference write. Scoring and explaining allocate
+/// nothing: reason-code scratch space is the caller's (stackalloc of <see cref="ExplainSlots"/> floats).
+/// Reason-code feature indices: i &lt; DenseCount is dense feature i (named by <see cref="Layout"/>);
+/// DenseCount + k is the k-th sparse key of the call.
+/// </summary>
+public sealed class ChampionModel
+{
+    /// <summary>Builds a champion; at least one of the two models must be present and match the layout.</summary>
+    public ChampionModel(ModelLayout layout, LogisticModel? logistic, TreeEnsemble? trees, ChampionBlend blend)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        blend.Validate();
+        if (logistic is null && trees is null)
+        {
+            throw new ModelFormatException("champion: neither a logistic model nor a tree ensemble is present.");
+        }
+
+        if (logistic is not null)
+        {
+            if (logistic.DenseCount != layout.DenseCount)
+            {
+                throw new ModelFormatException($"logistic.dense_weights has {logistic.DenseCount} weights; layout.feature_names has {layout.DenseCount} features.");
+            }
+
+            if (logistic.HashBits != layout.HashBits)
+            {
+                throw new ModelFormatException($"logistic.hashed_weights has 2^{logistic.HashBits} slots; layout.hash_bits = {layout.HashBits}.");
+            }
+        }
+
+        if (trees is not null && trees.FeatureCount > layout.DenseCount)
+        {
+            throw new ModelFormatException($"trees.feature_count = {trees.FeatureCount} exceeds layout.feature_names ({layout.DenseCount} features).");
+        }
+
+        Layout = layout;
+        Logistic = logistic;
+        Trees = trees;
+        Blend = blend;
+    }
+
+    /// <summary>A champion made of one logistic model (margin = its margin).</summary>
+    public static ChampionModel FromLogistic(LogisticModel logistic, IReadOnlyList<string> featureNames)
+    {
+        ArgumentNullException.ThrowIfNull(logistic);
+        return new ChampionModel(new ModelLayout(featureNames, logistic.HashBits), logistic, null, ChampionBlend.Sum);
+    }
+
+    /// <summary>A champion made of one ensemble (margin and prediction exactly the ensemble's); names default to the ensemble's or f0…fn.</summary>
+    public static ChampionModel FromTrees(TreeEnsemble trees, IReadOnlyList<string>? featureNames = null)
+    {
+        ArgumentNullException.ThrowIfNull(trees);
+        var names = featureNames ?? (trees.FeatureNames.Count > 0 ? trees.FeatureNames : null);
+        var layout = names is null ? ModelLayout.Positional(trees.FeatureCount) : new ModelLayout(names, 0);
+        return new ChampionModel(layout, null, trees, ChampionBlend.Sum);
+    }
+
+    /// <summary>Expected input.</summary>
+    public ModelLayout Layout { get; }
+
+    /// <summary>The logistic part, or null.</summary>
+    public LogisticModel? Logistic { get; }
+
+    /// <summary>The tree part, or null.</summary>
+    public TreeEnsemble? Trees { get; }
+
+    /// <summary>Combination configuration.</summary>
+    public ChampionBlend Blend { get; }
+
+    /// <summary>Scratch floats <see cref="Explain"/> needs for a call with <paramref name="sparseKeyCount"/> keys.</summary>
+    public int ExplainSlots(int sparseKeyCount) => Layout.DenseCount + sparseKeyCount;
+
+    /// <summary>Combined margin. <paramref name="dense"/> must hold at least <see cref="ModelLayout.DenseCount"/> values (NaN = missing).</summary>
+    public float Margin(ReadOnlySpan<float> dense, ReadOnlySpan<ulong> sparseKeys)
+    {
+        if (dense.Length < Layout.DenseCount)
+        {
+            ThrowShort(dense.Length, Layout.DenseCount);
+        }
+
+        float mL = Logistic is { } l ? Blend.LogisticWeight * l.Margin(dense, sparseKeys) : 0f;
+        float mT = Trees is { } t ? Blend.TreeWeight * t.Margin(dense) : 0f;
+        return Combine(mL, mT, out _);
+    }
+
+    /// <summary>
+    /// Prediction scale: a lone tree ensemble keeps its own transform (so an imported XGBoost model matches
+    /// XGBoost's probabilities, and a regression stays a raw value); anything with a logistic part uses the
+    /// stable sigmoid.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float ToProbability(float margin) =>
+        Logistic is null && Trees is { } t ? t.Transform(margin) : Models.Logistic.Sigmoid(margin);
+
+    /// <summary>True when <see cref="ToProbability"/> is a probability (false for a lone regression ensemble).</summary>
+    public bool IsClassifier => Logistic is not null || Trees!.Output != TreeOutput.RawMargin;
+
+    /// <summary>Margin and probability of one event.</summary>
+    public ChampionScore Score(ReadOnlySpan<float> dense, ReadOnlySpan<ulong> sparseKeys)
+    {
+        float m = Margin(dense, sparseKeys);
+        return new ChampionScore(m, ToProbability(m), 0f, 0);
+    }
+
+    /// <summary>
+    /// Scores one event and writes its top reason codes, largest |contribution| first, into
+    /// <paramref name="reasons"/> (its length is k). Logistic contributions are exact (w·x, and the table
+    /// weight each key hit); tree contributions are Saabas; both are scaled by their blend weight and merged
+    /// per feature in <paramref name="scratch"/> (at least <see cref="ExplainSlots"/> floats, left holding
+    /// every feature's merged contribution). For <see cref="ChampionCombination.WeightedMargin"/>,
+    /// bias + Σ scratch = margin within float tolerance; for Max, the winning model's contributions are used.
+    /// </summary>
+    public ChampionScore Explain(ReadOnlySpan<float> dense, ReadOnlySpan<ulong> sparseKeys, Span<float> scratch, Span<Contribution> reasons)
+    {
+        int slots = Layout.DenseCount + sparseKeys.Length;
+        if (dense.Length < Layout.DenseCount)
+        {
+            ThrowShort(dense.Length, Layout.DenseCount);
+        }
+
+        if (scratch.Length < slots)
+        {
+            ThrowScratch(scratch.Length, slots);
+        }
+
+        var work = scratch[..slots];
+        work.Clear();
+        float mL = Logistic is { } l ? Blend.LogisticWeight * l.Margin(dense, sparseKeys) : 0f;
+        float mT = Trees is { } t ? Blend.TreeWeight * t.Margin(dense) : 0f;
+        float margin = Combine(mL, mT, out int winner);
+        float bias = Blend.Intercept;
+        if (Logistic is { } lr && winner != 2)
+        {
+            bias += Blend.LogisticWeight * lr.Contributions(dense, sparseKeys, work);
+            float w = Blend.LogisticWeight;
+            if (w != 1f)
+            {
+                for (int i = 0; i < work.Length; i++)
+                {
+                    work[i] *= w;
+                }
+            }
+        }
+
+        if (Trees is { } tr && winner != 1)
+        {
+            bias += tr.AddContributions(dense, work, Blend.TreeWeight);
+        }
+
+        int count = TopContributions.Select(work, reasons);
+        return new ChampionScore(margin, ToProbability(margin), bias, count);
+    }
+
+    /// <summary>Combines the weighted margins; winner 0 = both count, 1 = logistic, 2 = trees (Max mode only).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private float Combine(float weightedLogistic, float weightedTrees, out int winner)
+    {
+        winner = 0;
+        if (Blend.Mode == ChampionCombination.Max && Logistic is not null && Trees is not null)
+        {
+            winner = weightedTrees > weightedLogistic ? 2 : 1;
+            return Blend.Intercept + (winner == 2 ? weightedTrees : weightedLogistic);
+        }
+
+        return Blend.Intercept + weightedLogistic + weightedTrees;
+    }
+
+    [DoesNotReturn]
+    private static void ThrowShort(int have, int need) =>
+        throw new ArgumentException($"dense holds {have} values; the champion's layout has {need} features.", "dense");
+
+    [DoesNotReturn]
+    private static void ThrowScratch(int have, int need) =>
+        throw new ArgumentException($"scratch holds {have} floats; {need} are needed (ExplainSlots).", "scratch");
+}

@@ -1,0 +1,190 @@
+using LowLatency.Models.Champion;
+using LowLatency.Models.Linear;
+using LowLatency.Models.Trees;
+
+namespace LowLatency.Models.Tests;
+
+public sealed class ChampionModelTests
+{
+    private static readonly ulong[] Keys = [5, 99, 123456789];
+
+    /// <summary>Naive merged contributions: w·x and hashed weights (from the model's public arrays) times wL, naive Saabas times wT.</summary>
+    private static (double[] Contrib, double Bias) Reference(ChampionModel m, float[] x, ulong[] keys, bool useLogistic, bool useTrees)
+    {
+        int n = m.Layout.DenseCount;
+        var c = new double[n + keys.Length];
+        double bias = m.Blend.Intercept;
+        if (useLogistic && m.Logistic is { } l)
+        {
+            double wl = m.Blend.LogisticWeight;
+            for (int i = 0; i < n; i++)
+            {
+                c[i] += float.IsNaN(x[i]) ? 0 : wl * l.DenseWeights[i] * x[i];
+            }
+
+            for (int k = 0; k < keys.Length; k++)
+            {
+                c[n + k] += wl * l.HashedWeights[FeatureHasher.Slot(keys[k], l.HashBits)];
+            }
+
+            bias += wl * l.Bias;
+        }
+
+        if (useTrees && m.Trees is { } t)
+        {
+            var tc = new double[n];
+            double root = 0;
+            foreach (var spec in t.ToSpecs())
+            {
+                root += NaiveSaabas.Add(spec, x, tc);
+            }
+
+            double wt = m.Blend.TreeWeight;
+            for (int i = 0; i < n; i++)
+            {
+                c[i] += wt * tc[i];
+            }
+
+            bias += wt * (t.BaseMargin + root);
+        }
+
+        return (c, bias);
+    }
+
+    private static ChampionModel NumericSample(int seed, ChampionBlend blend)
+    {
+        var rng = new Random(seed);
+        var lr = new LogisticModel([.. Enumerable.Range(0, 10).Select(_ => (float)(rng.NextDouble() - 0.5))], [.. Enumerable.Range(0, 64).Select(_ => (float)(rng.NextDouble() - 0.5))], 0.3f);
+        var specs = Enumerable.Range(0, 15).Select(_ => RandomTrees.Tree(rng, 5, 10)).ToList();
+        var te = TreeEnsemble.Create(specs, 10, -0.2f, TreeOutput.Logistic);
+        return new ChampionModel(new ModelLayout(ModelFileTests.Names, 6), lr, te, blend);
+    }
+
+    [Fact]
+    public void Weighted_margin_is_intercept_plus_weighted_parts_and_reasons_are_the_merged_top_k()
+    {
+        var blend = new ChampionBlend(ChampionCombination.WeightedMargin, 0.7f, 1.3f, 0.05f);
+        var m = NumericSample(1, blend);
+        var rng = new Random(2);
+        var scratch = new float[m.ExplainSlots(Keys.Length)];
+        var reasons = new Contribution[3];
+        for (int i = 0; i < 300; i++)
+        {
+            var x = RandomTrees.Row(rng, 10, 0.15);
+            double expectedMargin = 0.05 + (0.7 * (double)m.Logistic!.MarginScalar(x, Keys)) + (1.3 * (double)m.Trees!.MarginNodeWalk(x));
+            var score = m.Explain(x, Keys, scratch, reasons);
+            Assert.Equal(expectedMargin, score.Margin, 1e-4);
+            Assert.Equal(score.Margin, m.Margin(x, Keys));
+            Assert.Equal(Logistic.Sigmoid(score.Margin), score.Probability);
+
+            var (c, bias) = Reference(m, x, Keys, true, true);
+            Assert.Equal(bias, score.Bias, 1e-4);
+            for (int f = 0; f < c.Length; f++)
+            {
+                Assert.Equal(c[f], scratch[f], 1e-4);
+            }
+
+            Assert.Equal(score.Margin, score.Bias + scratch.Sum(v => (double)v), 1e-4);
+            var top = c.Select((v, f) => (v, f)).Where(p => p.v != 0).OrderByDescending(p => Math.Abs(p.v)).Take(3).ToArray();
+            Assert.Equal(top.Length, score.ReasonCount);
+            for (int k = 0; k < top.Length; k++)
+            {
+                // Near-ties could swap between float and double; only check when the gap is clear.
+                if (k + 1 < top.Length && Math.Abs(Math.Abs(top[k].v) - Math.Abs(top[k + 1].v)) < 1e-4)
+                {
+                    continue;
+                }
+
+                Assert.Equal(top[k].f, reasons[k].Feature);
+            }
+        }
+    }
+
+    [Fact]
+    public void Max_takes_the_more_alarmed_model_and_its_reasons_only()
+    {
+        var blend = new ChampionBlend(ChampionCombination.Max, 1f, 1f, 0f);
+        var m = NumericSample(3, blend);
+        var rng = new Random(4);
+        var scratch = new float[m.ExplainSlots(Keys.Length)];
+        var reasons = new Contribution[5];
+        int treeWins = 0, lrWins = 0;
+        for (int i = 0; i < 400; i++)
+        {
+            var x = RandomTrees.Row(rng, 10, 0.1);
+            float ml = m.Logistic!.Margin(x, Keys);
+            float mt = m.Trees!.Margin(x);
+            var score = m.Explain(x, Keys, scratch, reasons);
+            Assert.Equal(Math.Max(ml, mt), score.Margin);
+            bool trees = mt > ml;
+            treeWins += trees ? 1 : 0;
+            lrWins += trees ? 0 : 1;
+            var (c, bias) = Reference(m, x, Keys, !trees, trees);
+            Assert.Equal(bias, score.Bias, 1e-4);
+            for (int f = 0; f < c.Length; f++)
+            {
+                Assert.Equal(c[f], scratch[f], 1e-4);
+            }
+        }
+
+        Assert.True(treeWins > 10 && lrWins > 10, $"both branches exercised: trees {treeWins}, logistic {lrWins}");
+    }
+
+    [Fact]
+    public void A_lone_model_scores_exactly_as_itself()
+    {
+        var both = NumericSample(5, ChampionBlend.Sum);
+        var onlyTrees = ChampionModel.FromTrees(both.Trees!, ModelFileTests.Names);
+        var onlyLr = ChampionModel.FromLogistic(both.Logistic!, ModelFileTests.Names);
+        var rng = new Random(6);
+        for (int i = 0; i < 200; i++)
+        {
+            var x = RandomTrees.Row(rng, 10, 0.1);
+            Assert.Equal(both.Trees!.Margin(x), onlyTrees.Margin(x, Keys));
+            Assert.Equal(both.Trees!.Predict(x), onlyTrees.Score(x, Keys).Probability);
+            Assert.Equal(both.Logistic!.Margin(x, Keys), onlyLr.Margin(x, Keys));
+            Assert.Equal(both.Logistic!.Probability(x, Keys), onlyLr.Score(x, Keys).Probability);
+        }
+    }
+
+    [Fact]
+    public void Scoring_and_explaining_do_not_allocate_in_steady_state()
+    {
+        var m = NumericSample(7, ChampionBlend.Average);
+        var rng = new Random(8);
+        var x = RandomTrees.Row(rng, 10, 0.1);
+        var reasons = new Contribution[5];
+        float sink = 0;
+        void Loop(int n)
+        {
+            Span<float> scratch = stackalloc float[16];
+            for (int i = 0; i < n; i++)
+            {
+                sink += m.Score(x, Keys).Probability;
+                sink += m.Explain(x, Keys, scratch, reasons).Margin;
+            }
+        }
+
+        Loop(500);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Loop(5000);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.False(float.IsNaN(sink));
+    }
+
+    [Fact]
+    public void Mismatched_parts_and_bad_configuration_are_rejected_naming_the_field()
+    {
+        var m = NumericSample(9, ChampionBlend.Sum);
+        Assert.Contains("logistic.dense_weights has 10", Assert.Throws<ModelFormatException>(() =>
+            new ChampionModel(new ModelLayout([.. ModelFileTests.Names, "x"], 6), m.Logistic, null, ChampionBlend.Sum)).Message);
+        Assert.Contains("layout.hash_bits = 5", Assert.Throws<ModelFormatException>(() =>
+            new ChampionModel(new ModelLayout(ModelFileTests.Names, 5), m.Logistic, null, ChampionBlend.Sum)).Message);
+        Assert.Contains("blend.tree_weight", Assert.Throws<ModelFormatException>(() =>
+            new ChampionModel(m.Layout, m.Logistic, m.Trees, ChampionBlend.Sum with { TreeWeight = float.NaN })).Message);
+        Assert.Contains("neither", Assert.Throws<ModelFormatException>(() => new ChampionModel(m.Layout, null, null, ChampionBlend.Sum)).Message);
+        Assert.Contains("duplicate", Assert.Throws<ModelFormatException>(() => new ModelLayout(["a", "b", "a"], 0)).Message);
+        Assert.Throws<ArgumentException>(() => m.Margin(new float[9], Keys));
+        Assert.Throws<ArgumentException>(() => m.Explain(new float[10], Keys, new float[12], new Contribution[3]));
+    }
+}

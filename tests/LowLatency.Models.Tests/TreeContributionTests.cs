@@ -1,0 +1,130 @@
+using FsCheck;
+using FsCheck.Xunit;
+using LowLatency.Models.Import;
+using LowLatency.Models.Trees;
+
+namespace LowLatency.Models.Tests;
+
+public sealed class TreeContributionTests
+{
+    [Property(MaxTest = 60)]
+    public bool Saabas_contributions_equal_the_naive_recursive_reference_and_sum_to_the_margin(PositiveInt treeCount, NonNegativeInt depth, int seed)
+    {
+        var rng = new Random(seed);
+        int trees = 1 + (treeCount.Get % 30);
+        int maxDepth = 1 + (depth.Get % 8);
+        const int features = 9;
+        var specs = Enumerable.Range(0, trees).Select(_ => RandomTrees.Tree(rng, maxDepth, features)).ToList();
+        float baseMargin = (float)(rng.NextDouble() - 0.5);
+        var e = TreeEnsemble.Create(specs, features, baseMargin, TreeOutput.RawMargin);
+        var ours = new float[features];
+        for (int r = 0; r < 20; r++)
+        {
+            var x = RandomTrees.Row(rng, features, 0.2);
+            var expected = new double[features];
+            double bias = baseMargin;
+            foreach (var t in specs)
+            {
+                bias += NaiveSaabas.Add(t, x, expected);
+            }
+
+            float ourBias = e.Contributions(x, ours);
+            if (Math.Abs(ourBias - bias) > 1e-4)
+            {
+                return false;
+            }
+
+            for (int f = 0; f < features; f++)
+            {
+                if (Math.Abs(ours[f] - expected[f]) > 1e-4)
+                {
+                    return false;
+                }
+            }
+
+            double sum = ourBias + ours.Sum(v => (double)v);
+            if (Math.Abs(sum - e.Margin(x)) > 1e-4)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    [Fact]
+    public void Averaged_forest_contributions_sum_to_its_margin()
+    {
+        var rng = new Random(11);
+        var specs = Enumerable.Range(0, 9).Select(_ => RandomTrees.Tree(rng, 5, 6)).ToList();
+        var e = TreeEnsemble.Create(specs, 6, 0.25f, TreeOutput.RawMargin, TreeAggregation.Average);
+        var c = new float[6];
+        for (int r = 0; r < 200; r++)
+        {
+            var x = RandomTrees.Row(rng, 6, 0.1);
+            var expected = new double[6];
+            double bias = 0;
+            foreach (var t in specs)
+            {
+                bias += NaiveSaabas.Add(t, x, expected);
+            }
+
+            float ourBias = e.Contributions(x, c);
+            Assert.Equal(0.25 + (bias / 9), ourBias, 1e-5);
+            for (int f = 0; f < 6; f++)
+            {
+                Assert.Equal(expected[f] / 9, c[f], 1e-5);
+            }
+
+            Assert.Equal(e.Margin(x), ourBias + c.Sum(v => (double)v), 1e-5);
+        }
+    }
+
+    [Theory]
+    [InlineData("logistic_1x3")]
+    [InlineData("squared_10x1")]
+    [InlineData("logistic_100x6")]
+    [InlineData("logitraw_20x10")]
+    [InlineData("logistic_500x4")]
+    [InlineData("forest_4x5")]
+    public void Contributions_plus_bias_give_xgboosts_margin_on_the_fixture_rows(string name)
+    {
+        TreeEnsemble model;
+        using (var s = Fixtures.OpenGz(name + ".json.gz"))
+        {
+            model = XGBoostJson.Load(s);
+        }
+
+        var expected = Fixtures.Csv(name + ".pred.csv.gz");
+        var rows = Fixtures.Features;
+        var c = new float[model.FeatureCount];
+        double worst = 0;
+        for (int r = 0; r < rows.Count; r += 4)
+        {
+            double sum = model.Contributions(rows[r], c);
+            foreach (float v in c)
+            {
+                sum += v;
+            }
+
+            worst = Math.Max(worst, Math.Abs(sum - expected[r][0]));
+        }
+
+        // Float accumulation over up to 500 trees: a few ulps of a margin of magnitude ~10.
+        Assert.True(worst < 5e-4, $"largest |bias + Σ contributions − xgboost margin| = {worst}");
+    }
+
+    [Fact]
+    public void A_feature_never_split_on_gets_no_contribution()
+    {
+        var rng = new Random(5);
+        var specs = Enumerable.Range(0, 20).Select(_ => RandomTrees.Tree(rng, 4, 5)).ToList();
+        // Declare 8 features; the trees only use 0..4.
+        var e = TreeEnsemble.Create(specs, 8, 0f, TreeOutput.RawMargin);
+        var c = new float[8];
+        e.Contributions(RandomTrees.Row(rng, 8, 0.1), c);
+        Assert.Equal(0f, c[5]);
+        Assert.Equal(0f, c[6]);
+        Assert.Equal(0f, c[7]);
+    }
+}
