@@ -13,6 +13,7 @@ public static class Program
             DemoCommand.Create(),
             BenchCommand.Create(),
             GenCommand.Create(),
+            LearnEvalCommand.Create(),
         };
         return root.Parse(args).Invoke();
     }
