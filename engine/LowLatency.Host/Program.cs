@@ -14,6 +14,7 @@ public static class Program
             BenchCommand.Create(),
             GenCommand.Create(),
             ModelsCommand.Create(),
+            LearnEvalCommand.Create(),
         };
         return root.Parse(args).Invoke();
     }

@@ -1,0 +1,145 @@
+namespace LowLatency.Models.Evaluation;
+
+/// <summary>
+/// Population stability index of one feature: the current window's distribution against a reference
+/// window's, over bins cut at the reference's quantiles. PSI = Σ_b (c_b − r_b)·ln(c_b / r_b) with c and r
+/// the bin shares (each floored at 1e-4 so an empty bin does not give infinity). Rules of thumb: &lt; 0.1
+/// stable, 0.1–0.25 moderate shift, &gt; 0.25 major shift. NaN values form a bin of their own, so a
+/// feature going missing is a shift too. The current window slides over the last W values; adding is O(1)
+/// and allocation-free.
+/// </summary>
+public sealed class PsiMonitor
+{
+    /// <summary>Share floor for empty bins.</summary>
+    public const double ShareFloor = 1e-4;
+
+    private readonly double[] _edges;     // interior cut points, ascending; bin b holds edges[b-1] ≤ x < edges[b]
+    private readonly double[] _reference; // share per bin, last bin = NaN
+    private readonly long[] _current;
+    private readonly short[] _ring;
+    private int _next;
+    private int _count;
+
+    /// <summary>Fits bins to <paramref name="reference"/> (its quantiles) and watches a window of <paramref name="window"/> values.</summary>
+    /// <param name="reference">The reference sample (for instance the training window).</param>
+    /// <param name="bins">Number of quantile bins for numeric values (default 10); repeated cut points merge.</param>
+    /// <param name="window">Values in the sliding current window.</param>
+    public PsiMonitor(ReadOnlySpan<float> reference, int bins, int window)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(bins, 2);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(bins, 1000);
+        ArgumentOutOfRangeException.ThrowIfLessThan(window, 1);
+        if (reference.Length < bins)
+        {
+            throw new ArgumentException($"The reference sample has {reference.Length} values; at least {bins} are needed.", nameof(reference));
+        }
+
+        var sorted = new List<double>(reference.Length);
+        foreach (float v in reference)
+        {
+            if (!float.IsNaN(v))
+            {
+                sorted.Add(v);
+            }
+        }
+
+        sorted.Sort();
+        var edges = new List<double>();
+        for (int b = 1; b < bins && sorted.Count > 0; b++)
+        {
+            double cut = sorted[(int)((long)b * sorted.Count / bins)];
+            if ((edges.Count == 0 || cut > edges[^1]) && cut > sorted[0])
+            {
+                edges.Add(cut);
+            }
+        }
+
+        _edges = [.. edges];
+        int binCount = _edges.Length + 2; // numeric bins + NaN
+        _reference = new double[binCount];
+        foreach (float v in reference)
+        {
+            _reference[Bin(v)]++;
+        }
+
+        for (int b = 0; b < binCount; b++)
+        {
+            _reference[b] /= reference.Length;
+        }
+
+        _current = new long[binCount];
+        _ring = new short[window];
+    }
+
+    /// <summary>Number of bins (numeric bins plus the NaN bin).</summary>
+    public int BinCount => _reference.Length;
+
+    /// <summary>The interior cut points.</summary>
+    public ReadOnlySpan<double> Edges => _edges;
+
+    /// <summary>Values in the current window.</summary>
+    public int Count => _count;
+
+    /// <summary>Bin index of a value: numeric bins by the cut points, the last bin for NaN.</summary>
+    public int Bin(float value)
+    {
+        if (float.IsNaN(value))
+        {
+            return _reference.Length - 1;
+        }
+
+        // Upper bound: the first edge strictly greater than the value.
+        int lo = 0, hi = _edges.Length;
+        while (lo < hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            if (_edges[mid] <= value)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+
+        return lo;
+    }
+
+    /// <summary>Adds a value to the current window (the oldest leaves when it is full).</summary>
+    public void Add(float value)
+    {
+        int bin = Bin(value);
+        if (_count == _ring.Length)
+        {
+            _current[_ring[_next]]--;
+        }
+        else
+        {
+            _count++;
+        }
+
+        _ring[_next] = (short)bin;
+        _current[bin]++;
+        _next = _next + 1 == _ring.Length ? 0 : _next + 1;
+    }
+
+    /// <summary>PSI of the current window against the reference; NaN when the window is empty.</summary>
+    public double Psi()
+    {
+        if (_count == 0)
+        {
+            return double.NaN;
+        }
+
+        double psi = 0;
+        for (int b = 0; b < _reference.Length; b++)
+        {
+            double c = Math.Max((double)_current[b] / _count, ShareFloor);
+            double r = Math.Max(_reference[b], ShareFloor);
+            psi += (c - r) * Math.Log(c / r);
+        }
+
+        return psi;
+    }
+}

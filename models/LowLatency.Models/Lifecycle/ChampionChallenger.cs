@@ -1,0 +1,327 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using LowLatency.Models.Evaluation;
+using LowLatency.Models.Linear;
+using LowLatency.Models.Online;
+
+namespace LowLatency.Models.Lifecycle;
+
+/// <summary>
+/// The learning loop behind the scorer. Decisions are logged in a <see cref="LabelJoinStore"/>; each label
+/// that joins is checked (garbage features are quarantined; a spike in the positive-label rate pauses
+/// learning), then scored prequentially by the champion, the FTRL challenger and — for a while after a
+/// promotion — the previous champion, and only then learned by the challenger. Every
+/// <see cref="LifecycleOptions.CheckEvery"/> labels the rules run: a challenger whose windowed AUC beats
+/// the champion's by the margin over at least <see cref="LifecycleOptions.MinLabels"/> labels is snapshotted
+/// to disk and promoted; a new champion is on probation for <see cref="LifecycleOptions.RollbackWatch"/>
+/// labels, during which the last proven champion is shadow-scored, and if it falls behind that one by the
+/// rollback margin it is replaced by it, reloaded (and checksum-verified) from disk with its learner state. Every
+/// transition is a <see cref="ModelEvent"/> with its figures. Runs on the learner thread; the only member
+/// the scoring thread touches is <see cref="Champion"/>.
+/// </summary>
+public sealed class ChampionChallenger
+{
+    private readonly LifecycleOptions _options;
+    private readonly VersionStore _store;
+    private readonly LabelJoinStore _join;
+    private readonly PrequentialWindow _championWindow;
+    private readonly PrequentialWindow _challengerWindow;
+    private readonly PrequentialWindow _previousWindow;
+    private readonly PageHinkley _drift;
+    private readonly bool[] _spikeRing;
+    private readonly List<ModelEvent> _events = [];
+
+    private LogisticModel _champion;
+    private ModelVersion _championVersion;
+    private FtrlLearner _championLearner;
+    private FtrlLearner _challenger;
+    private ModelVersion? _previous;
+    private uint _nextVersion;
+    private long _sinceTransition;
+    private int _spikeNext;
+    private int _spikeCount;
+    private int _spikePositives;
+    private long _basePositives;
+    private long _baseTotal;
+    private bool _inSpike;
+
+    /// <summary>Publishes the snapshot of <paramref name="initialLearner"/> (or an all-zero model) as version 1; the learner continues as the challenger.</summary>
+    /// <param name="options">Policy (validated).</param>
+    /// <param name="join">Sizing of the label join store (its dense count must match).</param>
+    /// <param name="store">Where versions are written.</param>
+    /// <param name="initialLearner">Learner state to start from (null = fresh); version 1 is its snapshot.</param>
+    /// <param name="startNs">Event time of the installation.</param>
+    public ChampionChallenger(LifecycleOptions options, LabelJoinOptions join, VersionStore store, FtrlLearner? initialLearner = null, long startNs = 0)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(join);
+        ArgumentNullException.ThrowIfNull(store);
+        options.Validate();
+        if (join.DenseCount != options.DenseCount)
+        {
+            throw new ArgumentException($"The join store logs {join.DenseCount} dense features; the learner expects {options.DenseCount}.", nameof(join));
+        }
+
+        _options = options;
+        _store = store;
+        _join = new LabelJoinStore(join);
+        _championWindow = new PrequentialWindow(options.Window);
+        _challengerWindow = new PrequentialWindow(options.Window);
+        _previousWindow = new PrequentialWindow(options.Window);
+        _drift = new PageHinkley(options.DriftDelta, options.DriftLambda);
+        _spikeRing = new bool[options.SpikeWindow];
+        _challenger = initialLearner?.Clone() ?? new FtrlLearner(options.DenseCount, options.Ftrl);
+        if (_challenger.DenseCount != options.DenseCount)
+        {
+            throw new ArgumentException($"The initial learner has {_challenger.DenseCount} dense features; options say {options.DenseCount}.", nameof(initialLearner));
+        }
+
+        _championLearner = _challenger.Clone();
+        _nextVersion = 1;
+        _championVersion = Publish(0, startNs);
+        _champion = _championVersion.Model;
+        Emit(ModelEventKind.Installed, startNs, 0, "initial model");
+    }
+
+    /// <summary>
+    /// The model to score with. Acquire read: a scorer that sees the new reference also sees the fully built
+    /// model behind it (its arrays were written before the release in <see cref="SetChampion"/>).
+    /// </summary>
+    public LogisticModel Champion => Volatile.Read(ref _champion);
+
+    /// <summary>Version number of <see cref="Champion"/>.</summary>
+    public uint ChampionVersion => _championVersion.Version;
+
+    /// <summary>The learning challenger (learner thread only).</summary>
+    public FtrlLearner Challenger => _challenger;
+
+    /// <summary>The join store with its counters (unknown, evicted, duplicate, early labels).</summary>
+    public LabelJoinStore Join => _join;
+
+    /// <summary>Every transition so far, in order.</summary>
+    public IReadOnlyList<ModelEvent> Events => _events;
+
+    /// <summary>Labels that reached the learning loop (joined, or given to <see cref="Learn"/>).</summary>
+    public long Labels { get; private set; }
+
+    /// <summary>Labels the challenger learned from.</summary>
+    public long Learned { get; private set; }
+
+    /// <summary>Examples quarantined for garbage feature values.</summary>
+    public long QuarantinedFeatures { get; private set; }
+
+    /// <summary>Labels held back during a label-rate spike.</summary>
+    public long QuarantinedSpike { get; private set; }
+
+    /// <summary>Whether a label-rate spike is in progress.</summary>
+    public bool InSpike => _inSpike;
+
+    /// <summary>The champion's prequential window.</summary>
+    public PrequentialWindow ChampionWindow => _championWindow;
+
+    /// <summary>The challenger's prequential window (same examples as the champion's).</summary>
+    public PrequentialWindow ChallengerWindow => _challengerWindow;
+
+    /// <summary>Logs a decision so that its label can join later.</summary>
+    public RecordStatus OnDecision(ulong txId, long decisionTimeNs, float score, ReadOnlySpan<float> dense, ReadOnlySpan<ulong> keys) =>
+        _join.Record(txId, decisionTimeNs, score, dense, keys);
+
+    /// <summary>Joins a label with its decision and learns from it; anything but <see cref="JoinStatus.Joined"/> is counted by the store and dropped.</summary>
+    public JoinStatus OnLabel(ulong txId, long labelTimeNs, bool fraud)
+    {
+        var status = _join.TryJoin(txId, labelTimeNs, out var example);
+        if (status == JoinStatus.Joined)
+        {
+            Learn(example.Dense, example.Keys, fraud, labelTimeNs);
+        }
+
+        return status;
+    }
+
+    /// <summary>One labelled example through guards, prequential scoring, learning and the promotion rules.</summary>
+    public void Learn(ReadOnlySpan<float> dense, ReadOnlySpan<ulong> keys, bool label, long eventTimeNs)
+    {
+        Labels++;
+        if (_options.Guards && IsGarbage(dense))
+        {
+            QuarantinedFeatures++;
+            return;
+        }
+
+        if (_options.Guards && SpikeGuard(label, eventTimeNs))
+        {
+            QuarantinedSpike++;
+            return;
+        }
+
+        double champion = _champion.Probability(dense, keys);
+        double previous = _previous is { } p ? p.Model.Probability(dense, keys) : double.NaN;
+        if (!_challenger.TryUpdate(dense, keys, label, out double challenger))
+        {
+            return; // malformed for the learner (counted there); the champion is not judged on it either
+        }
+
+        Learned++;
+        _championWindow.Add(champion, label);
+        _challengerWindow.Add(challenger, label);
+        if (_previous is not null)
+        {
+            _previousWindow.Add(previous, label);
+        }
+
+        double loss = -Math.Log(Math.Clamp(label ? champion : 1 - champion, 1e-6, 1));
+        if (_drift.Add(loss))
+        {
+            Emit(ModelEventKind.DriftDetected, eventTimeNs, _championVersion.Version,
+                string.Create(CultureInfo.InvariantCulture, $"Page-Hinkley alarm on champion log loss (δ={_options.DriftDelta}, λ={_options.DriftLambda}); window AUC {_championWindow.Auc():F4}"));
+        }
+
+        _sinceTransition++;
+        if (_sinceTransition % _options.CheckEvery == 0)
+        {
+            Evaluate(eventTimeNs);
+        }
+    }
+
+    private void Evaluate(long nowNs)
+    {
+        if (_sinceTransition < _options.MinLabels)
+        {
+            return;
+        }
+
+        double championAuc = _championWindow.Auc();
+        if (_previous is { } previous)
+        {
+            double previousAuc = _previousWindow.Auc();
+            if (previousAuc - championAuc > _options.RollbackMargin)
+            {
+                Rollback(previous, championAuc, previousAuc, nowNs);
+                return;
+            }
+
+            if (_sinceTransition >= _options.RollbackWatch)
+            {
+                _previous = null; // the champion has held its ground long enough
+            }
+        }
+
+        double challengerAuc = _challengerWindow.Auc();
+        if (challengerAuc >= championAuc + _options.PromotionMargin)
+        {
+            Promote(championAuc, challengerAuc, nowNs);
+        }
+    }
+
+    private void Promote(double championAuc, double challengerAuc, long nowNs)
+    {
+        var from = _championVersion;
+        string reason = string.Create(CultureInfo.InvariantCulture,
+            $"challenger AUC {challengerAuc:F4} vs champion {championAuc:F4} (margin {_options.PromotionMargin}) over {_championWindow.Count} labels; log loss {_challengerWindow.LogLoss():F4} vs {_championWindow.LogLoss():F4}");
+        var version = Publish(from.Version, nowNs);
+        _championLearner = _challenger.Clone();
+        // The rollback target is the last proven champion: one promoted while another is still on probation
+        // does not become the target, so a chain of quick (possibly poisoned) promotions cannot walk the
+        // target away from the last model that held its ground.
+        _previous ??= from;
+        SetChampion(version);
+        Emit(ModelEventKind.Promoted, nowNs, from.Version, reason);
+    }
+
+    private void Rollback(ModelVersion to, double championAuc, double previousAuc, long nowNs)
+    {
+        uint from = _championVersion.Version;
+        var (restored, learner) = _store.Read(to.Version); // verifies the checksum: a rotten file is an error, not a model
+        _challenger = learner ?? new FtrlLearner(_options.DenseCount, _options.Ftrl);
+        _championLearner = _challenger.Clone();
+        _previous = null;
+        SetChampion(restored);
+        Emit(ModelEventKind.RolledBack, nowNs, from, string.Create(CultureInfo.InvariantCulture,
+            $"champion AUC {championAuc:F4} fell below the last proven champion's {previousAuc:F4} by more than {_options.RollbackMargin}; restored version {to.Version} and its learner"));
+    }
+
+    /// <summary>Returns true when the label must be held back because the positive rate is spiking.</summary>
+    private bool SpikeGuard(bool label, long nowNs)
+    {
+        if (_spikeCount == _spikeRing.Length)
+        {
+            _spikePositives -= _spikeRing[_spikeNext] ? 1 : 0;
+        }
+        else
+        {
+            _spikeCount++;
+        }
+
+        _spikeRing[_spikeNext] = label;
+        _spikePositives += label ? 1 : 0;
+        _spikeNext = _spikeNext + 1 == _spikeRing.Length ? 0 : _spikeNext + 1;
+
+        bool judged = _baseTotal >= _spikeRing.Length;
+        double baseRate = judged ? _basePositives / (double)_baseTotal : 0;
+        double recent = _spikePositives / (double)_spikeCount;
+        bool spiking = judged && recent > _options.SpikeFactor * baseRate && recent > baseRate + _options.SpikeMinExcess;
+        if (spiking && !_inSpike)
+        {
+            _inSpike = true;
+            // Labels learned since the spike began are suspect: go back to the champion's learner state.
+            _challenger = _championLearner.Clone();
+            ClearWindows();
+            Emit(ModelEventKind.LabelSpikeStarted, nowNs, _championVersion.Version, string.Create(CultureInfo.InvariantCulture,
+                $"positive rate {recent:P2} over the last {_spikeCount} labels vs long-run {baseRate:P2}; labels quarantined, challenger reset to version {_championVersion.Version}'s learner"));
+        }
+        else if (!spiking && _inSpike)
+        {
+            _inSpike = false;
+            Emit(ModelEventKind.LabelSpikeEnded, nowNs, _championVersion.Version, string.Create(CultureInfo.InvariantCulture,
+                $"positive rate back to {recent:P2} (long-run {baseRate:P2})"));
+        }
+
+        if (_inSpike)
+        {
+            return true;
+        }
+
+        _basePositives += label ? 1 : 0;
+        _baseTotal++;
+        return false;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool IsGarbage(ReadOnlySpan<float> dense)
+    {
+        float bound = _options.QuarantineBound;
+        foreach (float v in dense)
+        {
+            // NaN is "missing" and legitimate; ±∞ and absurd magnitudes are not.
+            if (Math.Abs(v) > bound)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private ModelVersion Publish(uint parent, long nowNs) =>
+        _store.Write(_nextVersion++, parent, nowNs, _challenger.Snapshot(), _challenger);
+
+    private void SetChampion(ModelVersion version)
+    {
+        _championVersion = version;
+        // Release: the model's arrays are complete before a scorer can observe the reference.
+        Volatile.Write(ref _champion, version.Model);
+        ClearWindows();
+    }
+
+    private void ClearWindows()
+    {
+        _championWindow.Clear();
+        _challengerWindow.Clear();
+        _previousWindow.Clear();
+        _sinceTransition = 0;
+        _drift.Reset();
+    }
+
+    private void Emit(ModelEventKind kind, long nowNs, uint from, string reason) =>
+        _events.Add(new ModelEvent(kind, Labels, nowNs, from, _championVersion.Version, reason));
+}

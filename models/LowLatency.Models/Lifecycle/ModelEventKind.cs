@@ -1,0 +1,23 @@
+namespace LowLatency.Models.Lifecycle;
+
+/// <summary>Lifecycle transitions of <see cref="ChampionChallenger"/>.</summary>
+public enum ModelEventKind : byte
+{
+    /// <summary>The first champion was installed.</summary>
+    Installed = 0,
+
+    /// <summary>A challenger beat the champion by the margin and replaced it.</summary>
+    Promoted = 1,
+
+    /// <summary>The champion degraded against its predecessor and was replaced by it.</summary>
+    RolledBack = 2,
+
+    /// <summary>The positive-label rate spiked: labels are quarantined and the challenger reverted.</summary>
+    LabelSpikeStarted = 3,
+
+    /// <summary>The label rate returned to normal; learning resumes.</summary>
+    LabelSpikeEnded = 4,
+
+    /// <summary>The champion's error stream drifted (Page-Hinkley alarm).</summary>
+    DriftDetected = 5,
+}

@@ -1,0 +1,106 @@
+using LowLatency.Models.Trees;
+
+namespace LowLatency.Models.Online;
+
+/// <summary>
+/// Online refit of the leaf values of an imported tree ensemble under logistic loss, keeping its structure.
+/// For each labelled event it accumulates, at the leaf the event reaches in every tree, the gradient
+/// g = ∂loss/∂leaf = (p − y)·s and hessian h = p(1 − p)·s² (s = 1 for a boosted sum, 1/T for a forest
+/// average); <see cref="Refit"/> then moves each touched leaf by one damped Newton step
+/// η·(−G / (H + λ)) and publishes a new immutable ensemble. Every tree is refit against the same
+/// gradients at once: each leaf's own Newton step moves the margin by the full step, T trees together by T
+/// times it (for a sum, and likewise for an average, where a leaf moves 1/s = T times further but counts
+/// s = 1/T as much), so the default η = 1/T shares one step between the trees. <see cref="Observe"/> allocates nothing.
+/// </summary>
+public sealed class LeafRefitter
+{
+    private readonly double _lambda;
+    private readonly double _eta;
+    private readonly double _scale;
+    private readonly double[] _gradient;
+    private readonly double[] _hessian;
+    private TreeEnsemble _model;
+    private long _observed;
+
+    /// <summary>Starts from <paramref name="model"/>, which must have a logistic output.</summary>
+    /// <param name="model">The ensemble whose leaves are refit.</param>
+    /// <param name="l2">λ, the L2 damping of each Newton step (default 1).</param>
+    /// <param name="learningRate">η; 0 (default) = 1 / trees.</param>
+    public LeafRefitter(TreeEnsemble model, double l2 = 1.0, double learningRate = 0)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (model.Output == TreeOutput.RawMargin)
+        {
+            throw new ArgumentException("Leaf refit uses logistic loss; the ensemble's output is a raw margin.", nameof(model));
+        }
+
+        if (!(l2 >= 0) || !(learningRate >= 0))
+        {
+            throw new ArgumentException($"l2 and learningRate must be >= 0; got {l2} and {learningRate}.");
+        }
+
+        _model = model;
+        _lambda = l2;
+        _scale = model.Aggregation == TreeAggregation.Sum ? 1.0 : 1.0 / model.TreeCount;
+        _eta = learningRate > 0 ? learningRate : 1.0 / model.TreeCount;
+        _gradient = new double[model.NodeCount];
+        _hessian = new double[model.NodeCount];
+    }
+
+    /// <summary>The current ensemble (replaced by each <see cref="Refit"/>).</summary>
+    public TreeEnsemble Model => _model;
+
+    /// <summary>Events observed since the last refit.</summary>
+    public long Observed => _observed;
+
+    /// <summary>Accumulated gradient at global node <paramref name="node"/>.</summary>
+    public double Gradient(int node) => _gradient[node];
+
+    /// <summary>Accumulated hessian at global node <paramref name="node"/>.</summary>
+    public double Hessian(int node) => _hessian[node];
+
+    /// <summary>Accumulates one labelled event. Returns the model's probability for it (before any refit); false input length → NaN, nothing learned.</summary>
+    public double Observe(ReadOnlySpan<float> features, bool label)
+    {
+        if (features.Length < _model.FeatureCount)
+        {
+            return double.NaN;
+        }
+
+        double margin = _model.Margin(features);
+        double p = margin >= 0 ? 1.0 / (1.0 + Math.Exp(-margin)) : Math.Exp(margin) / (1.0 + Math.Exp(margin));
+        double g = (p - (label ? 1.0 : 0.0)) * _scale;
+        double h = p * (1 - p) * _scale * _scale;
+        for (int t = 0; t < _model.TreeCount; t++)
+        {
+            int leaf = _model.LeafIndex(t, features);
+            _gradient[leaf] += g;
+            _hessian[leaf] += h;
+        }
+
+        _observed++;
+        return p;
+    }
+
+    /// <summary>Applies the accumulated Newton steps, publishes the refit ensemble as <see cref="Model"/> and clears the statistics.</summary>
+    public TreeEnsemble Refit()
+    {
+        var values = new float[_model.NodeCount];
+        for (int n = 0; n < values.Length; n++)
+        {
+            float v = _model.NodeValue(n);
+            if (_model.IsLeafNode(n) && _hessian[n] > 0)
+            {
+                v = (float)(v + (_eta * (-_gradient[n] / (_hessian[n] + _lambda))));
+            }
+
+            values[n] = v;
+        }
+
+        _model = _model.WithLeafValues(values);
+        Array.Clear(_gradient);
+        Array.Clear(_hessian);
+        _observed = 0;
+        return _model;
+    }
+}

@@ -1,0 +1,133 @@
+using LowLatency.Models.Online;
+
+namespace LowLatency.Models.Tests.Online;
+
+public sealed class HoeffdingTreeTests
+{
+    // The concept: positive when x1 > 0.6 or x3 < 0.25 (axis-aligned, two features of five matter).
+    private static bool Concept(float[] x) => x[1] > 0.6f || x[3] < 0.25f;
+
+    private static float[] Uniform(Random rng, int n)
+    {
+        var x = new float[n];
+        for (int i = 0; i < n; i++)
+        {
+            x[i] = (float)rng.NextDouble();
+        }
+
+        return x;
+    }
+
+    [Fact]
+    public void Learns_a_known_axis_aligned_concept()
+    {
+        var tree = new HoeffdingTree(5, new HoeffdingTreeOptions { GracePeriod = 200, Delta = 1e-7 });
+        var rng = new Random(21);
+        for (int i = 0; i < 40_000; i++)
+        {
+            var x = Uniform(rng, 5);
+            tree.Learn(x, Concept(x));
+        }
+
+        int correct = 0;
+        const int Test = 5000;
+        for (int i = 0; i < Test; i++)
+        {
+            var x = Uniform(rng, 5);
+            correct += (tree.Probability(x) > 0.5) == Concept(x) ? 1 : 0;
+        }
+
+        Assert.True(correct > 0.97 * Test, $"accuracy {correct / (double)Test}");
+        var first = tree.Splits[0];
+        Assert.Contains(first.Feature, new[] { 1, 3 });
+        Assert.Equal(first.Feature == 1 ? 0.6 : 0.25, first.Threshold, 0.07);
+        // Every split is on a feature the concept uses.
+        foreach (var split in tree.Splits)
+        {
+            Assert.Contains(split.Feature, new[] { 1, 3 });
+        }
+    }
+
+    [Fact]
+    public void Every_split_satisfies_the_hoeffding_bound()
+    {
+        const double Delta = 1e-5, Tau = 0.02;
+        var tree = new HoeffdingTree(4, new HoeffdingTreeOptions { GracePeriod = 100, Delta = Delta, TieThreshold = Tau });
+        var rng = new Random(4);
+        for (int i = 0; i < 60_000; i++)
+        {
+            var x = Uniform(rng, 4);
+            // A weak, noisy concept: the bound, not the data, decides when splits happen.
+            bool y = rng.NextDouble() < (x[0] > 0.5 ? 0.65 : 0.35) + (x[2] < 0.3 ? 0.1 : 0);
+            tree.Learn(x, y);
+        }
+
+        Assert.NotEmpty(tree.Splits.ToArray());
+        // The weak signal cannot pass the bound at the first attempt: the root waited for evidence.
+        Assert.True(tree.Splits[0].Examples > 500, $"root split after {tree.Splits[0].Examples} examples");
+        foreach (var s in tree.Splits)
+        {
+            double epsilon = Math.Sqrt(Math.Log(1 / Delta) / (2.0 * s.Examples));
+            Assert.Equal(epsilon, s.Epsilon, 12);
+            Assert.True(s.BestGain - s.SecondGain > epsilon || epsilon < Tau, $"split at n={s.Examples}: {s.BestGain} - {s.SecondGain} vs ε={epsilon}");
+            Assert.True(s.BestGain >= s.SecondGain);
+        }
+    }
+
+    [Fact]
+    public void Pure_noise_never_splits()
+    {
+        var tree = new HoeffdingTree(6, new HoeffdingTreeOptions { GracePeriod = 200, Delta = 1e-7, TieThreshold = 0.01 });
+        var rng = new Random(8);
+        for (int i = 0; i < 50_000; i++)
+        {
+            tree.Learn(Uniform(rng, 6), rng.Next(2) == 0);
+        }
+
+        Assert.Equal(1, tree.NodeCount);
+    }
+
+    [Fact]
+    public void Snapshot_scores_like_the_tree_and_learning_allocates_nothing()
+    {
+        var tree = new HoeffdingTree(5, new HoeffdingTreeOptions { GracePeriod = 100, MaxNodes = 255 });
+        var rng = new Random(2);
+        var data = Enumerable.Range(0, 512).Select(_ => Uniform(rng, 5)).ToArray();
+        for (int i = 0; i < 20_000; i++)
+        {
+            var x = data[i & 511];
+            tree.Learn(x, Concept(x) ^ (rng.Next(20) == 0));
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 20_000; i++)
+        {
+            var x = data[i & 511];
+            tree.Learn(x, Concept(x));
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        var model = tree.Snapshot();
+        Assert.True(tree.NodeCount > 1);
+        for (int i = 0; i < 1000; i++)
+        {
+            var x = Uniform(rng, 5);
+            if (i % 7 == 0)
+            {
+                x[i % 5] = float.NaN;
+            }
+
+            Assert.Equal(tree.Probability(x), model.Predict(x), 5);
+        }
+    }
+
+    [Fact]
+    public void Normal_cdf_approximation_is_accurate()
+    {
+        // Reference values of Φ from tables.
+        Assert.Equal(0.5, HoeffdingTree.NormalCdf(0), 6);
+        Assert.Equal(0.841344746, HoeffdingTree.NormalCdf(1), 6);
+        Assert.Equal(0.022750132, HoeffdingTree.NormalCdf(-2), 6);
+        Assert.Equal(0.998650102, HoeffdingTree.NormalCdf(3), 6);
+    }
+}

@@ -1,0 +1,159 @@
+using LowLatency.Models.Online;
+using LowLatency.Models.Trees;
+
+namespace LowLatency.Models.Tests.Online;
+
+public sealed class LeafRefitterTests
+{
+    private const int Features = 4;
+
+    private static List<TreeSpec> Specs(int seed, int trees)
+    {
+        var rng = new Random(seed);
+        return Enumerable.Range(0, trees).Select(_ => RandomTrees.Tree(rng, 3, Features, leafEarly: 0.1)).ToList();
+    }
+
+    /// <summary>Local index of the leaf a row reaches, by the documented rule (independent of the ensemble).</summary>
+    private static int LocalLeaf(TreeSpec t, float[] x)
+    {
+        int n = 0;
+        while (t.Left[n] != -1)
+        {
+            float v = x[t.Feature[n]];
+            n = (float.IsNaN(v) ? t.DefaultLeft[n] : v < t.Threshold[n]) ? t.Left[n] : t.Right[n];
+        }
+
+        return n;
+    }
+
+    private static float NaiveMargin(List<TreeSpec> specs, float[] x, float baseMargin, TreeAggregation agg)
+    {
+        float sum = agg == TreeAggregation.Sum ? baseMargin : 0f;
+        foreach (var t in specs)
+        {
+            sum += RandomTrees.Eval(t, x);
+        }
+
+        return agg == TreeAggregation.Sum ? sum : baseMargin + (sum / specs.Count);
+    }
+
+    private static List<TreeSpec> WithLeaves(List<TreeSpec> specs, Func<int, int, float, float> value) =>
+        specs.Select((t, ti) => new TreeSpec(t.Left, t.Right, t.Feature, t.Threshold, t.DefaultLeft,
+            t.LeafValue.Select((v, i) => t.Left[i] == -1 ? value(ti, i, v) : v).ToArray())).ToList();
+
+    [Theory]
+    [InlineData(TreeAggregation.Sum)]
+    [InlineData(TreeAggregation.Average)]
+    public void Statistics_and_refit_leaves_match_a_naive_newton_step(TreeAggregation agg)
+    {
+        var specs = Specs(1, 6);
+        var model = TreeEnsemble.Create(specs, Features, 0.2f, TreeOutput.Logistic, agg);
+        var refitter = new LeafRefitter(model, l2: 2.0);
+        var rng = new Random(5);
+        double scale = agg == TreeAggregation.Sum ? 1 : 1.0 / specs.Count;
+        var g = specs.Select(t => new double[t.NodeCount]).ToArray();
+        var h = specs.Select(t => new double[t.NodeCount]).ToArray();
+        for (int i = 0; i < 3000; i++)
+        {
+            var x = RandomTrees.Row(rng, Features, 0.1);
+            bool y = rng.Next(4) == 0;
+            double p = 1 / (1 + Math.Exp(-NaiveMargin(specs, x, 0.2f, agg)));
+            Assert.Equal(p, refitter.Observe(x, y), 6);
+            for (int t = 0; t < specs.Count; t++)
+            {
+                int leaf = LocalLeaf(specs[t], x);
+                g[t][leaf] += (p - (y ? 1 : 0)) * scale;
+                h[t][leaf] += p * (1 - p) * scale * scale;
+            }
+        }
+
+        int offset = 0;
+        for (int t = 0; t < specs.Count; t++)
+        {
+            for (int i = 0; i < specs[t].NodeCount; i++)
+            {
+                Assert.Equal(g[t][i], refitter.Gradient(offset + i), 6);
+                Assert.Equal(h[t][i], refitter.Hessian(offset + i), 6);
+            }
+
+            offset += specs[t].NodeCount;
+        }
+
+        double eta = 1.0 / specs.Count;
+        var expected = WithLeaves(specs, (t, i, v) => h[t][i] > 0 ? (float)(v + (eta * (-g[t][i] / (h[t][i] + 2.0)))) : v);
+        var refit = refitter.Refit();
+        for (int i = 0; i < 500; i++)
+        {
+            var x = RandomTrees.Row(rng, Features, 0.1);
+            Assert.Equal(NaiveMargin(expected, x, 0.2f, agg), refit.MarginNodeWalk(x), 4);
+        }
+
+        Assert.Equal(0, refitter.Observed);
+    }
+
+    [Theory]
+    [InlineData(TreeAggregation.Sum)]
+    [InlineData(TreeAggregation.Average)]
+    public void Refitting_on_a_shifted_stream_recovers_the_new_leaf_values(TreeAggregation agg)
+    {
+        var specs = Specs(2, 5);
+        var rng = new Random(9);
+        // The world moved: every leaf of the true model is shifted by up to ±1 (×T for a forest average).
+        double amplitude = agg == TreeAggregation.Sum ? 1 : specs.Count;
+        var truth = WithLeaves(specs, (_, _, v) => (float)(v + (((rng.NextDouble() * 2) - 1) * amplitude)));
+        var refitter = new LeafRefitter(TreeEnsemble.Create(specs, Features, -1f, TreeOutput.Logistic, agg));
+        var test = Enumerable.Range(0, 4000).Select(_ => RandomTrees.Row(rng, Features, 0.05)).ToArray();
+        var testY = test.Select(x => rng.NextDouble() < 1 / (1 + Math.Exp(-NaiveMargin(truth, x, -1f, agg)))).ToArray();
+
+        double Loss(Func<float[], double> prob) => test.Select((x, i) => -Math.Log(Math.Clamp(testY[i] ? prob(x) : 1 - prob(x), 1e-12, 1))).Average();
+        double truthLoss = Loss(x => 1 / (1 + Math.Exp(-NaiveMargin(truth, x, -1f, agg))));
+        double before = Loss(x => refitter.Model.Predict(x));
+        var losses = new List<double>();
+        for (int round = 0; round < 8; round++)
+        {
+            for (int i = 0; i < 10_000; i++)
+            {
+                var x = RandomTrees.Row(rng, Features, 0.05);
+                refitter.Observe(x, rng.NextDouble() < 1 / (1 + Math.Exp(-NaiveMargin(truth, x, -1f, agg))));
+            }
+
+            refitter.Refit();
+            losses.Add(Loss(x => refitter.Model.Predict(x)));
+        }
+
+        Assert.True(before > truthLoss + 0.05, $"the shift must matter: {before} vs {truthLoss}");
+        Assert.True(losses[^1] < truthLoss + 0.02, $"refit loss {losses[^1]} vs truth {truthLoss} (start {before})");
+        Assert.True(losses[0] < before);
+    }
+
+    [Fact]
+    public void Same_leaf_values_reproduce_the_ensemble_exactly_and_observing_allocates_nothing()
+    {
+        var specs = Specs(3, 20);
+        var model = TreeEnsemble.Create(specs, Features, 0.1f, TreeOutput.Logistic);
+        var values = Enumerable.Range(0, model.NodeCount).Select(model.NodeValue).ToArray();
+        var copy = model.WithLeafValues(values);
+        Assert.Equal(model.IsCompiled, copy.IsCompiled);
+        var rng = new Random(4);
+        var rows = Enumerable.Range(0, 256).Select(_ => RandomTrees.Row(rng, Features, 0.1)).ToArray();
+        foreach (var x in rows)
+        {
+            Assert.Equal(model.Margin(x), copy.Margin(x));
+        }
+
+        var refitter = new LeafRefitter(model);
+        for (int i = 0; i < 1000; i++)
+        {
+            refitter.Observe(rows[i & 255], (i & 3) == 0);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 10_000; i++)
+        {
+            refitter.Observe(rows[i & 255], (i & 3) == 0);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Throws<ModelFormatException>(() => model.WithLeafValues(values.Select(_ => float.NaN).ToArray()));
+    }
+}
