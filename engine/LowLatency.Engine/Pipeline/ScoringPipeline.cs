@@ -15,8 +15,11 @@ public sealed class ScoringPipeline<TSink> : IDisposable
     private readonly StageState _state;
     private bool _started;
 
-    /// <summary>Builds the ring and the stages; nothing runs until <see cref="Start"/>.</summary>
-    public ScoringPipeline(PipelineOptions options, LinearScorer model, DecisionPolicy policy, TSink sink, ProducerType producers = ProducerType.Single)
+    /// <summary>
+    /// Builds the ring and the stages; nothing runs until <see cref="Start"/>. <paramref name="beside"/> (the journal)
+    /// sees every slot beside the stages, gating the decisions or not as it says.
+    /// </summary>
+    public ScoringPipeline(PipelineOptions options, LinearScorer model, DecisionPolicy policy, TSink sink, ProducerType producers = ProducerType.Single, ISideConsumer? beside = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(model);
@@ -32,10 +35,10 @@ public sealed class ScoringPipeline<TSink> : IDisposable
         _ring = new RingPipeline<PipelineSlot>(options.RingSize, producers);
         switch (options.WaitStrategy)
         {
-            case WaitStrategyKind.BusySpin: Wire(sink, new BusySpinWait()); break;
-            case WaitStrategyKind.Sleeping: Wire(sink, new SleepingWait()); break;
-            case WaitStrategyKind.Blocking: Wire(sink, new BlockingWait()); break;
-            default: Wire(sink, new YieldingWait()); break;
+            case WaitStrategyKind.BusySpin: Wire(sink, new BusySpinWait(), beside); break;
+            case WaitStrategyKind.Sleeping: Wire(sink, new SleepingWait(), beside); break;
+            case WaitStrategyKind.Blocking: Wire(sink, new BlockingWait(), beside); break;
+            default: Wire(sink, new YieldingWait(), beside); break;
         }
     }
 
@@ -84,17 +87,29 @@ public sealed class ScoringPipeline<TSink> : IDisposable
     /// <summary>Stops the threads (without waiting for the backlog).</summary>
     public void Dispose() => _ring.Dispose();
 
-    private void Wire<TWait>(TSink sink, TWait wait)
+    private void Wire<TWait>(TSink sink, TWait wait, ISideConsumer? beside)
         where TWait : struct, IWaitStrategy
     {
+        // The side consumer runs in parallel with the features stage; when it gates, whatever publishes
+        // decisions also waits for it (the processing before that point still overlaps with it).
+        Sequence[] gate = [];
+        if (beside is not null)
+        {
+            var side = beside.AddTo(_ring, wait);
+            if (beside.GatesDecisions)
+            {
+                gate = [side];
+            }
+        }
+
         if (Options.Topology == Topology.SingleThread)
         {
-            _ring.Add(new AllStagesHandler<TSink>(_state, sink), wait);
+            _ring.Add(new AllStagesHandler<TSink>(_state, sink), wait, gate);
             return;
         }
 
         var features = _ring.Add(new FeatureHandler(_state), wait);
         var score = _ring.Add(new ScoreHandler(_state), wait, features);
-        _ring.Add(new DecideHandler<TSink>(_state, sink), wait, score);
+        _ring.Add(new DecideHandler<TSink>(_state, sink), wait, [score, .. gate]);
     }
 }
