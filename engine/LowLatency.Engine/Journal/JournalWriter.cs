@@ -22,6 +22,7 @@ public sealed unsafe class JournalWriter : IDisposable
     private long _recordsSinceSync;
     private long _lastSyncTicks;
     private long _nextSequence;
+    private long _durableRecords;
 
     private JournalWriter(JournalOptions options, MappedSegment segment, long segmentIndex, long offset, long nextSequence, JournalRecovery recovery)
     {
@@ -53,6 +54,12 @@ public sealed unsafe class JournalWriter : IDisposable
 
     /// <summary>Bytes appended since opening (record lengths with padding).</summary>
     public long BytesAppended { get; private set; }
+
+    /// <summary>
+    /// Records appended since opening that an explicit sync has forced to the disk; readable from any thread
+    /// (acquire: a reader that sees the count also sees the sync that produced it).
+    /// </summary>
+    public long DurableRecords => Volatile.Read(ref _durableRecords);
 
     /// <summary>Number of explicit syncs since opening.</summary>
     public long Syncs { get; private set; }
@@ -226,6 +233,9 @@ public sealed unsafe class JournalWriter : IDisposable
             _syncedOffset = _offset;
             Syncs++;
         }
+
+        // Release: the count is published after msync returned.
+        Volatile.Write(ref _durableRecords, RecordsAppended);
 
         _recordsSinceSync = 0;
         _lastSyncTicks = Stopwatch.GetTimestamp();
