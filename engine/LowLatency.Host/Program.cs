@@ -13,6 +13,8 @@ public static class Program
             DemoCommand.Create(),
             BenchCommand.Create(),
             GenCommand.Create(),
+            InspectCommand.Create(),
+            ReplayCommand.Create(),
         };
         return root.Parse(args).Invoke();
     }

@@ -6,12 +6,14 @@ namespace LowLatency.Adapters.Files;
 public sealed class JournalSource : IMessageSource
 {
     private readonly JournalReader _reader;
+    private readonly long _fromSequence;
     private long _segment;
 
-    /// <summary>Opens the journal in <paramref name="directory"/>.</summary>
-    public JournalSource(string directory)
+    /// <summary>Opens the journal in <paramref name="directory"/>; records with a sequence below <paramref name="fromSequence"/> are skipped.</summary>
+    public JournalSource(string directory, long fromSequence = long.MinValue)
     {
         _reader = JournalReader.Open(directory);
+        _fromSequence = fromSequence;
         Description = $"journal {directory} ({_reader.SegmentCount} segments)";
     }
 
@@ -30,8 +32,13 @@ public sealed class JournalSource : IMessageSource
     /// <inheritdoc/>
     public bool TryNext(out SourceMessage message)
     {
-        if (_reader.TryRead(out var r))
+        while (_reader.TryRead(out var r))
         {
+            if (r.Sequence < _fromSequence)
+            {
+                continue;
+            }
+
             _segment = r.Segment;
             message = new SourceMessage(r.Type, r.ReceiveTimeNs, r.Payload);
             return true;

@@ -11,7 +11,7 @@ namespace LowLatency.Engine.Pipeline;
 /// allocated at start-up; each event first reads its features as of just before it, then updates.
 /// Time is event time from the message only. Decays are exponential, so state is a few fields per card.
 /// </summary>
-public sealed class CardFeatures
+public sealed partial class CardFeatures
 {
     /// <summary>Names of the features, in vector order (the model's layout).</summary>
     public static readonly string[] Names =

@@ -74,6 +74,52 @@ public sealed class ScoringPipeline<TSink> : IDisposable
     /// <summary>Events whose handler threw (reported, skipped, counted).</summary>
     public long Faults => _ring.Processors.Sum(p => p.Faults);
 
+    /// <summary>
+    /// Called on the features thread when a Snapshot control message is processed, with its ring sequence; the
+    /// handler may call <see cref="WriteState"/> there (the state then covers exactly the messages before it).
+    /// Set before <see cref="Start"/>.
+    /// </summary>
+    public Action<long>? SnapshotRequested
+    {
+        get => _state.SnapshotRequested;
+        set => _state.SnapshotRequested = value;
+    }
+
+    /// <summary>
+    /// Writes the processing state that decisions depend on (card feature table, latest event time). Call from
+    /// <see cref="SnapshotRequested"/>, or while the pipeline is not running.
+    /// </summary>
+    public void WriteState(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        Span<byte> header = stackalloc byte[16];
+        "LLSTATE1"u8.CopyTo(header);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(header[8..], _state.LatestEventTimeNs);
+        stream.Write(header);
+        _state.Features.WriteState(stream);
+    }
+
+    /// <summary>Restores state written by <see cref="WriteState"/> (same card capacity); only before <see cref="Start"/>.</summary>
+    public void ReadState(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        if (_started)
+        {
+            throw new InvalidOperationException("Restore state before starting the pipeline.");
+        }
+
+        Span<byte> header = stackalloc byte[16];
+        stream.ReadExactly(header);
+        if (!header[..8].SequenceEqual("LLSTATE1"u8))
+        {
+            throw new InvalidDataException("Not a pipeline state file (magic LLSTATE1 missing).");
+        }
+
+        long latest = System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(header[8..]);
+        _state.Features.ReadState(stream);
+        _state.LatestEventTimeNs = latest;
+    }
+
     /// <summary>Starts the consumer threads.</summary>
     public void Start()
     {

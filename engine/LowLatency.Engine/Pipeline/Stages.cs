@@ -34,9 +34,22 @@ internal sealed class StageState(PipelineOptions options, LinearScorer model, De
         set => Volatile.Write(ref _policy, value);
     }
 
+    /// <summary>
+    /// Called on the features thread when a Snapshot control message passes, with its ring sequence: the feature state
+    /// then reflects exactly the messages before it. Null: snapshot requests are only counted.
+    /// </summary>
+    public Action<long>? SnapshotRequested;
+
+    /// <summary>Latest event time seen (the future-skew check's reference); part of the state a snapshot saves.</summary>
+    public long LatestEventTimeNs
+    {
+        get => _latestEventTimeNs;
+        set => _latestEventTimeNs = value;
+    }
+
     /// <summary>Validates the message and computes the transaction's features (features stage).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Featurize(ref PipelineSlot slot)
+    public void Featurize(ref PipelineSlot slot, long sequence)
     {
         switch (slot.Kind)
         {
@@ -64,6 +77,11 @@ internal sealed class StageState(PipelineOptions options, LinearScorer model, De
                 return;
             case MessageKind.Control:
                 Counters.ControlsIn++;
+                if (slot.Control.Command == ControlCommand.Snapshot && SnapshotRequested is { } snapshot)
+                {
+                    snapshot(sequence);
+                }
+
                 return;
             default:
                 Reject(ref slot, PipelineReject.UnsupportedKind);
@@ -149,7 +167,7 @@ internal struct AllStagesHandler<TSink>(StageState state, TSink sink) : IEventHa
 
     public void OnEvent(ref PipelineSlot evt, long sequence, bool endOfBatch)
     {
-        state.Featurize(ref evt);
+        state.Featurize(ref evt, sequence);
         state.Score(ref evt);
         state.Decide(ref evt, ref _sink, ref _idle);
         if (endOfBatch)
@@ -162,7 +180,7 @@ internal struct AllStagesHandler<TSink>(StageState state, TSink sink) : IEventHa
 /// <summary>Features stage alone (pipelined topology).</summary>
 internal readonly struct FeatureHandler(StageState state) : IEventHandler<PipelineSlot>
 {
-    public void OnEvent(ref PipelineSlot evt, long sequence, bool endOfBatch) => state.Featurize(ref evt);
+    public void OnEvent(ref PipelineSlot evt, long sequence, bool endOfBatch) => state.Featurize(ref evt, sequence);
 }
 
 /// <summary>Scoring stage alone (pipelined topology).</summary>
