@@ -15,6 +15,7 @@ public static class Program
             GenCommand.Create(),
             InspectCommand.Create(),
             ReplayCommand.Create(),
+            FeaturesCommand.Create(),
         };
         return root.Parse(args).Invoke();
     }

@@ -142,7 +142,7 @@ internal static class ReplayRun
         return 0;
     }
 
-    private static IMessageSource OpenSource(ReplayOptions o)
+    internal static IMessageSource OpenSource(ReplayOptions o)
     {
         var format = o.Format;
         if (format == ReplayFormat.Auto)
