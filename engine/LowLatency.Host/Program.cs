@@ -15,6 +15,9 @@ public static class Program
             GenCommand.Create(),
             ModelsCommand.Create(),
             LearnEvalCommand.Create(),
+            InspectCommand.Create(),
+            ReplayCommand.Create(),
+            FeaturesCommand.Create(),
         };
         return root.Parse(args).Invoke();
     }

@@ -1,5 +1,6 @@
 using LowLatency.Adapters.Simulation;
 using LowLatency.Engine.Events;
+using LowLatency.Engine.Features;
 using LowLatency.Engine.Pipeline;
 using LowLatency.Models.Evaluation;
 using LowLatency.Models.Online;
@@ -8,7 +9,7 @@ namespace LowLatency.Adapters.Learning;
 
 /// <summary>
 /// Does continual learning pay? Runs the payment simulator (which adds a new fraud pattern at its drift
-/// point), computes each transaction's features with the pipeline's <see cref="CardFeatures"/> plus hashed
+/// point), computes each transaction's features with the pipeline's <see cref="Featurizer"/> (the shipped payments spec) plus hashed
 /// merchant / MCC / country / channel keys, and keeps three FTRL models current in three ways: frozen after
 /// the bootstrap (static), retrained from scratch every few minutes on a trailing window of labelled
 /// examples (stateless retrain), and updated on every delayed label as it arrives, joined with the features
@@ -28,8 +29,8 @@ public static class LearningEvaluation
         long start = options.Simulator.StartTimeNs;
         long durationNs = Ns(options.Duration), bootstrapNs = Ns(options.Bootstrap), driftNs = Ns(options.Simulator.DriftAt);
         long retrainEveryNs = Ns(options.RetrainEvery), retrainWindowNs = Ns(options.RetrainWindow);
-        int dense = CardFeatures.Count;
-        var features = new CardFeatures(options.Simulator.Cards * 2);
+        using var features = new Featurizer(FeaturePlan.Compile(FeatureSpec.LoadDefault("payments").WithMaxCapacity(Math.Max(1 << 14, options.Simulator.Cards * 4))));
+        int dense = features.Count;
         var join = new LabelJoinStore(new LabelJoinOptions { Capacity = 1 << 20, Retention = TimeSpan.FromHours(6), DenseCount = dense, MaxSparseKeys = KeyCount });
         FtrlLearner? frozen = null, continual = null, retrained = null;
         Standardiser? scale = null;

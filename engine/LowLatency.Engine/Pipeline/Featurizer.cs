@@ -26,7 +26,7 @@ public sealed class Featurizer : IDisposable
     private const float NeverSeenLogSeconds = 16f;
     private const float ZScoreClip = 10f;
 
-    private readonly FeatureStore _store;
+    private FeatureStore _store;
     private readonly Transform[] _transforms;
     private readonly string[] _names;
     private readonly int _eventCount;
@@ -74,6 +74,13 @@ public sealed class Featurizer : IDisposable
         }
 
         _store = store;
+    }
+
+    /// <summary>The names a featurizer for <paramref name="plan"/> writes, in vector order, without allocating its store.</summary>
+    public static string[] NamesFor(FeaturePlan plan)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        return [.. plan.Spec.Event == FeatureEventKind.Transaction ? TransactionEventNames : OrderEventNames, .. plan.FeatureNames];
     }
 
     /// <summary>Feature names in vector order: the model's expected layout.</summary>
@@ -128,6 +135,23 @@ public sealed class Featurizer : IDisposable
         FeatureStatus status = _store.Process(order, aggregates);
         Apply(aggregates);
         return status;
+    }
+
+    /// <summary>
+    /// Swaps in <paramref name="store"/> (a snapshot loaded for the same plan) and frees the old one. Only while no
+    /// thread is processing through this featurizer.
+    /// </summary>
+    public void ReplaceStore(FeatureStore store)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        if (store.Plan.Layout != _store.Plan.Layout)
+        {
+            throw new ArgumentException("The store was built from another feature spec.", nameof(store));
+        }
+
+        FeatureStore old = _store;
+        _store = store;
+        old.Dispose();
     }
 
     /// <inheritdoc/>

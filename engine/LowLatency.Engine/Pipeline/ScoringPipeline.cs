@@ -19,9 +19,12 @@ public sealed class ScoringPipeline<TSink> : IDisposable
     /// <summary>
     /// Builds the ring and the stages; nothing runs until <see cref="Start"/>. The feature state starts empty, or is
     /// <paramref name="features"/> (warmed on history or loaded from a snapshot; the pipeline takes ownership), which
-    /// must have been built from the same spec as <see cref="PipelineOptions.Features"/>.
+    /// must have been built from the same spec as <see cref="PipelineOptions.Features"/>. <paramref name="beside"/>
+    /// (the journal) sees every slot beside the stages, gating the decisions or not as it says.
     /// </summary>
-    public ScoringPipeline(PipelineOptions options, LinearScorer model, DecisionPolicy policy, TSink sink, ProducerType producers = ProducerType.Single, Featurizer? features = null)
+    public ScoringPipeline(
+        PipelineOptions options, LinearScorer model, DecisionPolicy policy, TSink sink, ProducerType producers = ProducerType.Single,
+        ISideConsumer? beside = null, Featurizer? features = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(model);
@@ -54,10 +57,10 @@ public sealed class ScoringPipeline<TSink> : IDisposable
 
         switch (options.WaitStrategy)
         {
-            case WaitStrategyKind.BusySpin: Wire(sink, new BusySpinWait()); break;
-            case WaitStrategyKind.Sleeping: Wire(sink, new SleepingWait()); break;
-            case WaitStrategyKind.Blocking: Wire(sink, new BlockingWait()); break;
-            default: Wire(sink, new YieldingWait()); break;
+            case WaitStrategyKind.BusySpin: Wire(sink, new BusySpinWait(), beside); break;
+            case WaitStrategyKind.Sleeping: Wire(sink, new SleepingWait(), beside); break;
+            case WaitStrategyKind.Blocking: Wire(sink, new BlockingWait(), beside); break;
+            default: Wire(sink, new YieldingWait(), beside); break;
         }
     }
 
@@ -99,6 +102,50 @@ public sealed class ScoringPipeline<TSink> : IDisposable
     /// <summary>Events whose handler threw (reported, skipped, counted).</summary>
     public long Faults => _ring.Processors.Sum(p => p.Faults);
 
+    /// <summary>
+    /// Called on the features thread when a Snapshot control message is processed, with its ring sequence; the
+    /// handler may call <see cref="WriteState"/> there (the state then covers exactly the messages before it).
+    /// Set before <see cref="Start"/>.
+    /// </summary>
+    public Action<long>? SnapshotRequested
+    {
+        get => _state.SnapshotRequested;
+        set => _state.SnapshotRequested = value;
+    }
+
+    /// <summary>
+    /// Writes the processing state that decisions depend on (the feature store: every table, watermark, counters, with
+    /// version and checksum). Call from <see cref="SnapshotRequested"/>, or while the pipeline is not running.
+    /// </summary>
+    public void WriteState(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        stream.Write("LLSTATE2"u8);
+        _state.Features.Store.WriteSnapshot(stream);
+    }
+
+    /// <summary>
+    /// Restores state written by <see cref="WriteState"/> from a pipeline with the same feature spec; only before
+    /// <see cref="Start"/>. Throws on another spec, another version, corruption or truncation, and then keeps its state.
+    /// </summary>
+    public void ReadState(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        if (_started)
+        {
+            throw new InvalidOperationException("Restore state before starting the pipeline.");
+        }
+
+        Span<byte> magic = stackalloc byte[8];
+        stream.ReadExactly(magic);
+        if (!magic.SequenceEqual("LLSTATE2"u8))
+        {
+            throw new InvalidDataException("Not a pipeline state file (magic LLSTATE2 missing).");
+        }
+
+        _state.Features.ReplaceStore(FeatureStore.LoadSnapshot(stream, _state.Features.Store.Plan));
+    }
+
     /// <summary>Starts the consumer threads.</summary>
     public void Start()
     {
@@ -116,17 +163,29 @@ public sealed class ScoringPipeline<TSink> : IDisposable
         _state.Dispose();
     }
 
-    private void Wire<TWait>(TSink sink, TWait wait)
+    private void Wire<TWait>(TSink sink, TWait wait, ISideConsumer? beside)
         where TWait : struct, IWaitStrategy
     {
+        // The side consumer runs in parallel with the features stage; when it gates, whatever publishes
+        // decisions also waits for it (the processing before that point still overlaps with it).
+        Sequence[] gate = [];
+        if (beside is not null)
+        {
+            var side = beside.AddTo(_ring, wait);
+            if (beside.GatesDecisions)
+            {
+                gate = [side];
+            }
+        }
+
         if (Options.Topology == Topology.SingleThread)
         {
-            _ring.Add(new AllStagesHandler<TSink>(_state, sink), wait);
+            _ring.Add(new AllStagesHandler<TSink>(_state, sink), wait, gate);
             return;
         }
 
         var features = _ring.Add(new FeatureHandler(_state), wait);
         var score = _ring.Add(new ScoreHandler(_state), wait, features);
-        _ring.Add(new DecideHandler<TSink>(_state, sink), wait, score);
+        _ring.Add(new DecideHandler<TSink>(_state, sink), wait, [score, .. gate]);
     }
 }

@@ -37,9 +37,15 @@ internal sealed class StageState(PipelineOptions options, LinearScorer model, De
         set => Volatile.Write(ref _policy, value);
     }
 
+    /// <summary>
+    /// Called on the features thread when a Snapshot control message passes, with its ring sequence: the feature state
+    /// then reflects exactly the messages before it. Null: snapshot requests are only counted.
+    /// </summary>
+    public Action<long>? SnapshotRequested;
+
     /// <summary>Validates the message and computes its features (features stage).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Featurize(ref PipelineSlot slot)
+    public void Featurize(ref PipelineSlot slot, long sequence)
     {
         FeatureStatus status;
         switch (slot.Kind)
@@ -67,6 +73,11 @@ internal sealed class StageState(PipelineOptions options, LinearScorer model, De
                 return;
             case MessageKind.Control:
                 Counters.ControlsIn++;
+                if (slot.Control.Command == ControlCommand.Snapshot && SnapshotRequested is { } snapshot)
+                {
+                    snapshot(sequence);
+                }
+
                 return;
             default:
                 Reject(ref slot, PipelineReject.UnsupportedKind);
@@ -169,7 +180,7 @@ internal struct AllStagesHandler<TSink>(StageState state, TSink sink) : IEventHa
 
     public void OnEvent(ref PipelineSlot evt, long sequence, bool endOfBatch)
     {
-        state.Featurize(ref evt);
+        state.Featurize(ref evt, sequence);
         state.Score(ref evt);
         state.Decide(ref evt, ref _sink, ref _idle);
         if (endOfBatch)
@@ -182,7 +193,7 @@ internal struct AllStagesHandler<TSink>(StageState state, TSink sink) : IEventHa
 /// <summary>Features stage alone (pipelined topology).</summary>
 internal readonly struct FeatureHandler(StageState state) : IEventHandler<PipelineSlot>
 {
-    public void OnEvent(ref PipelineSlot evt, long sequence, bool endOfBatch) => state.Featurize(ref evt);
+    public void OnEvent(ref PipelineSlot evt, long sequence, bool endOfBatch) => state.Featurize(ref evt, sequence);
 }
 
 /// <summary>Scoring stage alone (pipelined topology).</summary>

@@ -1,0 +1,197 @@
+using System.Diagnostics;
+using System.Globalization;
+using LowLatency.Adapters.Files;
+using LowLatency.Adapters.Simulation;
+using LowLatency.Engine.Features;
+using LowLatency.Engine.Journal;
+using LowLatency.Engine.Pipeline;
+using Spectre.Console;
+
+namespace LowLatency.Host;
+
+/// <summary>The work of <c>lowlat replay</c>, separate from its option plumbing.</summary>
+internal static class ReplayRun
+{
+    public static int Run(ReplayOptions o)
+    {
+        var console = AnsiConsole.Console;
+        if (!ReplayCommand.TryParseSpeed(o.Speed, out double speed))
+        {
+            console.MarkupLine(CultureInfo.InvariantCulture, $"[red]--speed: '{Markup.Escape(o.Speed)}' is not max or a positive factor such as 1x or 10x.[/]");
+            return 2;
+        }
+
+        if (o.Recover && o.Journal is null)
+        {
+            console.MarkupLine("[red]--recover needs --journal (the journal to recover from).[/]");
+            return 2;
+        }
+
+        IMessageSource source;
+        try
+        {
+            source = OpenSource(o);
+        }
+        catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException or ArgumentException or FormatException)
+        {
+            console.MarkupLine(CultureInfo.InvariantCulture, $"[red]{Markup.Escape(ex.Message)}[/]");
+            return 1;
+        }
+
+        using var sourceScope = source;
+        var simulator = new PaymentSimulator(new SimulatorOptions { Seed = o.ModelSeed, Cards = o.SimCards, Merchants = Math.Max(100, o.SimCards / 10) });
+        FeatureSpec spec = FeatureSpec.LoadDefault("payments").WithMaxCapacity(o.CardCapacity);
+        BootstrapModel model = HistoryTrainer.Train(simulator, o.History, spec);
+        model.Features.Dispose(); // a replay starts from empty windows (or from a recovered snapshot)
+        string origin = $"bootstrap model-seed={o.ModelSeed} sim-cards={o.SimCards} history={o.History}";
+        var options = new PipelineOptions { Topology = o.Topology, Features = spec };
+        console.MarkupLine(CultureInfo.InvariantCulture, $"Replaying {Markup.Escape(source.Description)} at {(speed == 0 ? "max speed" : $"{speed}x")}; engine: {Markup.Escape(options.ToString())}; model v{model.Model.Version} ({Markup.Escape(origin)})");
+
+        DecisionLog? log = null;
+        if (o.Decisions is not null)
+        {
+            var fmt = o.DecisionsFormat switch
+            {
+                DecisionsFormat.Csv => DecisionLogFormat.Csv,
+                DecisionsFormat.Binary => DecisionLogFormat.Binary,
+                _ => o.Decisions.Extension.Equals(".csv", StringComparison.OrdinalIgnoreCase) ? DecisionLogFormat.Csv : DecisionLogFormat.Binary,
+            };
+            o.Decisions.Directory?.Create();
+            log = new DecisionLog(new FileStream(o.Decisions.FullName, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16), fmt);
+        }
+
+        var recorder = o.Report is null ? null : new ReplayRecorder();
+        JournalWriter? journal = null;
+        ReplayResult result;
+        try
+        {
+            byte[]? recoveredState = null;
+            if (o.Journal is not null)
+            {
+                journal = JournalWriter.Open(new JournalOptions { Directory = o.Journal.FullName, Durability = o.Durability });
+                if (journal.Recovery.TruncatedBytes > 0)
+                {
+                    console.MarkupLine(CultureInfo.InvariantCulture, $"[yellow]Journal tail repaired: {journal.Recovery.TruncatedBytes:N0} bytes cut ({Markup.Escape(journal.Recovery.TruncationReason ?? string.Empty)})[/]");
+                }
+
+                if (o.Recover)
+                {
+                    var (state, recovery) = EngineRecovery.Recover(o.Journal.FullName, journal, options, model.Model, model.Policy, log);
+                    recoveredState = state;
+                    console.MarkupLine(CultureInfo.InvariantCulture,
+                        $"Recovered from {(recovery.Snapshot is null ? "no snapshot" : Markup.Escape(Path.GetFileName(recovery.Snapshot)))} + {recovery.TailMessages:N0} journaled messages; resuming the input at message {recovery.NextSequence:N0}");
+                    foreach (var why in recovery.RejectedSnapshots)
+                    {
+                        console.MarkupLine(CultureInfo.InvariantCulture, $"[yellow]Snapshot skipped: {Markup.Escape(why)}[/]");
+                    }
+
+                    source = new SkipSource(source, recovery.NextSequence);
+                }
+            }
+
+            var attachment = journal is null ? null : new JournalAttachment<SbeJournalEncoder>(journal, default);
+            using var pipeline = new ScoringPipeline<ReplaySink>(options, model.Model, model.Policy, new ReplaySink(log, recorder), beside: attachment);
+            if (recoveredState is not null)
+            {
+                pipeline.ReadState(new MemoryStream(recoveredState));
+            }
+
+            if (journal is not null)
+            {
+                var swap = new ModelSwapRecord(model.Model.Version, ModelSwapRecord.FingerprintOf(model.Model), origin);
+                Span<byte> buffer = stackalloc byte[512];
+                journal.Append(JournalRecordType.ModelSwap, journal.NextSequence, (DateTime.UtcNow - DateTime.UnixEpoch).Ticks * 100, buffer[..swap.Encode(buffer)]);
+                long journalBase = journal.NextSequence;
+                string dir = o.Journal!.FullName;
+                pipeline.SnapshotRequested = ringSequence => EngineSnapshots.Write(dir, journalBase + ringSequence, pipeline.WriteState);
+            }
+
+            pipeline.Start();
+            var driver = new ReplayDriver(speed);
+            result = WithProgress(console, source, p => driver.Run(source, pipeline, default, p));
+            if (!pipeline.DrainAndStop(TimeSpan.FromMinutes(5)))
+            {
+                console.MarkupLine("[red]The pipeline did not drain within 5 minutes.[/]");
+                return 1;
+            }
+
+            if (o.StateOut is not null)
+            {
+                using var file = new FileStream(o.StateOut.FullName, FileMode.Create, FileAccess.Write);
+                pipeline.WriteState(file);
+            }
+
+            var stats = pipeline.Stats;
+            console.MarkupLine(CultureInfo.InvariantCulture,
+                $"Replayed {result.Messages:N0} messages in {result.Elapsed.TotalSeconds:F2} s ({result.MessagesPerSecond:N0}/s): {stats.DecisionsPublished:N0} decisions, {stats.Rejected:N0} rejected ({result.DecodeRejects:N0} undecodable), {source.Malformed:N0} malformed input records");
+            if (result.ModelMismatches > 0)
+            {
+                console.MarkupLine(CultureInfo.InvariantCulture, $"[yellow]{result.ModelMismatches} model-swap record(s) name a model other than the one scoring this replay: decisions will differ from the recording.[/]");
+            }
+
+            if (recorder is not null)
+            {
+                o.Report!.Directory?.Create();
+                File.WriteAllText(o.Report.FullName, ReplayReport.Html(recorder, source.Description, result, stats));
+                console.MarkupLine(CultureInfo.InvariantCulture, $"Report: {Markup.Escape(o.Report.FullName)}");
+            }
+        }
+        finally
+        {
+            log?.Dispose();
+            journal?.Dispose();
+        }
+
+        return 0;
+    }
+
+    internal static IMessageSource OpenSource(ReplayOptions o)
+    {
+        var format = o.Format;
+        if (format == ReplayFormat.Auto)
+        {
+            format = JournalReader.IsJournal(o.Input) ? ReplayFormat.Journal
+                : FramesSource.IsFrames(o.Input) ? ReplayFormat.Frames
+                : PcapSource.IsCapture(o.Input) ? ReplayFormat.Pcap
+                : ReplayFormat.Csv;
+        }
+
+        return format switch
+        {
+            ReplayFormat.Journal => new JournalSource(o.Input),
+            ReplayFormat.Frames => new FramesSource(o.Input),
+            ReplayFormat.Pcap => new PcapSource(o.Input),
+            _ => o.Map is null
+                ? throw new ArgumentException($"{o.Input} is not a journal, frames file or capture; to read it as CSV, give a column mapping with --map.")
+                : new CsvSource(o.Input, CsvMapping.Load(o.Map.FullName)),
+        };
+    }
+
+    private static ReplayResult WithProgress(IAnsiConsole console, IMessageSource source, Func<Action<double>, ReplayResult> run)
+    {
+        if (console.Profile.Capabilities.Interactive)
+        {
+            ReplayResult result = null!;
+            console.Progress().Start(ctx =>
+            {
+                var task = ctx.AddTask("Replaying", maxValue: 1.0);
+                result = run(p => task.Value = p);
+                task.Value = 1.0;
+            });
+            return result;
+        }
+
+        // Plain progress for logs and pipes: a line every 10 %.
+        int lastDecile = 0;
+        var clock = Stopwatch.StartNew();
+        return run(p =>
+        {
+            int decile = (int)(p * 10);
+            if (decile > lastDecile && decile < 10)
+            {
+                lastDecile = decile;
+                console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {decile * 10}% after {clock.Elapsed.TotalSeconds:F1} s"));
+            }
+        });
+    }
+}
