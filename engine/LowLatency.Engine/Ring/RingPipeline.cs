@@ -92,7 +92,16 @@ public sealed class RingPipeline<T> : IDisposable
     /// </summary>
     public bool DrainAndHalt(TimeSpan timeout)
     {
-        long target = Sequencer.GetHighestPublished(0, Sequencer.Cursor.Value);
+        // Scan publication from the slowest consumer on: with several producers, availability flags below that point
+        // belong to later laps of the ring, and a scan from 0 would stop at once (drained = nothing to wait for).
+        long slowest = long.MaxValue;
+        foreach (var p in _processors)
+        {
+            slowest = Math.Min(slowest, p.Sequence.Value);
+        }
+
+        long cursor = Sequencer.Cursor.Value;
+        long target = slowest == long.MaxValue ? cursor : Sequencer.GetHighestPublished(slowest + 1, cursor);
         var deadline = DateTime.UtcNow + timeout;
         bool drained = true;
         while (_processors.Any(p => p.Sequence.Value < target))

@@ -107,6 +107,23 @@ public class RingPipelineTests
     }
 
     [Fact]
+    public void Drain_and_halt_with_several_producers_waits_for_the_backlog_after_the_ring_has_wrapped()
+    {
+        // Regression: the drain target was computed by scanning availability from sequence 0, whose flag a later
+        // lap had overwritten, so the drain "succeeded" at once and halted consumers with a full ring still to go.
+        using var pipeline = new RingPipeline<TestEvent>(64, ProducerType.Multi);
+        var log = new OrderLog(2);
+        // Slow enough that the producers finish with a full ring still unconsumed, and the consumer is mid-batch then.
+        var slow = pipeline.Add(new StampHandler(isA: true, work: 50_000), new SleepingWait());
+        pipeline.Add(new OrderCheckingHandler(log), new SleepingWait(), slow);
+        pipeline.Start();
+        Assert.True(RunThreads(2, p => Produce(pipeline.Sequencer, pipeline.Ring, p, 300, batch: 1)));
+        Assert.True(pipeline.DrainAndHalt(Bound));
+        Assert.Null(log.FirstViolation);
+        Assert.Equal(600, log.Seen);
+    }
+
+    [Fact]
     public void Producers_never_lap_the_slowest_consumer()
     {
         // A ring of 8 slots and a consumer that lags: if a producer overwrote an unconsumed slot, the
