@@ -202,8 +202,18 @@ public sealed partial class AeronReceiver
                 break;
             }
 
-            // Validated on insertion: frameLength ≥ 32 and the aligned frame ends inside the term.
+            // Frames were validated on insertion, but a sender that re-sends a range with different frame boundaries can
+            // leave the rebuild position inside an older frame's payload. Anything that is not a frame header of this
+            // offset is cleared and counted: the slot becomes a gap, and the NAK brings the real frame back.
             int aligned = AeronFrame.Align(frameLength);
+            if (frameLength < DataFrame.HeaderLength || aligned > image.TermLength - termOffset
+                || DataFrame.TermOffset(term.Slice(termOffset)) != termOffset)
+            {
+                term.Slice(termOffset, AeronFrame.Alignment).Clear();
+                Reject(ReceiverRejectReason.InvalidDataPacket);
+                break;
+            }
+
             Span<byte> frame = term.Slice(termOffset, aligned);
             position += aligned;
             if (AeronFrame.Type(frame) == FrameType.Data)
