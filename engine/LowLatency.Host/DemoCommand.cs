@@ -20,17 +20,18 @@ internal static class DemoCommand
         var cards = CliOptions.AtLeast("--cards", "Cards in the simulated population", 200_000, 1_000);
         var topology = CliOptions.Choice("--topology", "Processing threads: single (one thread runs every stage) or pipelined", Topology.SingleThread);
         var wait = CliOptions.Choice("--wait-strategy", "How idle engine threads wait", WaitStrategyKind.Yielding);
+        var transport = CliOptions.Choice("--transport", "udp: the simulated gateway talks to the engine over Aeron UDP on loopback; inproc: straight into the ring", RunTransport.Udp);
         var command = new Command("demo", "Run the engine against its built-in gateway simulator with a live dashboard (no configuration needed).")
         {
-            duration, rate, seed, cards, topology, wait,
+            duration, rate, seed, cards, topology, wait, transport,
         };
         command.SetAction(parse => Run(
             parse.GetValue(duration), parse.GetValue(rate), (ulong)parse.GetValue(seed), (int)parse.GetValue(cards),
-            new PipelineOptions { Topology = parse.GetValue(topology), WaitStrategy = parse.GetValue(wait) }));
+            new PipelineOptions { Topology = parse.GetValue(topology), WaitStrategy = parse.GetValue(wait) }, parse.GetValue(transport)));
         return command;
     }
 
-    private static int Run(TimeSpan duration, long rate, ulong seed, int cards, PipelineOptions options)
+    private static int Run(TimeSpan duration, long rate, ulong seed, int cards, PipelineOptions options, RunTransport transport = RunTransport.InProc)
     {
         var console = AnsiConsole.Console;
         console.Write(new Rule("[bold]LowLatency demo[/]").LeftJustified());
@@ -54,7 +55,8 @@ internal static class DemoCommand
         Console.CancelKeyPress += onCancel;
         try
         {
-            using var run = new EngineRun(simulator, model, options);
+            using var run = new EngineRun(simulator, model, options, transport);
+            console.MarkupLine(transport == RunTransport.Udp ? "Transport: Aeron UDP on loopback — gateway client ↔ engine; latency is until the decision is back at the gateway" : "Transport: in process");
             var total = new LatencyHistogram();
             var interval = new LatencyHistogram();
             var clock = Stopwatch.StartNew();
