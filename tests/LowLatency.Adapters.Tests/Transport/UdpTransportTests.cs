@@ -12,11 +12,13 @@ namespace LowLatency.Adapters.Tests.Transport;
 /// <summary>The protocol cores over real loopback UDP sockets, the engine and the gateway client end to end, and faults.</summary>
 public sealed class UdpTransportTests
 {
-    [Fact]
-    public void Publication_to_receiver_over_loopback_delivers_in_order_and_the_datagram_path_allocates_nothing()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // recvmmsg: also proves the kernel's sockaddr works as the reply address
+    public void Publication_to_receiver_over_loopback_delivers_in_order_and_the_datagram_path_allocates_nothing(bool batchedReceive)
     {
         var receiver = new AeronReceiver(new AeronReceiverOptions { StreamIds = [9] });
-        using var b = new AeronUdpEndpoint(new UdpEndpointOptions(), receiver);
+        using var b = new AeronUdpEndpoint(new UdpEndpointOptions { BatchedReceive = batchedReceive }, receiver);
         using var a = new AeronUdpEndpoint(new UdpEndpointOptions());
         UdpPublication pub = a.AddPublication(new AeronPublicationOptions { StreamId = 9, TermLength = 64 * 1024 }, b.LocalEndPoint);
         var counter = new Counter();

@@ -19,6 +19,7 @@ public sealed class AeronUdpEndpoint : IDisposable
     private readonly byte[] _buffer = GC.AllocateArray<byte>(64 * 1024, pinned: true);
     private readonly SocketAddress _from;
     private readonly SourceTable _sources;
+    private readonly RecvMmsg? _batch;
     private UdpPublication[] _publications = [];
     private Thread? _thread;
     private volatile bool _running;
@@ -40,6 +41,10 @@ public sealed class AeronUdpEndpoint : IDisposable
         LocalEndPoint = (IPEndPoint)_socket.LocalEndPoint!;
         _from = new SocketAddress(options.Bind.AddressFamily);
         _sources = new SourceTable(16, options.Bind.AddressFamily);
+        if (options.BatchedReceive && RecvMmsg.IsSupported)
+        {
+            _batch = new RecvMmsg(_socket);
+        }
     }
 
     /// <summary>The bound address (with the actual port when the options asked for an ephemeral one).</summary>
@@ -91,6 +96,7 @@ public sealed class AeronUdpEndpoint : IDisposable
         _running = false;
         _thread?.Join();
         _socket.Dispose();
+        _batch?.Dispose();
     }
 
     /// <summary>
@@ -101,6 +107,25 @@ public sealed class AeronUdpEndpoint : IDisposable
         where THandler : IAeronMessageHandler, allows ref struct
     {
         long now = NanoClock.Now();
+        int work = _batch is null ? ReceiveEach(now, ref handler) : ReceiveBatch(now, ref handler);
+        AeronReceiver? receiver = Receiver;
+        if (receiver is not null)
+        {
+            work += receiver.DoWork(now);
+            work += SendControl(receiver.Outbox);
+        }
+
+        foreach (UdpPublication publication in _publications)
+        {
+            work += publication.DoWork(now);
+        }
+
+        return work;
+    }
+
+    private int ReceiveEach<THandler>(long now, ref THandler handler)
+        where THandler : IAeronMessageHandler, allows ref struct
+    {
         int work = 0;
         for (int i = 0; i < _options.MaxDatagramsPerPoll && _socket.Available > 0; i++)
         {
@@ -120,16 +145,37 @@ public sealed class AeronUdpEndpoint : IDisposable
             Dispatch(_buffer.AsSpan(0, length), now, ref handler);
         }
 
-        AeronReceiver? receiver = Receiver;
-        if (receiver is not null)
-        {
-            work += receiver.DoWork(now);
-            work += SendControl(receiver.Outbox);
-        }
+        return work;
+    }
 
-        foreach (UdpPublication publication in _publications)
+    private int ReceiveBatch<THandler>(long now, ref THandler handler)
+        where THandler : IAeronMessageHandler, allows ref struct
+    {
+        int work = 0;
+        while (work < _options.MaxDatagramsPerPoll)
         {
-            work += publication.DoWork(now);
+            int n = _batch!.Receive();
+            if (n <= 0)
+            {
+                ReceiveErrors += n < 0 ? 1 : 0;
+                break;
+            }
+
+            for (int i = 0; i < n; i++)
+            {
+                // The kernel's raw sockaddr is what SocketAddress holds on Linux, so replies go back through SendTo unchanged.
+                ReadOnlySpan<byte> source = _batch.Source(i);
+                source.CopyTo(_from.Buffer.Span);
+                _from.Size = source.Length;
+                DatagramsReceived++;
+                Dispatch(_batch.Datagram(i), now, ref handler);
+            }
+
+            work += n;
+            if (n < RecvMmsg.Capacity)
+            {
+                break;
+            }
         }
 
         return work;

@@ -23,6 +23,12 @@ public sealed class UdpEndpointOptions
     /// <summary>Longest single park in poll() when idle (bounds timer lateness: NAK retries, SMs, heartbeats). Default 1 ms.</summary>
     public int MaxParkMicroseconds { get; init; } = 1000;
 
+    /// <summary>
+    /// Read datagrams with one recvmmsg(2) per batch of up to 32 (Linux x64/arm64; ignored elsewhere) instead of one
+    /// FIONREAD + recvfrom pair per datagram. Default off: see perf/results/aeron.md for whether it pays.
+    /// </summary>
+    public bool BatchedReceive { get; init; }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first setting out of range.</summary>
     public void Validate()
     {
