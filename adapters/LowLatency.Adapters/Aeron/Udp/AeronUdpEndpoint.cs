@@ -56,7 +56,7 @@ public sealed class AeronUdpEndpoint : IDisposable
     /// <summary>Datagrams read from the socket.</summary>
     public long DatagramsReceived { get; private set; }
 
-    /// <summary>Control frames that named no publication of this endpoint (dropped).</summary>
+    /// <summary>Datagrams nothing on this endpoint handles: control frames naming no publication of it, or data with no receiver (dropped).</summary>
     public long UnroutedControlFrames { get; private set; }
 
     /// <summary>Socket errors on receive (ICMP errors surfaced by the kernel; the datagram is skipped).</summary>
