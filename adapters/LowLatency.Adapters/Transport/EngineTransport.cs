@@ -18,7 +18,9 @@ public sealed class EngineTransport : IDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         Options = options;
-        Receiver = new AeronReceiver(options.Receiver ?? new AeronReceiverOptions { StreamIds = [options.InboundStreamId] });
+        // Each image allocates one term: cap what a SETUP may ask for (Aeron's UDP default, 16 MiB), so a SETUP flood
+        // cannot make the engine allocate gigabytes.
+        Receiver = new AeronReceiver(options.Receiver ?? new AeronReceiverOptions { StreamIds = [options.InboundStreamId], MaxTermLength = 16 * 1024 * 1024 });
         Endpoint = new AeronUdpEndpoint(new UdpEndpointOptions { Bind = options.Inbound, Idle = options.Idle }, Receiver);
         Decisions = Endpoint.AddPublication(options.Publication ?? new AeronPublicationOptions { StreamId = options.DecisionStreamId }, options.DecisionDestination);
     }

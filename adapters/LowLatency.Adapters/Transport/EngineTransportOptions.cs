@@ -22,7 +22,7 @@ public sealed class EngineTransportOptions
     /// <summary>Idle strategy of the endpoint thread (default backoff: parks in poll() when idle).</summary>
     public IdleStrategyKind Idle { get; init; } = IdleStrategyKind.Backoff;
 
-    /// <summary>Receiver settings (window, timers); null: defaults subscribed to <see cref="InboundStreamId"/> only.</summary>
+    /// <summary>Receiver settings (window, timers); null: defaults subscribed to <see cref="InboundStreamId"/> only, terms up to 16 MiB.</summary>
     public AeronReceiverOptions? Receiver { get; init; }
 
     /// <summary>Decision publication settings (term length, mtu, timers); null: defaults on <see cref="DecisionStreamId"/>.</summary>

@@ -137,6 +137,51 @@ public sealed class UdpTransportTests
         Assert.True(gateway.Publication.Counters.RetransmitDatagrams > 0 || engine.Transport.Decisions.Core.Counters.RetransmitDatagrams > 0);
     }
 
+    [Fact]
+    public void Garbage_datagrams_at_the_engine_are_counted_and_the_engine_keeps_deciding()
+    {
+        Transaction[] txs = LoopbackEngine.RandomTransactions(300, 9);
+        var model = LoopbackEngine.RandomModel(3);
+        var policy = new DecisionPolicy(0.5f, 0.9f);
+        int enginePort = LoopbackEngine.FreePort();
+        var matched = new List<(Decision Decision, WireReason[] Reasons, long Sent)>();
+        var unmatched = new List<ulong>();
+        using var gateway = new GatewayClient<RecordingListener>(
+            new GatewayClientOptions { Bind = new IPEndPoint(IPAddress.Loopback, 0), Engine = new IPEndPoint(IPAddress.Loopback, enginePort) },
+            new RecordingListener(matched, unmatched));
+        using var engine = new LoopbackEngine(enginePort, gateway.LocalEndPoint, model, policy);
+        Assert.True(gateway.WaitUntilConnected(TimeSpan.FromSeconds(10)));
+
+        // Random bytes, empty and maximal datagrams, and mutated real frame headers of every type, from a stranger.
+        using var stranger = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Udp);
+        var rng = new Random(4);
+        var target = new IPEndPoint(IPAddress.Loopback, enginePort);
+        for (int i = 0; i < 3000; i++)
+        {
+            int length = rng.Next(5) switch { 0 => 0, 1 => rng.Next(1, 8), 2 => 65000, _ => rng.Next(8, 1500) };
+            byte[] d = new byte[length];
+            rng.NextBytes(d);
+            if (length >= 8 && rng.Next(2) == 0)
+            {
+                d[4] = 0; // valid version, so the frame reaches the type-specific checks
+                d[6] = (byte)rng.Next(0, 12);
+                d[7] = 0;
+            }
+
+            stranger.SendTo(d, target);
+            if ((i & 255) == 0)
+            {
+                Thread.Sleep(1);
+            }
+        }
+
+        Send(gateway, txs, labelsEvery: 1000);
+        WaitFor(() => Count(matched) >= txs.Length, TimeSpan.FromSeconds(20));
+        Assert.Equal(txs.Length, Count(matched));
+        Assert.True(engine.Transport.Receiver.Counters.TotalRejected + engine.Transport.Endpoint.UnroutedControlFrames
+            + engine.Transport.Decisions.Core.Counters.TotalRejected > 1000);
+    }
+
     private static void Send(GatewayClient<RecordingListener> gateway, Transaction[] txs, int labelsEvery)
     {
         var clock = Stopwatch.StartNew();
