@@ -100,7 +100,13 @@ public class AeronRoundTripBenchmarks
 
     /// <summary>Engine on loopback with a random-weight model, and a gateway client connected to it.</summary>
     [GlobalSetup(Target = nameof(AeronGatewayEngineRoundTrip))]
-    public void SetupAeron()
+    public void SetupAeron() => SetupAeron(ownThread: true);
+
+    /// <summary>The same, with the gateway client polled by the benchmark thread (no receive thread).</summary>
+    [GlobalSetup(Target = nameof(AeronGatewayEngineRoundTripPolled))]
+    public void SetupAeronPolled() => SetupAeron(ownThread: false);
+
+    private void SetupAeron(bool ownThread)
     {
         int enginePort;
         using (var probe = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp))
@@ -110,7 +116,7 @@ public class AeronRoundTripBenchmarks
         }
 
         _gateway = new GatewayClient<CountingListener>(
-            new GatewayClientOptions { Bind = new IPEndPoint(IPAddress.Loopback, 0), Engine = new IPEndPoint(IPAddress.Loopback, enginePort) },
+            new GatewayClientOptions { Bind = new IPEndPoint(IPAddress.Loopback, 0), Engine = new IPEndPoint(IPAddress.Loopback, enginePort), OwnThread = ownThread },
             new CountingListener(_decisions));
         _transport = new EngineTransport(new EngineTransportOptions { Inbound = new IPEndPoint(IPAddress.Loopback, enginePort), DecisionDestination = _gateway.LocalEndPoint });
         var rng = new Random(1);
@@ -196,6 +202,33 @@ public class AeronRoundTripBenchmarks
                 {
                     Thread.Yield();
                 }
+            }
+
+            _aeron.Record(Stopwatch.GetTimestamp() - start);
+        }
+
+        return expected;
+    }
+
+    /// <summary>Gateway → engine → gateway with the benchmark thread polling the gateway client itself.</summary>
+    [Benchmark(OperationsPerInvoke = RoundTrips)]
+    public long AeronGatewayEngineRoundTripPolled()
+    {
+        long expected = _decisions.Value;
+        for (int i = 0; i < RoundTrips; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            _tx.TxId++;
+            _tx.EventTimeNs += 1_000_000;
+            while (_gateway.SendTransaction(_tx, start) != OfferResult.Ok)
+            {
+                _gateway.Poll();
+            }
+
+            expected++;
+            while (_decisions.Value < expected)
+            {
+                _gateway.Poll();
             }
 
             _aeron.Record(Stopwatch.GetTimestamp() - start);

@@ -18,7 +18,7 @@ public sealed class GatewayClient<TListener> : IDisposable
     private readonly AeronUdpEndpoint _endpoint;
     private readonly UdpPublication _publication;
     private readonly byte[] _sendBuffer = new byte[256];
-    private readonly Thread _thread;
+    private readonly Thread? _thread;
     private DecisionHandler _handler;
     private volatile bool _running = true;
 
@@ -32,8 +32,11 @@ public sealed class GatewayClient<TListener> : IDisposable
         _endpoint = new AeronUdpEndpoint(new UdpEndpointOptions { Bind = options.Bind, Idle = options.Idle }, Receiver);
         _publication = _endpoint.AddPublication(new AeronPublicationOptions { StreamId = options.InboundStreamId, TermLength = options.TermLength }, options.Engine);
         _handler = new DecisionHandler(this, listener);
-        _thread = new Thread(Run) { Name = "gateway-aeron", IsBackground = true };
-        _thread.Start();
+        if (options.OwnThread)
+        {
+            _thread = new Thread(Run) { Name = "gateway-aeron", IsBackground = true };
+            _thread.Start();
+        }
     }
 
     /// <summary>The options in force.</summary>
@@ -54,6 +57,24 @@ public sealed class GatewayClient<TListener> : IDisposable
     /// <summary>Decisions that failed to decode (counted on the receive thread).</summary>
     public long DecodeErrors => _handler.DecodeErrors;
 
+    /// <summary>
+    /// One duty cycle on the caller's thread (only when <see cref="GatewayClientOptions.OwnThread"/> is false): receives
+    /// decisions (the listener runs here), answers the engine's flow control, runs timers. Returns the work done; pass it
+    /// to <see cref="Idle"/> in a loop, or spin on it.
+    /// </summary>
+    public int Poll()
+    {
+        if (_thread is not null)
+        {
+            ThrowOwnThread();
+        }
+
+        return _endpoint.Poll(ref _handler);
+    }
+
+    /// <summary>Waits after a <see cref="Poll"/> that did no work, per <see cref="GatewayClientOptions.Idle"/>.</summary>
+    public void Idle(int work) => _endpoint.Idle(work);
+
     /// <summary>Both directions up: the engine acknowledges our stream and its decision stream reached us.</summary>
     public bool IsConnected => _publication.IsConnected && Receiver.ImageCount > 0;
 
@@ -66,6 +87,11 @@ public sealed class GatewayClient<TListener> : IDisposable
             if (clock.Elapsed > timeout)
             {
                 return false;
+            }
+
+            if (_thread is null)
+            {
+                _endpoint.Poll(ref _handler);
             }
 
             Thread.Sleep(1);
@@ -105,13 +131,22 @@ public sealed class GatewayClient<TListener> : IDisposable
         long deadline = Stopwatch.GetTimestamp() + (Stopwatch.Frequency / 5);
         while (!_publication.IsFinished && Stopwatch.GetTimestamp() < deadline)
         {
+            if (_thread is null)
+            {
+                _endpoint.Poll(ref _handler);
+            }
+
             Thread.Sleep(1);
         }
 
         _running = false;
-        _thread.Join();
+        _thread?.Join();
         _endpoint.Dispose();
     }
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private static void ThrowOwnThread() =>
+        throw new InvalidOperationException("This client runs its own receive thread; create it with OwnThread = false to poll it.");
 
     private void Run()
     {

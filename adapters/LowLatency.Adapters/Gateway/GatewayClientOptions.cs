@@ -25,6 +25,13 @@ public sealed class GatewayClientOptions
     /// <summary>Idle strategy of the receive thread. Default backoff (parks in poll() when idle).</summary>
     public IdleStrategyKind Idle { get; init; } = IdleStrategyKind.Backoff;
 
+    /// <summary>
+    /// Whether the client runs its own receive thread (default). Set false to drive it from your thread with
+    /// <see cref="GatewayClient{TListener}.Poll"/>: one thread hand-off less per round trip, the way Aeron clients poll
+    /// their subscriptions.
+    /// </summary>
+    public bool OwnThread { get; init; } = true;
+
     /// <summary>Publication term length (default 1 MiB: window 128 KiB, max message 128 KiB).</summary>
     public int TermLength { get; init; } = 1024 * 1024;
 }

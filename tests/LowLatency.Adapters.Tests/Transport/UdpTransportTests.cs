@@ -138,6 +138,41 @@ public sealed class UdpTransportTests
     }
 
     [Fact]
+    public void A_gateway_client_polled_from_the_callers_thread_gets_every_decision_without_a_receive_thread()
+    {
+        Transaction[] txs = LoopbackEngine.RandomTransactions(500, 12);
+        var model = LoopbackEngine.RandomModel(3);
+        var policy = new DecisionPolicy(0.5f, 0.9f);
+        var reference = LoopbackEngine.Reference(txs, model, policy);
+        int enginePort = LoopbackEngine.FreePort();
+        var matched = new List<(Decision Decision, WireReason[] Reasons, long Sent)>();
+        var unmatched = new List<ulong>();
+        using var gateway = new GatewayClient<RecordingListener>(
+            new GatewayClientOptions { Bind = new IPEndPoint(IPAddress.Loopback, 0), Engine = new IPEndPoint(IPAddress.Loopback, enginePort), OwnThread = false },
+            new RecordingListener(matched, unmatched));
+        using var engine = new LoopbackEngine(enginePort, gateway.LocalEndPoint, model, policy);
+        Assert.True(gateway.WaitUntilConnected(TimeSpan.FromSeconds(10)));
+
+        var clock = Stopwatch.StartNew();
+        for (int i = 0; i < txs.Length; i++)
+        {
+            while (gateway.SendTransaction(txs[i], i) != OfferResult.Ok)
+            {
+                gateway.Poll();
+            }
+
+            // One transaction in flight: the caller's thread receives its decision before sending the next.
+            while (Count(matched) <= i && clock.Elapsed < TimeSpan.FromSeconds(20))
+            {
+                gateway.Idle(gateway.Poll());
+            }
+        }
+
+        AssertSameDecisions(reference, matched, txs);
+        Assert.Empty(unmatched);
+    }
+
+    [Fact]
     public void Garbage_datagrams_at_the_engine_are_counted_and_the_engine_keeps_deciding()
     {
         Transaction[] txs = LoopbackEngine.RandomTransactions(300, 9);
