@@ -23,6 +23,7 @@ internal static class BenchCommand
         var topology = CliOptions.Choice("--topology", "Processing threads", Topology.SingleThread);
         var wait = CliOptions.Choice("--wait-strategy", "How idle engine threads wait", WaitStrategyKind.Yielding);
         var seed = CliOptions.AtLeast("--seed", "Simulator seed", 42, 0);
+        var transport = CliOptions.Choice("--transport", "udp: a gateway client and the engine over Aeron UDP on loopback, latency until the decision is back; inproc: straight into the ring", RunTransport.Udp);
         var outDir = new Option<DirectoryInfo?>("--out") { Description = "Write latency.hgrm (HdrHistogram percentile format), summary.json and SVG plots here" };
         var sweep = new Option<string?>("--sweep") { Description = "Comma-separated offered rates to run one after another (e.g. 50000,100000,200000); plots p99 against load" };
         sweep.Validators.Add(r =>
@@ -35,12 +36,12 @@ internal static class BenchCommand
         });
         var command = new Command("bench", "Measure end-to-end latency at fixed offered rates (open loop, coordinated-omission corrected).")
         {
-            rate, duration, warmup, topology, wait, seed, outDir, sweep,
+            rate, duration, warmup, topology, wait, seed, outDir, sweep, transport,
         };
         command.SetAction(parse =>
         {
             var rates = parse.GetValue(sweep) is { } s ? ParseRates(s)! : [parse.GetValue(rate)];
-            return Run(rates, parse.GetValue(duration), parse.GetValue(warmup), new PipelineOptions { Topology = parse.GetValue(topology), WaitStrategy = parse.GetValue(wait) }, (ulong)parse.GetValue(seed), parse.GetValue(outDir));
+            return Run(rates, parse.GetValue(duration), parse.GetValue(warmup), new PipelineOptions { Topology = parse.GetValue(topology), WaitStrategy = parse.GetValue(wait) }, (ulong)parse.GetValue(seed), parse.GetValue(outDir), parse.GetValue(transport));
         });
         return command;
     }
@@ -60,10 +61,11 @@ internal static class BenchCommand
         return rates.Length > 0 ? rates : null;
     }
 
-    private static int Run(long[] rates, TimeSpan duration, TimeSpan warmup, PipelineOptions options, ulong seed, DirectoryInfo? outDir)
+    private static int Run(long[] rates, TimeSpan duration, TimeSpan warmup, PipelineOptions options, ulong seed, DirectoryInfo? outDir, RunTransport transport = RunTransport.InProc)
     {
         var console = AnsiConsole.Console;
         console.MarkupLine(CultureInfo.InvariantCulture, $"[bold]lowlat bench[/]: {Markup.Escape(options.ToString())}; {Environment.ProcessorCount} cores, .NET {Environment.Version}");
+        console.MarkupLine(transport == RunTransport.Udp ? "Transport: Aeron UDP on loopback (gateway client → engine → gateway); latency from due time to the decision back at the gateway" : "Transport: in process (straight into the ring); latency from due time to the decision");
         var simOptions = new SimulatorOptions { Seed = seed };
         var source = new PaymentFlow(new PaymentSimulator(simOptions));
         BootstrapModel model = null!;
@@ -73,7 +75,7 @@ internal static class BenchCommand
         var results = new List<(long Rate, double Achieved, LatencyHistogram Histogram)>();
         foreach (long rate in rates)
         {
-            using var run = new EngineRun(source, model, options);
+            using var run = new EngineRun(source, model, options, transport);
             var histogram = new LatencyHistogram();
             string label = rate == 0 ? "unpaced" : $"{rate:N0}/s";
             long decidedBefore = 0;

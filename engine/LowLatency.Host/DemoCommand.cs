@@ -24,9 +24,10 @@ internal static class DemoCommand
         var topology = CliOptions.Choice("--topology", "Processing threads: single (one thread runs every stage) or pipelined", Topology.SingleThread);
         var wait = CliOptions.Choice("--wait-strategy", "How idle engine threads wait", WaitStrategyKind.Yielding);
         var flow = CliOptions.Choice("--flow", "Which flow to simulate and score: payments (fraud) or orders (spoofing)", DemoFlow.Payments);
+        var transport = CliOptions.Choice("--transport", "udp: the simulated gateway talks to the engine over Aeron UDP on loopback; inproc: straight into the ring (the orders flow always runs in process)", RunTransport.Udp);
         var command = new Command("demo", "Run the engine against its built-in gateway simulator with a live dashboard (no configuration needed).")
         {
-            duration, rate, seed, cards, topology, wait, flow,
+            duration, rate, seed, cards, topology, wait, flow, transport,
         };
         command.SetAction(parse =>
         {
@@ -37,7 +38,7 @@ internal static class DemoCommand
                 Topology = parse.GetValue(topology), WaitStrategy = parse.GetValue(wait),
                 Features = f == DemoFlow.Orders ? FeatureSpec.LoadDefault("orders") : DemoFeatures(population),
             };
-            return Run(parse.GetValue(duration), parse.GetValue(rate), (ulong)parse.GetValue(seed), population, f, options);
+            return Run(parse.GetValue(duration), parse.GetValue(rate), (ulong)parse.GetValue(seed), population, f, options, parse.GetValue(transport));
         });
         return command;
     }
@@ -46,7 +47,7 @@ internal static class DemoCommand
     internal static FeatureSpec DemoFeatures(int cards) =>
         FeatureSpec.LoadDefault("payments").WithMaxCapacity((int)Math.Min(1 << 20, BitOperations.RoundUpToPowerOf2((uint)Math.Max(1 << 14, cards * 4))));
 
-    private static int Run(TimeSpan duration, long rate, ulong seed, int cards, DemoFlow flow, PipelineOptions options)
+    private static int Run(TimeSpan duration, long rate, ulong seed, int cards, DemoFlow flow, PipelineOptions options, RunTransport transport)
     {
         var console = AnsiConsole.Console;
         console.Write(new Rule(flow == DemoFlow.Orders ? "[bold]LowLatency demo — orders flow[/]" : "[bold]LowLatency demo[/]").LeftJustified());
@@ -83,7 +84,13 @@ internal static class DemoCommand
         Console.CancelKeyPress += onCancel;
         try
         {
-            using var run = new EngineRun(source, model, options, model.Features);
+            if (flow == DemoFlow.Orders && transport == RunTransport.Udp)
+            {
+                transport = RunTransport.InProc; // the gateway client publishes payments only
+            }
+
+            using var run = new EngineRun(source, model, options, transport, model.Features);
+            console.MarkupLine(transport == RunTransport.Udp ? "Transport: Aeron UDP on loopback — gateway client ↔ engine; latency is until the decision is back at the gateway" : "Transport: in process");
             var total = new LatencyHistogram();
             var interval = new LatencyHistogram();
             var clock = Stopwatch.StartNew();

@@ -1,27 +1,60 @@
+using System.Net;
+using System.Net.Sockets;
+using LowLatency.Adapters.Gateway;
 using LowLatency.Adapters.Load;
 using LowLatency.Adapters.Simulation;
+using LowLatency.Adapters.Transport;
+using LowLatency.Engine.Features;
 using LowLatency.Engine.Metrics;
 using LowLatency.Engine.Pipeline;
 
 namespace LowLatency.Host;
 
 /// <summary>
-/// One in-process engine fed by the simulator: the pipeline with a monitoring sink, the open-loop driver on
-/// its own thread, and the counters a dashboard reads. Used by <c>demo</c> and <c>bench</c>.
+/// One engine fed by the simulator: the pipeline, the open-loop driver on its own thread, and the counters a dashboard
+/// reads. Used by <c>demo</c> and <c>bench</c>. Over <see cref="RunTransport.Udp"/> the driver publishes through a gateway
+/// client to the engine's Aeron endpoint on loopback and latency runs from due time to the decision's arrival back at the
+/// gateway; <see cref="RunTransport.InProc"/> writes straight into the ring.
 /// </summary>
 internal sealed class EngineRun : IDisposable
 {
     private readonly OpenLoopDriver _driver;
+    private readonly GatewayLoadDriver? _wireDriver;
+    private readonly EngineTransport? _transport;
+    private readonly GatewayClient<MonitoringListener>? _gateway;
     private Thread? _thread;
 
-    /// <summary>Builds the pipeline; <paramref name="features"/> (warm state, owned by the pipeline from here) or empty windows.</summary>
-    public EngineRun(IFlowSource source, BootstrapModel model, PipelineOptions options, Featurizer? features = null)
+    /// <summary>
+    /// Builds the pipeline over <paramref name="transport"/>; <paramref name="features"/> (warm state, owned by the
+    /// pipeline from here) or empty windows. The gateway client speaks payments only: the orders flow runs in process.
+    /// </summary>
+    public EngineRun(IFlowSource source, BootstrapModel model, PipelineOptions options, RunTransport transport = RunTransport.InProc, Featurizer? features = null)
     {
+        if (transport == RunTransport.Udp && source.Flow != FeatureEventKind.Transaction)
+        {
+            features?.Dispose();
+            throw new ArgumentException("The gateway client publishes Transactions and Labels; run the orders flow with --transport inproc.", nameof(transport));
+        }
+
         Source = source;
         Truth = new TruthBoard();
         Tally = new OutcomeTally();
         Latency = new IntervalRecorder();
-        Pipeline = new ScoringPipeline<MonitoringSink>(options, model.Model, model.Policy, new MonitoringSink(Latency, Tally, Truth), features: features);
+        Transport = transport;
+        var monitor = new MonitoringSink(Latency, Tally, Truth);
+        if (transport == RunTransport.Udp)
+        {
+            // Gateway first on an ephemeral port, so the engine knows where to publish decisions; the engine's port is
+            // reserved just before it binds (loopback only).
+            int enginePort = FreeLoopbackPort();
+            _gateway = new GatewayClient<MonitoringListener>(
+                new GatewayClientOptions { Bind = new IPEndPoint(IPAddress.Loopback, 0), Engine = new IPEndPoint(IPAddress.Loopback, enginePort) },
+                new MonitoringListener(Latency, Tally, Truth, Unmatched));
+            _transport = new EngineTransport(new EngineTransportOptions { Inbound = new IPEndPoint(IPAddress.Loopback, enginePort), DecisionDestination = _gateway.LocalEndPoint });
+            _wireDriver = new GatewayLoadDriver(source, Truth);
+        }
+
+        Pipeline = new ScoringPipeline<RunSink>(options, model.Model, model.Policy, new RunSink(monitor, _transport?.CreateSink()), features: features);
         _driver = new OpenLoopDriver(source, Truth);
     }
 
@@ -33,7 +66,12 @@ internal sealed class EngineRun : IDisposable
 
     public IntervalRecorder Latency { get; }
 
-    public ScoringPipeline<MonitoringSink> Pipeline { get; }
+    public ScoringPipeline<RunSink> Pipeline { get; }
+
+    public RunTransport Transport { get; }
+
+    /// <summary>Decisions that came back with no pending transaction (UDP only; a correct run keeps it at 0).</summary>
+    public MonitoringListener.UnmatchedCounter Unmatched { get; } = new();
 
     public DriveResult? Result { get; private set; }
 
@@ -45,11 +83,23 @@ internal sealed class EngineRun : IDisposable
     public void Start(double rate, TimeSpan duration, CancellationToken cancel)
     {
         Pipeline.Start();
+        _transport?.Start(Pipeline.Sequencer, Pipeline.Ring);
         _thread = new Thread(() =>
         {
             try
             {
-                Result = _driver.Run(Pipeline, rate, duration, cancel);
+                if (_gateway is null)
+                {
+                    Result = _driver.Run(Pipeline, rate, duration, cancel);
+                }
+                else if (!_gateway.WaitUntilConnected(TimeSpan.FromSeconds(5)))
+                {
+                    Failure = new InvalidOperationException("The gateway client and the engine did not connect over loopback UDP within 5 s.");
+                }
+                else
+                {
+                    Result = _wireDriver!.Run(_gateway, rate, duration, cancel);
+                }
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
@@ -59,12 +109,36 @@ internal sealed class EngineRun : IDisposable
         _thread.Start();
     }
 
-    /// <summary>Waits for the driver, then for the pipeline to decide everything sent.</summary>
+    /// <summary>Waits for the driver, then for the pipeline to decide everything sent (and, over UDP, for the decisions to come back).</summary>
     public bool Finish(TimeSpan timeout)
     {
         _thread?.Join();
-        return Pipeline.DrainAndStop(timeout);
+        bool drained = Pipeline.DrainAndStop(timeout);
+        if (_gateway is not null && Result is { } r)
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (Tally.Decisions + Unmatched.Count < r.Transactions && clock.Elapsed < timeout)
+            {
+                Thread.Sleep(1);
+            }
+
+            drained &= Tally.Decisions >= r.Transactions;
+        }
+
+        return drained;
     }
 
-    public void Dispose() => Pipeline.Dispose();
+    public void Dispose()
+    {
+        _gateway?.Dispose();
+        _transport?.Dispose();
+        Pipeline.Dispose();
+    }
+
+    private static int FreeLoopbackPort()
+    {
+        using var s = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        s.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)s.LocalEndPoint!).Port;
+    }
 }

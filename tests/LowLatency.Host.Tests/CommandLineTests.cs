@@ -140,4 +140,24 @@ public sealed class CommandLineTests : IDisposable
         Assert.True(long.Parse(flagged.Groups[2].Value, NumberStyles.AllowThousands, CultureInfo.InvariantCulture) > 0, "no spoofing in 2 s of orders: " + output);
         Assert.DoesNotContain("CardTesting", output, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("udp", "Aeron UDP on loopback")]
+    [InlineData("inproc", "in process")]
+    public void Bench_transport_option_chooses_the_wire_or_the_ring_and_both_decide_what_was_offered(string transport, string banner)
+    {
+        var (code, output, error) = Lowlat.Run(Bound, "bench", "--transport", transport, "--rate", "3000", "--duration", "1s", "--warmup", "500ms", "--out", _dir.FullName);
+        Assert.True(code == 0, output + error);
+        Assert.Contains(banner, output, StringComparison.Ordinal);
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir.FullName, "summary.json")));
+        Assert.InRange(summary.RootElement.GetProperty("count").GetInt64(), 1500, 3300); // ~1 s × 3,000/s minus labels
+    }
+
+    [Fact]
+    public void Bench_rejects_an_unknown_transport()
+    {
+        var (code, output, error) = Lowlat.Run(Bound, "bench", "--transport", "carrier-pigeon");
+        Assert.NotEqual(0, code);
+        Assert.Contains("carrier-pigeon", output + error, StringComparison.Ordinal);
+    }
 }

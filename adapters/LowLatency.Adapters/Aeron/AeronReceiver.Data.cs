@@ -202,12 +202,15 @@ public sealed partial class AeronReceiver
                 break;
             }
 
-            // Each frame was validated on insertion, but overlapping inconsistent frames (fuzzed or hostile input; a
-            // real sender never does this) can leave a header that was never validated. Stop rather than read out of the term.
+            // Frames were validated on insertion, but a sender that re-sends a range with different frame boundaries can
+            // leave the rebuild position inside an older frame's payload. Anything that is not a frame header of this
+            // offset is cleared and counted: the slot becomes a gap, and the NAK brings the real frame back.
             int aligned = AeronFrame.Align(frameLength);
-            if (frameLength < DataFrame.HeaderLength || aligned > term.Length - termOffset)
+            if (frameLength < DataFrame.HeaderLength || aligned > image.TermLength - termOffset
+                || DataFrame.TermOffset(term.Slice(termOffset)) != termOffset)
             {
-                Counters.Reject(ReceiverRejectReason.CorruptTerm);
+                term.Slice(termOffset, AeronFrame.Alignment).Clear();
+                Reject(ReceiverRejectReason.InvalidDataPacket);
                 break;
             }
 

@@ -53,11 +53,4 @@ public enum ReceiverRejectReason
 
     /// <summary>RTTM not addressed to this receiver id (§3.6).</summary>
     RttmNotForUs,
-
-    /// <summary>
-    /// While rebuilding, a frame header in the term did not describe a frame that fits the term: only possible when
-    /// inconsistent data frames overlapped in the term (never from a real sender). The image stops delivering and
-    /// is removed by the liveness timeout.
-    /// </summary>
-    CorruptTerm,
 }

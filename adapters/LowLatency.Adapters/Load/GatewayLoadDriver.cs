@@ -1,0 +1,95 @@
+using System.Diagnostics;
+using LowLatency.Adapters.Aeron;
+using LowLatency.Adapters.Gateway;
+using LowLatency.Adapters.Simulation;
+using LowLatency.Engine.Pipeline;
+
+namespace LowLatency.Adapters.Load;
+
+/// <summary>
+/// <see cref="OpenLoopDriver"/> over the wire: sends simulator events through a <see cref="GatewayClient{TListener}"/> at a
+/// fixed offered rate, open loop (event i is due at start + i / rate), passing each transaction's due time as its send
+/// ticks so the listener measures latency from when it was due. Back-pressure delays the send (and shows as lag and
+/// latency), it never drops an event. Rate 0 sends as fast as the publication accepts.
+/// </summary>
+public sealed class GatewayLoadDriver(IFlowSource source, TruthBoard truth)
+{
+    // One scratch slot for the source to write into (a PipelineSlot is large: on the heap, allocated once).
+    private readonly PipelineSlot[] _slot = new PipelineSlot[1];
+
+    /// <summary>Drives <paramref name="client"/> for <paramref name="duration"/> or until cancelled.</summary>
+    public DriveResult Run<TListener>(GatewayClient<TListener> client, double rate, TimeSpan duration, CancellationToken cancel = default)
+        where TListener : struct, IDecisionListener
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        if (!(rate >= 0) || double.IsInfinity(rate))
+        {
+            throw new ArgumentOutOfRangeException(nameof(rate), rate, "The rate must be 0 (unpaced) or a positive number of events per second.");
+        }
+
+        double periodTicks = rate > 0 ? Stopwatch.Frequency / rate : 0;
+        long start = Stopwatch.GetTimestamp();
+        long end = start + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        long transactions = 0, labels = 0, maxLag = 0;
+        long now = start;
+        for (long i = 0; now < end && !cancel.IsCancellationRequested; i++)
+        {
+            long due = rate > 0 ? start + (long)(i * periodTicks) : now;
+            while ((now = Stopwatch.GetTimestamp()) < due)
+            {
+                Thread.SpinWait(1);
+            }
+
+            ref PipelineSlot e = ref _slot[0];
+            source.Next(ref e, out GroundTruth groundTruth);
+            int spins = 0;
+            if (e.Kind == MessageKind.Transaction)
+            {
+                truth.Set(e.Transaction.TxId, groundTruth);
+                while (client.SendTransaction(e.Transaction, due) != OfferResult.Ok && !cancel.IsCancellationRequested)
+                {
+                    Backoff(ref spins);
+                }
+
+                transactions++;
+            }
+            else if (e.Kind != MessageKind.Label)
+            {
+                ThrowUnsupported(e.Kind);
+            }
+            else
+            {
+                while (client.SendLabel(e.Label) != OfferResult.Ok && !cancel.IsCancellationRequested)
+                {
+                    Backoff(ref spins);
+                }
+
+                labels++;
+            }
+
+            long lag = Stopwatch.GetTimestamp() - due;
+            if (lag > maxLag)
+            {
+                maxLag = lag;
+            }
+        }
+
+        return new DriveResult(transactions, labels, Stopwatch.GetElapsedTime(start), (long)(maxLag * 1e9 / Stopwatch.Frequency));
+    }
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private static void ThrowUnsupported(MessageKind kind) =>
+        throw new NotSupportedException($"The gateway client does not publish {kind} messages; run this flow in process.");
+
+    private static void Backoff(ref int spins)
+    {
+        if (++spins < 50)
+        {
+            Thread.SpinWait(10);
+        }
+        else
+        {
+            Thread.Yield();
+        }
+    }
+}

@@ -1,0 +1,30 @@
+using System.Net;
+using LowLatency.Adapters.Aeron;
+using LowLatency.Adapters.Aeron.Udp;
+
+namespace LowLatency.Adapters.Transport;
+
+/// <summary>How the engine meets gateways on the wire: where it listens, where decisions go, which streams.</summary>
+public sealed class EngineTransportOptions
+{
+    /// <summary>Address the engine binds for inbound publications (a gateway's channel: aeron:udp?endpoint=this).</summary>
+    public IPEndPoint Inbound { get; init; } = new(IPAddress.Loopback, WireStreams.EnginePort);
+
+    /// <summary>Where decisions are published (the gateway's subscription channel endpoint).</summary>
+    public IPEndPoint DecisionDestination { get; init; } = new(IPAddress.Loopback, WireStreams.GatewayPort);
+
+    /// <summary>Inbound stream id.</summary>
+    public int InboundStreamId { get; init; } = WireStreams.Inbound;
+
+    /// <summary>Decision stream id.</summary>
+    public int DecisionStreamId { get; init; } = WireStreams.Decisions;
+
+    /// <summary>Idle strategy of the endpoint thread (default backoff: parks in poll() when idle).</summary>
+    public IdleStrategyKind Idle { get; init; } = IdleStrategyKind.Backoff;
+
+    /// <summary>Receiver settings (window, timers); null: defaults subscribed to <see cref="InboundStreamId"/> only, terms up to 16 MiB.</summary>
+    public AeronReceiverOptions? Receiver { get; init; }
+
+    /// <summary>Decision publication settings (term length, mtu, timers); null: defaults on <see cref="DecisionStreamId"/>.</summary>
+    public AeronPublicationOptions? Publication { get; init; }
+}

@@ -1,0 +1,27 @@
+using System.Diagnostics;
+using LowLatency.Adapters.Sbe;
+using LowLatency.Engine.Pipeline;
+using LowLatency.Engine.Ring;
+
+namespace LowLatency.Adapters.Transport;
+
+/// <summary>
+/// Puts each inbound Aeron message into the pipeline: claims the next ring slot, decodes the SBE message from the receive
+/// path's buffer straight into it (no intermediate copy or object), stamps the ingest time and publishes. A message that
+/// fails to decode still occupies its claimed slot with kind None, so the pipeline counts it as a reject in sequence; the
+/// decoder counts the reason. Runs on the endpoint's thread, the ring's single producer.
+/// </summary>
+public readonly struct RingInboundHandler(Sequencer sequencer, RingBuffer<PipelineSlot> ring, InboundDecoder decoder) : Aeron.IAeronMessageHandler
+{
+    /// <inheritdoc/>
+    public void OnMessage(ReadOnlySpan<byte> payload, int sessionId, int streamId, long position)
+    {
+        // Next() waits while the ring is full: the endpoint then stops reading, the kernel buffer fills and Aeron's flow
+        // control (SMs follow consumption) slows the publisher down.
+        long sequence = sequencer.Next();
+        ref PipelineSlot slot = ref ring[sequence];
+        decoder.Decode(payload, ref slot, out _);
+        slot.IngestTicks = Stopwatch.GetTimestamp();
+        sequencer.Publish(sequence);
+    }
+}

@@ -1,0 +1,297 @@
+using System.Diagnostics;
+using System.Net;
+using LowLatency.Adapters.Aeron;
+using LowLatency.Adapters.Aeron.Udp;
+using LowLatency.Adapters.Gateway;
+using LowLatency.Adapters.Sbe;
+using LowLatency.Engine.Events;
+using LowLatency.Engine.Pipeline;
+
+namespace LowLatency.Adapters.Tests.Transport;
+
+/// <summary>The protocol cores over real loopback UDP sockets, the engine and the gateway client end to end, and faults.</summary>
+public sealed class UdpTransportTests
+{
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // recvmmsg: also proves the kernel's sockaddr works as the reply address
+    public void Publication_to_receiver_over_loopback_delivers_in_order_and_the_datagram_path_allocates_nothing(bool batchedReceive)
+    {
+        var receiver = new AeronReceiver(new AeronReceiverOptions { StreamIds = [9] });
+        using var b = new AeronUdpEndpoint(new UdpEndpointOptions { BatchedReceive = batchedReceive }, receiver);
+        using var a = new AeronUdpEndpoint(new UdpEndpointOptions());
+        UdpPublication pub = a.AddPublication(new AeronPublicationOptions { StreamId = 9, TermLength = 64 * 1024 }, b.LocalEndPoint);
+        var counter = new Counter();
+        var none = default(Counter);
+        var deadline = Stopwatch.StartNew();
+        while (!pub.IsConnected && deadline.Elapsed < TimeSpan.FromSeconds(5))
+        {
+            a.Poll(ref none);
+            b.Poll(ref counter);
+            Thread.Sleep(1);
+        }
+
+        Assert.True(pub.IsConnected);
+        byte[] message = new byte[128];
+        int sent = 0;
+        long allocatedAfterWarmup = 0;
+        for (int round = 0; round < 4; round++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 30_000 && deadline.Elapsed < TimeSpan.FromSeconds(20);)
+            {
+                System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(message, sent);
+                // Bursts of 8 offers, then one flush: several frames per datagram, as under load.
+                if (pub.Offer(message, send: false) == OfferResult.Ok)
+                {
+                    sent++;
+                    i++;
+                }
+
+                if ((i & 7) == 0)
+                {
+                    pub.Flush();
+                    b.Poll(ref counter);
+                    a.Poll(ref none);
+                }
+            }
+
+            while (counter.Count < sent && deadline.Elapsed < TimeSpan.FromSeconds(20))
+            {
+                b.Poll(ref counter);
+                a.Poll(ref none);
+            }
+
+            if (round > 0)
+            {
+                allocatedAfterWarmup += GC.GetAllocatedBytesForCurrentThread() - before;
+            }
+        }
+
+        Assert.Equal(sent, counter.Count);
+        Assert.Equal(0, counter.OutOfOrder);
+        // 90,000 messages after warm-up: one allocation per datagram would be megabytes. The JIT may allocate a few bytes on
+        // this thread once when it tiers a method up (on-stack replacement compiles synchronously), hence not exactly 0.
+        Assert.True(allocatedAfterWarmup < 512, $"{allocatedAfterWarmup} bytes allocated in steady state");
+        Assert.True(b.DatagramsReceived < sent / 2, "several messages per datagram");
+    }
+
+    [Fact]
+    public void Gateway_to_engine_to_gateway_over_udp_returns_every_decision_identical_to_the_in_process_pipeline()
+    {
+        Transaction[] txs = LoopbackEngine.RandomTransactions(3000, 5);
+        var model = LoopbackEngine.RandomModel(3);
+        var policy = new DecisionPolicy(0.5f, 0.9f);
+        var reference = LoopbackEngine.Reference(txs, model, policy);
+
+        int enginePort = LoopbackEngine.FreePort();
+        var matched = new List<(Decision Decision, WireReason[] Reasons, long Sent)>();
+        var unmatched = new List<ulong>();
+        using var gateway = new GatewayClient<RecordingListener>(
+            new GatewayClientOptions { Bind = new IPEndPoint(IPAddress.Loopback, 0), Engine = new IPEndPoint(IPAddress.Loopback, enginePort) },
+            new RecordingListener(matched, unmatched));
+        using var engine = new LoopbackEngine(enginePort, gateway.LocalEndPoint, model, policy);
+        Assert.True(gateway.WaitUntilConnected(TimeSpan.FromSeconds(10)), "gateway and engine did not connect");
+
+        Send(gateway, txs, labelsEvery: 10);
+        WaitFor(() => Count(matched) >= txs.Length, TimeSpan.FromSeconds(20));
+
+        AssertSameDecisions(reference, matched, txs);
+        Assert.Empty(unmatched);
+        Assert.Equal(txs.Length / 10, engine.Pipeline.Stats.LabelsIn);
+        Assert.Equal(0, engine.Pipeline.Stats.Rejected);
+        Assert.Equal(0, engine.Transport.Decoder.Counters.Rejected);
+        Assert.Equal(0, engine.Transport.SinkCounters.NotConnected);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Through_a_proxy_that_drops_duplicates_reorders_and_delays_every_decision_comes_back_once_in_order(int seed)
+    {
+        Transaction[] txs = LoopbackEngine.RandomTransactions(2000, seed);
+        var model = LoopbackEngine.RandomModel(3);
+        var policy = new DecisionPolicy(0.5f, 0.9f);
+        var reference = LoopbackEngine.Reference(txs, model, policy);
+
+        int enginePort = LoopbackEngine.FreePort();
+        int gatewayPort = LoopbackEngine.FreePort();
+        using var proxy = new FaultyUdpProxy(
+            seed, new IPEndPoint(IPAddress.Loopback, gatewayPort), new IPEndPoint(IPAddress.Loopback, enginePort),
+            drop: 0.05, duplicate: 0.03, delay: 0.05, maxDelay: TimeSpan.FromMilliseconds(3));
+        var matched = new List<(Decision Decision, WireReason[] Reasons, long Sent)>();
+        var unmatched = new List<ulong>();
+        using var gateway = new GatewayClient<RecordingListener>(
+            new GatewayClientOptions { Bind = proxy.Gateway, Engine = proxy.Front }, new RecordingListener(matched, unmatched));
+        using var engine = new LoopbackEngine(enginePort, proxy.Back, model, policy);
+        Assert.True(gateway.WaitUntilConnected(TimeSpan.FromSeconds(10)), "gateway and engine did not connect through the proxy");
+
+        Send(gateway, txs, labelsEvery: 7);
+        WaitFor(() => Count(matched) >= txs.Length, TimeSpan.FromSeconds(30));
+
+        AssertSameDecisions(reference, matched, txs);
+        Assert.Empty(unmatched); // no decision twice: a duplicate would find no pending entry
+        Assert.Equal(txs.Length / 7, engine.Pipeline.Stats.LabelsIn);
+        Assert.True(proxy.Dropped > 10 && proxy.Duplicated > 5 && proxy.Delayed > 10, $"dropped {proxy.Dropped}, duplicated {proxy.Duplicated}, delayed {proxy.Delayed}");
+        Assert.True(engine.Transport.Receiver.Counters.GapsDetected > 0);
+        Assert.True(gateway.Publication.Counters.RetransmitDatagrams > 0 || engine.Transport.Decisions.Core.Counters.RetransmitDatagrams > 0);
+    }
+
+    [Fact]
+    public void A_gateway_client_polled_from_the_callers_thread_gets_every_decision_without_a_receive_thread()
+    {
+        Transaction[] txs = LoopbackEngine.RandomTransactions(500, 12);
+        var model = LoopbackEngine.RandomModel(3);
+        var policy = new DecisionPolicy(0.5f, 0.9f);
+        var reference = LoopbackEngine.Reference(txs, model, policy);
+        int enginePort = LoopbackEngine.FreePort();
+        var matched = new List<(Decision Decision, WireReason[] Reasons, long Sent)>();
+        var unmatched = new List<ulong>();
+        using var gateway = new GatewayClient<RecordingListener>(
+            new GatewayClientOptions { Bind = new IPEndPoint(IPAddress.Loopback, 0), Engine = new IPEndPoint(IPAddress.Loopback, enginePort), OwnThread = false },
+            new RecordingListener(matched, unmatched));
+        using var engine = new LoopbackEngine(enginePort, gateway.LocalEndPoint, model, policy);
+        Assert.True(gateway.WaitUntilConnected(TimeSpan.FromSeconds(10)));
+
+        var clock = Stopwatch.StartNew();
+        for (int i = 0; i < txs.Length; i++)
+        {
+            while (gateway.SendTransaction(txs[i], i) != OfferResult.Ok)
+            {
+                gateway.Poll();
+            }
+
+            // One transaction in flight: the caller's thread receives its decision before sending the next.
+            while (Count(matched) <= i && clock.Elapsed < TimeSpan.FromSeconds(20))
+            {
+                gateway.Idle(gateway.Poll());
+            }
+        }
+
+        AssertSameDecisions(reference, matched, txs);
+        Assert.Empty(unmatched);
+    }
+
+    [Fact]
+    public void Garbage_datagrams_at_the_engine_are_counted_and_the_engine_keeps_deciding()
+    {
+        Transaction[] txs = LoopbackEngine.RandomTransactions(300, 9);
+        var model = LoopbackEngine.RandomModel(3);
+        var policy = new DecisionPolicy(0.5f, 0.9f);
+        int enginePort = LoopbackEngine.FreePort();
+        var matched = new List<(Decision Decision, WireReason[] Reasons, long Sent)>();
+        var unmatched = new List<ulong>();
+        using var gateway = new GatewayClient<RecordingListener>(
+            new GatewayClientOptions { Bind = new IPEndPoint(IPAddress.Loopback, 0), Engine = new IPEndPoint(IPAddress.Loopback, enginePort) },
+            new RecordingListener(matched, unmatched));
+        using var engine = new LoopbackEngine(enginePort, gateway.LocalEndPoint, model, policy);
+        Assert.True(gateway.WaitUntilConnected(TimeSpan.FromSeconds(10)));
+
+        // Random bytes, empty and maximal datagrams, and mutated real frame headers of every type, from a stranger.
+        using var stranger = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Udp);
+        var rng = new Random(4);
+        var target = new IPEndPoint(IPAddress.Loopback, enginePort);
+        for (int i = 0; i < 3000; i++)
+        {
+            int length = rng.Next(5) switch { 0 => 0, 1 => rng.Next(1, 8), 2 => 65000, _ => rng.Next(8, 1500) };
+            byte[] d = new byte[length];
+            rng.NextBytes(d);
+            if (length >= 8 && rng.Next(2) == 0)
+            {
+                d[4] = 0; // valid version, so the frame reaches the type-specific checks
+                d[6] = (byte)rng.Next(0, 12);
+                d[7] = 0;
+            }
+
+            stranger.SendTo(d, target);
+            if ((i & 255) == 0)
+            {
+                Thread.Sleep(1);
+            }
+        }
+
+        Send(gateway, txs, labelsEvery: 1000);
+        WaitFor(() => Count(matched) >= txs.Length, TimeSpan.FromSeconds(20));
+        Assert.Equal(txs.Length, Count(matched));
+        Assert.True(engine.Transport.Receiver.Counters.TotalRejected + engine.Transport.Endpoint.UnroutedControlFrames
+            + engine.Transport.Decisions.Core.Counters.TotalRejected > 1000);
+    }
+
+    private static void Send(GatewayClient<RecordingListener> gateway, Transaction[] txs, int labelsEvery)
+    {
+        var clock = Stopwatch.StartNew();
+        for (int i = 0; i < txs.Length; i++)
+        {
+            while (gateway.SendTransaction(txs[i], i) != OfferResult.Ok)
+            {
+                Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), "sending stalled");
+                Thread.Yield();
+            }
+
+            if ((i + 1) % labelsEvery == 0)
+            {
+                var label = new Label { TxId = txs[i].TxId, LabelTimeNs = txs[i].EventTimeNs + 1, Class = LabelClass.Genuine, Source = LabelSource.Chargeback };
+                while (gateway.SendLabel(label) != OfferResult.Ok)
+                {
+                    Thread.Yield();
+                }
+            }
+
+            if ((i & 63) == 63)
+            {
+                Thread.Sleep(1); // a paced gateway, not a flood: keeps the run about a second long
+            }
+        }
+    }
+
+    private static void AssertSameDecisions(
+        List<(Decision Decision, WireReason[] Reasons)> reference, List<(Decision Decision, WireReason[] Reasons, long Sent)> matched, Transaction[] txs)
+    {
+        Assert.Equal(txs.Length, matched.Count);
+        for (int i = 0; i < txs.Length; i++)
+        {
+            Decision ours = matched[i].Decision;
+            Decision theirs = reference[i].Decision;
+            Assert.Equal(txs[i].TxId, ours.TxId); // in order, each once
+            Assert.Equal(i, matched[i].Sent);     // correlated with the send that carried it
+            Assert.Equal(theirs.TxId, ours.TxId);
+            Assert.Equal(theirs.Score, ours.Score);
+            Assert.Equal(theirs.Outcome, ours.Outcome);
+            Assert.Equal(theirs.ModelVersion, ours.ModelVersion);
+            Assert.Equal(reference[i].Reasons, matched[i].Reasons);
+        }
+    }
+
+    private static int Count<T>(List<T> list)
+    {
+        lock (list)
+        {
+            return list.Count;
+        }
+    }
+
+    private static void WaitFor(Func<bool> condition, TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!condition() && clock.Elapsed < timeout)
+        {
+            Thread.Sleep(5);
+        }
+    }
+
+    private struct Counter : IAeronMessageHandler
+    {
+        public int Count;
+        public int OutOfOrder;
+
+        public void OnMessage(ReadOnlySpan<byte> payload, int sessionId, int streamId, long position)
+        {
+            if (System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(payload) != Count)
+            {
+                OutOfOrder++;
+            }
+
+            Count++;
+        }
+    }
+}
