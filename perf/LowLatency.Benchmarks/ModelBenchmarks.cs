@@ -184,7 +184,11 @@ public class ModelTreeBenchmarks
         }
     }
 
-    /// <summary>256 rows through <see cref="TreeEnsemble.MarginBatch"/> (across rows, eight per AVX2 lane set); per-row cost.</summary>
+    /// <summary>256 rows through <see cref="TreeEnsemble.MarginBatch"/> (across trees, row by row); per-row cost.</summary>
     [Benchmark(OperationsPerInvoke = 256)]
     public void SimdBatch256() => _forest.MarginBatch(_rows, Features, _margins);
+
+    /// <summary>256 rows across rows (eight rows per AVX2 step, one tree at a time); per-row cost.</summary>
+    [Benchmark(OperationsPerInvoke = 256)]
+    public void SimdAcrossRows256() => _forest.MarginBatchAcrossRows(_rows, Features, _margins);
 }

@@ -63,12 +63,15 @@ public sealed class TreeEnsembleTests
 
         var margins = new float[rows];
         e.MarginBatch(flat, stride, margins);
+        var acrossRows = new float[rows];
+        e.MarginBatchAcrossRows(flat, stride, acrossRows);
         var direct = new float[rows];
         int done = e.Compiled!.SumLeavesBatchAvx2(flat, stride, direct, 0.125f);
         for (int r = 0; r < rows; r++)
         {
             float expected = e.MarginNodeWalk(flat.AsSpan(r * stride, stride));
-            if (BitConverter.SingleToInt32Bits(margins[r]) != BitConverter.SingleToInt32Bits(expected))
+            if (BitConverter.SingleToInt32Bits(margins[r]) != BitConverter.SingleToInt32Bits(expected)
+                || BitConverter.SingleToInt32Bits(acrossRows[r]) != BitConverter.SingleToInt32Bits(expected))
             {
                 return false;
             }
@@ -149,6 +152,7 @@ public sealed class TreeEnsembleTests
         {
             sink += e.Predict(x) + e.MarginNodeWalk(x);
             e.MarginBatch(rows, 20, margins);
+            e.MarginBatchAcrossRows(rows, 20, margins);
         }
 
         long before = GC.GetAllocatedBytesForCurrentThread();
@@ -156,6 +160,7 @@ public sealed class TreeEnsembleTests
         {
             sink += e.Predict(x) + e.MarginNodeWalk(x);
             e.MarginBatch(rows, 20, margins);
+            e.MarginBatchAcrossRows(rows, 20, margins);
         }
 
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
