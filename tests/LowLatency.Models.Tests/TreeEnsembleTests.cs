@@ -17,8 +17,9 @@ public sealed class TreeEnsembleTests
         var specs = Enumerable.Range(0, trees).Select(_ => RandomTrees.Tree(rng, maxDepth, features)).ToList();
         float baseMargin = (float)(rng.NextDouble() - 0.5);
         var e = TreeEnsemble.Create(specs, features, baseMargin, TreeOutput.RawMargin);
-        var compiled = e.Compiled!;
-        var sixteen = e.CompileWithLanes(16)!;
+        var compiled = e.CompileWithLanes(8)!;
+        var sixteen = e.Compiled!;
+        Assert.Equal(8, compiled.Lanes);
         Assert.Equal(16, sixteen.Lanes);
         for (int r = 0; r < 50; r++)
         {
@@ -63,12 +64,15 @@ public sealed class TreeEnsembleTests
 
         var margins = new float[rows];
         e.MarginBatch(flat, stride, margins);
+        var acrossRows = new float[rows];
+        e.MarginBatchAcrossRows(flat, stride, acrossRows);
         var direct = new float[rows];
         int done = e.Compiled!.SumLeavesBatchAvx2(flat, stride, direct, 0.125f);
         for (int r = 0; r < rows; r++)
         {
             float expected = e.MarginNodeWalk(flat.AsSpan(r * stride, stride));
-            if (BitConverter.SingleToInt32Bits(margins[r]) != BitConverter.SingleToInt32Bits(expected))
+            if (BitConverter.SingleToInt32Bits(margins[r]) != BitConverter.SingleToInt32Bits(expected)
+                || BitConverter.SingleToInt32Bits(acrossRows[r]) != BitConverter.SingleToInt32Bits(expected))
             {
                 return false;
             }
@@ -149,6 +153,7 @@ public sealed class TreeEnsembleTests
         {
             sink += e.Predict(x) + e.MarginNodeWalk(x);
             e.MarginBatch(rows, 20, margins);
+            e.MarginBatchAcrossRows(rows, 20, margins);
         }
 
         long before = GC.GetAllocatedBytesForCurrentThread();
@@ -156,6 +161,7 @@ public sealed class TreeEnsembleTests
         {
             sink += e.Predict(x) + e.MarginNodeWalk(x);
             e.MarginBatch(rows, 20, margins);
+            e.MarginBatchAcrossRows(rows, 20, margins);
         }
 
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);

@@ -7,7 +7,7 @@ namespace LowLatency.Models.Trees;
 
 /// <summary>
 /// Complete-tree, level-synchronous layout of a numeric-split ensemble: every tree is padded to depth D
-/// (a shallow leaf is copied into all leaf slots below it), and L trees (L = 8, or 16 on request) share one group whose node k of lane j sits at [k * L + j]. One SIMD step then advances L trees
+/// (a shallow leaf is copied into all leaf slots below it), and L trees (L = 16 by default, or 8) share one group whose node k of lane j sits at [k * L + j]. One SIMD step then advances L trees
 /// by one level with three gathers (split code, threshold, feature value) and no branch:
 /// k ← 2k + 2 + goLeft(−1/0). The split code is the feature index with the default-left bit in the sign,
 /// saving a fourth gather. Single events go across trees (leaves then added one by one in tree order, so
@@ -50,10 +50,11 @@ internal sealed class CompiledForest
     public long Bytes => (_code.LongLength * 4) + (_threshold.LongLength * 4) + (_leaf.LongLength * 4);
 
     /// <summary>
-    /// Default lane count. .NET 10 exposes no AVX-512 gather, so both layouts run the AVX2 kernel; 8 keeps a
-    /// group's nodes densest. 16 (two AVX2 halves per group) is kept for the interleaving benchmark.
+    /// Default lane count: 16, i.e. two interleaved AVX2 chains per group (.NET 10 exposes no AVX-512 gather).
+    /// In three benchmark runs the two independent chains beat one 8-lane chain (perf/results/models.md):
+    /// gather latency, not throughput, bounds a single chain.
     /// </summary>
-    public static int PreferredLanes => 8;
+    public static int PreferredLanes => 16;
 
     /// <summary>Builds the layout, or returns null when the ensemble has non-numeric splits or is too deep or too large.</summary>
     public static CompiledForest? TryBuild(TreeEnsemble e, int lanes = 0)
