@@ -27,6 +27,12 @@ internal static class ReplayRun
             return 2;
         }
 
+        if (o.Journal is not null && Path.GetFullPath(o.Input).TrimEnd(Path.DirectorySeparatorChar) == o.Journal.FullName.TrimEnd(Path.DirectorySeparatorChar))
+        {
+            console.MarkupLine("[red]--journal names the journal being replayed; journal into another directory.[/]");
+            return 2;
+        }
+
         IMessageSource source;
         try
         {

@@ -123,6 +123,13 @@ public sealed class JournalReader : IDisposable
             var segment = MappedSegment.Open(path, 0, writable: false);
             if (!JournalFormat.TryReadSegmentHeader(segment.Bytes, out long headerIndex, out _, out long nextSequence) || headerIndex != index)
             {
+                // An all-zero file is a segment prepared ahead of a roll that a crash left unused: nothing lost.
+                if (segment.Bytes.IndexOfAnyExcept((byte)0) < 0)
+                {
+                    segment.Dispose();
+                    continue;
+                }
+
                 _issues.Add(new JournalIssue(index, 0, "segment header missing or corrupt", segment.Bytes.LastIndexOfAnyExcept((byte)0) + 1));
                 segment.Dispose();
                 continue;

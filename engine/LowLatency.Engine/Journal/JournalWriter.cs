@@ -23,6 +23,8 @@ public sealed unsafe class JournalWriter : IDisposable
     private long _lastSyncTicks;
     private long _nextSequence;
     private long _durableRecords;
+    private long _prepareAt;
+    private Task<MappedSegment>? _prepared;
 
     private JournalWriter(JournalOptions options, MappedSegment segment, long segmentIndex, long offset, long nextSequence, JournalRecovery recovery)
     {
@@ -34,7 +36,9 @@ public sealed unsafe class JournalWriter : IDisposable
         _nextSequence = nextSequence;
         _syncIntervalTicks = (long)(options.SyncInterval.TotalSeconds * Stopwatch.Frequency);
         _lastSyncTicks = Stopwatch.GetTimestamp();
+        _prepareAt = segment.Length / 2;
         Recovery = recovery;
+        segment.Prefault(offset);
     }
 
     /// <summary>The options in force.</summary>
@@ -182,6 +186,11 @@ public sealed unsafe class JournalWriter : IDisposable
         Unsafe.WriteUnaligned(record + body, BitConverter.IsLittleEndian ? crc : BinaryPrimitives.ReverseEndianness(crc));
         PublishLength(record, recordLength);
         _offset += (recordLength + JournalFormat.Alignment - 1) & ~(JournalFormat.Alignment - 1);
+        if (_offset > _prepareAt)
+        {
+            PrepareNextSegment();
+        }
+
         _recordsSinceSync++;
         RecordsAppended++;
         BytesAppended += (recordLength + JournalFormat.Alignment - 1) & ~(JournalFormat.Alignment - 1);
@@ -241,7 +250,7 @@ public sealed unsafe class JournalWriter : IDisposable
         _lastSyncTicks = Stopwatch.GetTimestamp();
     }
 
-    /// <summary>Syncs (unless durability is None) and unmaps.</summary>
+    /// <summary>Syncs (unless durability is None) and unmaps; deletes a prepared next segment that was never used.</summary>
     public void Dispose()
     {
         if (Options.Durability != JournalDurability.None)
@@ -250,6 +259,14 @@ public sealed unsafe class JournalWriter : IDisposable
         }
 
         _segment.Dispose();
+        if (_prepared is { } prepared)
+        {
+            // Never written to: remove it so the journal ends at the last segment with records.
+            var unused = prepared.GetAwaiter().GetResult();
+            unused.Dispose();
+            File.Delete(unused.Path);
+            _prepared = null;
+        }
     }
 
     // The length word publishes the record: a release store so that a reader in another thread mapping the same
@@ -269,18 +286,42 @@ public sealed unsafe class JournalWriter : IDisposable
             Sync();
         }
 
-        var next = CreateSegment(Options, _segmentIndex + 1, _nextSequence);
+        var next = _prepared is { } prepared ? prepared.GetAwaiter().GetResult() : CreateFile(Options, _segmentIndex + 1);
+        _prepared = null;
+        JournalFormat.WriteSegmentHeader(next.Bytes, _segmentIndex + 1, next.Length, _nextSequence);
         _segment.Dispose();
         _segment = next;
         _segmentIndex++;
         _offset = JournalFormat.SegmentHeaderLength;
         _syncedOffset = Options.Durability != JournalDurability.None ? 0 : _offset;
+        _prepareAt = _segment.Length / 2;
         Rolls++;
         if (Options.Durability != JournalDurability.None)
         {
             Sync();
         }
     }
+
+    /// <summary>
+    /// Halfway through a segment, creates and prefaults the next one on a pool thread, so a roll is a swap and no
+    /// append takes a page fault. Its header is written at the roll (it needs the sequence reached by then).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void PrepareNextSegment()
+    {
+        _prepareAt = long.MaxValue;
+        var options = Options;
+        long index = _segmentIndex + 1;
+        _prepared = Task.Run(() =>
+        {
+            var segment = CreateFile(options, index);
+            segment.Prefault(0);
+            return segment;
+        });
+    }
+
+    private static MappedSegment CreateFile(JournalOptions options, long index) =>
+        MappedSegment.Open(Path.Combine(options.Directory, JournalFormat.SegmentFileName(index)), options.SegmentBytes, writable: true);
 
     private static MappedSegment CreateSegment(JournalOptions options, long index, long nextSequence)
     {

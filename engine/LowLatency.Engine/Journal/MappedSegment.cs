@@ -65,6 +65,21 @@ internal sealed unsafe partial class MappedSegment : IDisposable
         }
     }
 
+    /// <summary>
+    /// Takes the page faults of [<paramref name="from"/>, end) now, one write per 4 KiB page (of the byte already there):
+    /// the first write to a page of a shared file mapping costs microseconds (fault, block allocation, zeroing), which
+    /// must not land on appends. Call before the writer uses those pages, never concurrently with it.
+    /// </summary>
+    public void Prefault(long from)
+    {
+        const long Page = 4096;
+        for (long at = (from + Page - 1) & ~(Page - 1); at < Length; at += Page)
+        {
+            byte* p = Base + at;
+            Volatile.Write(ref *p, Volatile.Read(ref *p));
+        }
+    }
+
     /// <summary>Forces bytes [<paramref name="from"/>, <paramref name="to"/>) to the disk and waits for it (msync MS_SYNC on Linux).</summary>
     public void Sync(long from, long to)
     {

@@ -1,0 +1,102 @@
+using System.Diagnostics;
+using LowLatency.Engine.Events;
+using LowLatency.Engine.Pipeline;
+using static LowLatency.Engine.Tests.Pipeline.ScoringPipelineTests;
+
+namespace LowLatency.Engine.Tests.Pipeline;
+
+public class PipelineStateTests
+{
+    private static PipelineOptions Options => new() { RingSize = 256, CardCapacity = 2048, WaitStrategy = WaitStrategyKind.Blocking };
+
+    private static void Feed<TSink>(ScoringPipeline<TSink> p, IEnumerable<PipelineSlot> slots)
+        where TSink : struct, IDecisionSink
+    {
+        foreach (var s in slots)
+        {
+            long seq = p.Sequencer.Next();
+            p.Ring[seq] = s;
+            p.Ring[seq].IngestTicks = Stopwatch.GetTimestamp();
+            p.Sequencer.Publish(seq);
+        }
+    }
+
+    private static PipelineSlot Tx(Transaction t) => new() { Kind = MessageKind.Transaction, Transaction = t };
+
+    [Fact]
+    public void State_saved_at_a_snapshot_message_and_restored_continues_with_the_same_decisions()
+    {
+        var txs = RandomTransactions(4000, seed: 3);
+        var model = RandomModel(5);
+        var policy = new DecisionPolicy(0.3f, 0.6f);
+        var stream = txs.Take(2000).Select(Tx)
+            .Append(new PipelineSlot { Kind = MessageKind.Control, Control = new ControlMessage { Command = ControlCommand.Snapshot } })
+            .Concat(txs.Skip(2000).Select(Tx)).ToList();
+
+        // Uninterrupted run, saving the state when the snapshot message passes.
+        var full = new DecisionLog(4000, 0);
+        byte[] saved = [];
+        long snapshotSequence = -1;
+        using (var p = new ScoringPipeline<RecordingSink>(Options, model, policy, new RecordingSink(full)))
+        {
+            p.SnapshotRequested = seq =>
+            {
+                snapshotSequence = seq;
+                var ms = new MemoryStream();
+                p.WriteState(ms);
+                saved = ms.ToArray();
+            };
+            p.Start();
+            Feed(p, stream);
+            Assert.True(p.DrainAndStop(TimeSpan.FromSeconds(20)));
+        }
+
+        Assert.Equal(2000, snapshotSequence);
+
+        // A new pipeline from the saved state, fed only what came after the snapshot.
+        var resumed = new DecisionLog(4000, 0);
+        using (var p = new ScoringPipeline<RecordingSink>(Options, model, policy, new RecordingSink(resumed)))
+        {
+            p.ReadState(new MemoryStream(saved));
+            p.Start();
+            Feed(p, stream.Skip(2001));
+            Assert.True(p.DrainAndStop(TimeSpan.FromSeconds(20)));
+        }
+
+        Assert.Equal(2000, resumed.Count);
+        Assert.Equal(full.Decisions.AsSpan(2000, 2000).ToArray().Select(d => (d.TxId, d.Score, d.Outcome)), resumed.Decisions.AsSpan(0, 2000).ToArray().Select(d => (d.TxId, d.Score, d.Outcome)));
+
+        // Without the state the same tail decides differently (the features remember the first half).
+        var cold = new DecisionLog(4000, 0);
+        using (var p = new ScoringPipeline<RecordingSink>(Options, model, policy, new RecordingSink(cold)))
+        {
+            p.Start();
+            Feed(p, stream.Skip(2001));
+            Assert.True(p.DrainAndStop(TimeSpan.FromSeconds(20)));
+        }
+
+        Assert.NotEqual(full.Decisions.AsSpan(2000, 2000).ToArray().Select(d => d.Score), cold.Decisions.AsSpan(0, 2000).ToArray().Select(d => d.Score));
+    }
+
+    [Fact]
+    public void A_damaged_or_mismatched_state_file_is_refused()
+    {
+        var model = RandomModel(5);
+        var policy = new DecisionPolicy(0.3f, 0.6f);
+        var ms = new MemoryStream();
+        using (var p = new ScoringPipeline<RecordingSink>(Options, model, policy, new RecordingSink(new DecisionLog(10, 0))))
+        {
+            p.WriteState(ms);
+        }
+
+        var bytes = ms.ToArray();
+        bytes[100] ^= 1;
+        using (var p = new ScoringPipeline<RecordingSink>(Options, model, policy, new RecordingSink(new DecisionLog(10, 0))))
+        {
+            Assert.Throws<InvalidDataException>(() => p.ReadState(new MemoryStream(bytes)));
+        }
+
+        using var bigger = new ScoringPipeline<RecordingSink>(Options with { CardCapacity = 8192 }, model, policy, new RecordingSink(new DecisionLog(10, 0)));
+        Assert.Contains("card capacity", Assert.Throws<InvalidDataException>(() => bigger.ReadState(new MemoryStream(ms.ToArray()))).Message, StringComparison.Ordinal);
+    }
+}
