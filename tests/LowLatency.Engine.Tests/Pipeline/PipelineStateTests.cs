@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using LowLatency.Engine.Events;
+using LowLatency.Engine.Features;
 using LowLatency.Engine.Pipeline;
 using static LowLatency.Engine.Tests.Pipeline.ScoringPipelineTests;
 
@@ -7,7 +8,7 @@ namespace LowLatency.Engine.Tests.Pipeline;
 
 public class PipelineStateTests
 {
-    private static PipelineOptions Options => new() { RingSize = 256, CardCapacity = 2048, WaitStrategy = WaitStrategyKind.Blocking };
+    private static PipelineOptions Options => new() { RingSize = 256, Features = Payments, WaitStrategy = WaitStrategyKind.Blocking };
 
     private static void Feed<TSink>(ScoringPipeline<TSink> p, IEnumerable<PipelineSlot> slots)
         where TSink : struct, IDecisionSink
@@ -96,7 +97,7 @@ public class PipelineStateTests
             Assert.Throws<InvalidDataException>(() => p.ReadState(new MemoryStream(bytes)));
         }
 
-        using var bigger = new ScoringPipeline<RecordingSink>(Options with { CardCapacity = 8192 }, model, policy, new RecordingSink(new DecisionLog(10, 0)));
-        Assert.Contains("card capacity", Assert.Throws<InvalidDataException>(() => bigger.ReadState(new MemoryStream(ms.ToArray()))).Message, StringComparison.Ordinal);
+        using var bigger = new ScoringPipeline<RecordingSink>(Options with { Features = FeatureSpec.LoadDefault("payments").WithMaxCapacity(8192) }, model, policy, new RecordingSink(new DecisionLog(10, 0)));
+        Assert.Contains("different feature plan layout", Assert.Throws<InvalidDataException>(() => bigger.ReadState(new MemoryStream(ms.ToArray()))).Message, StringComparison.Ordinal);
     }
 }
