@@ -30,6 +30,10 @@ public sealed class ChampionChallenger
     private readonly PageHinkley _drift;
     private readonly bool[] _spikeRing;
     private readonly List<ModelEvent> _events = [];
+    private readonly float[] _psiReference;
+    private int _psiReferenceCount;
+    private PsiMonitor[]? _psi;
+    private int _driftedFeature = -1;
 
     private LogisticModel _champion;
     private ModelVersion _championVersion;
@@ -70,6 +74,7 @@ public sealed class ChampionChallenger
         _previousWindow = new PrequentialWindow(options.Window);
         _drift = new PageHinkley(options.DriftDelta, options.DriftLambda);
         _spikeRing = new bool[options.SpikeWindow];
+        _psiReference = new float[options.PsiReference * options.DenseCount];
         _challenger = initialLearner?.Clone() ?? new FtrlLearner(options.DenseCount, options.Ftrl);
         if (_challenger.DenseCount != options.DenseCount)
         {
@@ -162,6 +167,7 @@ public sealed class ChampionChallenger
         }
 
         Learned++;
+        ObserveFeatures(dense);
         _championWindow.Add(champion, label);
         _challengerWindow.Add(challenger, label);
         if (_previous is not null)
@@ -179,7 +185,82 @@ public sealed class ChampionChallenger
         _sinceTransition++;
         if (_sinceTransition % _options.CheckEvery == 0)
         {
+            CheckFeatureDrift(eventTimeNs);
             Evaluate(eventTimeNs);
+        }
+    }
+
+    /// <summary>Largest PSI over the features now (NaN before the reference window is complete), and which feature.</summary>
+    public double MaxPsi(out int feature)
+    {
+        feature = -1;
+        if (_psi is null)
+        {
+            return double.NaN;
+        }
+
+        double max = double.NegativeInfinity;
+        for (int j = 0; j < _psi.Length; j++)
+        {
+            double v = _psi[j].Psi();
+            if (v > max)
+            {
+                max = v;
+                feature = j;
+            }
+        }
+
+        return max;
+    }
+
+    private void ObserveFeatures(ReadOnlySpan<float> dense)
+    {
+        int d = _options.DenseCount;
+        if (_psi is not null)
+        {
+            for (int j = 0; j < d; j++)
+            {
+                _psi[j].Add(dense[j]);
+            }
+
+            return;
+        }
+
+        dense.CopyTo(_psiReference.AsSpan(_psiReferenceCount * d, d));
+        if (++_psiReferenceCount == _options.PsiReference)
+        {
+            // Reference complete: fit the quantile bins once (allocates, once per controller).
+            var column = new float[_options.PsiReference];
+            _psi = new PsiMonitor[d];
+            for (int j = 0; j < d; j++)
+            {
+                for (int i = 0; i < column.Length; i++)
+                {
+                    column[i] = _psiReference[(i * d) + j];
+                }
+
+                _psi[j] = new PsiMonitor(column, _options.PsiBins, _options.PsiWindow);
+            }
+        }
+    }
+
+    private void CheckFeatureDrift(long nowNs)
+    {
+        if (_psi is null || _psi[0].Count < _options.PsiWindow)
+        {
+            return;
+        }
+
+        double max = MaxPsi(out int feature);
+        if (max > _options.PsiThreshold && _driftedFeature < 0)
+        {
+            _driftedFeature = feature;
+            Emit(ModelEventKind.FeatureDrift, nowNs, _championVersion.Version, string.Create(CultureInfo.InvariantCulture,
+                $"feature {feature}: PSI {max:F3} over the last {_options.PsiWindow} examples vs the first {_options.PsiReference} (threshold {_options.PsiThreshold})"));
+        }
+        else if (max < _options.PsiThreshold / 2)
+        {
+            _driftedFeature = -1; // settled: a later shift raises a new event
         }
     }
 

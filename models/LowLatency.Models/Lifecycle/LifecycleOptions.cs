@@ -47,6 +47,18 @@ public sealed record LifecycleOptions
     /// <summary>Page-Hinkley λ (default 200).</summary>
     public double DriftLambda { get; init; } = 200;
 
+    /// <summary>Examples forming the PSI reference window: the first ones learned (default 5000).</summary>
+    public int PsiReference { get; init; } = 5000;
+
+    /// <summary>Recent examples compared with the reference (default 5000).</summary>
+    public int PsiWindow { get; init; } = 5000;
+
+    /// <summary>Quantile bins per feature (default 10).</summary>
+    public int PsiBins { get; init; } = 10;
+
+    /// <summary>PSI above which a feature has drifted (default 0.25, the usual "major shift").</summary>
+    public double PsiThreshold { get; init; } = 0.25;
+
     /// <summary>Label guards (quarantine, spike detection). Off only to prove in tests that they matter.</summary>
     public bool Guards { get; init; } = true;
 
@@ -56,7 +68,8 @@ public sealed record LifecycleOptions
         Ftrl.Validate();
         if (DenseCount < 0 || Window < 2 || MinLabels < 1 || MinLabels > Window || CheckEvery < 1 || RollbackWatch < MinLabels
             || !(PromotionMargin >= 0) || !(RollbackMargin >= 0) || !(QuarantineBound > 0) || SpikeWindow < 10
-            || !(SpikeFactor > 1) || !(SpikeMinExcess >= 0) || !(DriftDelta >= 0) || !(DriftLambda > 0))
+            || !(SpikeFactor > 1) || !(SpikeMinExcess >= 0) || !(DriftDelta >= 0) || !(DriftLambda > 0)
+            || PsiReference < PsiBins || PsiWindow < 1 || PsiBins is < 2 or > 1000 || !(PsiThreshold > 0))
         {
             throw new ArgumentException($"Invalid lifecycle options: {this}.");
         }

@@ -20,4 +20,7 @@ public enum ModelEventKind : byte
 
     /// <summary>The champion's error stream drifted (Page-Hinkley alarm).</summary>
     DriftDetected = 5,
+
+    /// <summary>A feature's distribution moved away from the reference window (PSI above the threshold).</summary>
+    FeatureDrift = 6,
 }

@@ -16,7 +16,7 @@ namespace LowLatency.Models.Online;
 /// construction; statistic blocks of split leaves are recycled, so <see cref="Learn"/> never allocates.
 /// </para>
 /// </summary>
-public sealed class HoeffdingTree
+public sealed partial class HoeffdingTree
 {
     private const int StatsPerClass = 5; // n, mean, m2, min, max
     private readonly HoeffdingTreeOptions _options;
@@ -71,6 +71,10 @@ public sealed class HoeffdingTree
 
         _freeCount = leaves;
         _splits = new HoeffdingSplit[leaves];
+        _alternate = new int[nodes];
+        Array.Fill(_alternate, -1);
+        _drift = new double[nodes * DriftStats];
+        _trial = new double[nodes * 3];
         _nodeCount = 1;
         MakeLeaf(0, 0);
     }
@@ -109,10 +113,24 @@ public sealed class HoeffdingTree
             return false;
         }
 
-        int leaf = LeafOf(x);
+        _examples++;
+        if (_options.Adaptive)
+        {
+            LearnAdaptive(x, label);
+        }
+        else
+        {
+            LearnAtLeaf(LeafOf(x), x, label);
+        }
+
+        return true;
+    }
+
+    /// <summary>Adds the example to a leaf's statistics and tries a split when the grace period is over.</summary>
+    private void LearnAtLeaf(int leaf, ReadOnlySpan<float> x, bool label)
+    {
         int c = label ? 1 : 0;
         _classCount[(leaf * 2) + c] += 1;
-        _examples++;
         Span<double> block = _stats.AsSpan(_block[leaf] * _blockSize, _blockSize);
         for (int f = 0; f < _features; f++)
         {
@@ -129,8 +147,6 @@ public sealed class HoeffdingTree
             _seenAtLastTry[leaf] = seen;
             TrySplit(leaf, seen);
         }
-
-        return true;
     }
 
     /// <summary>
@@ -310,6 +326,7 @@ public sealed class HoeffdingTree
 
     private void MakeLeaf(int node, int depth)
     {
+        ResetNodeMonitors(node);
         int block = _freeBlocks[--_freeCount];
         _block[node] = block;
         _depth[node] = depth;

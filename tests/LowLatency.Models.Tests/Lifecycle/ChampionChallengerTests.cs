@@ -164,4 +164,28 @@ public sealed class ChampionChallengerTests : IDisposable
 
         Assert.Equal(12_000, cc.Learned);
     }
+
+    [Fact]
+    public void A_shifted_feature_raises_one_feature_drift_event_and_a_stationary_stream_none()
+    {
+        var cc = new ChampionChallenger(Options(guards: true), Join, new VersionStore(Path.Combine(_dir, "psi")));
+        var stream = new LifecycleStream(11);
+        const int Shift = 20_000;
+        for (int i = 0; i < 30_000; i++)
+        {
+            var (x, k, y) = stream.Next();
+            if (i >= Shift)
+            {
+                x[3] += 1.5f; // feature 3 moves by 1.5 sd (it carries no signal, so AUC does not care)
+            }
+
+            cc.Learn(x, k, y, i * Second);
+        }
+
+        var drifts = cc.Events.Where(e => e.Kind == ModelEventKind.FeatureDrift).ToList();
+        Assert.Single(drifts);
+        Assert.InRange(drifts[0].LabelIndex, Shift + 1, Shift + 3000);
+        Assert.StartsWith("feature 3:", drifts[0].Reason, StringComparison.Ordinal);
+        Assert.True(cc.MaxPsi(out int feature) > 1.0 && feature == 3);
+    }
 }

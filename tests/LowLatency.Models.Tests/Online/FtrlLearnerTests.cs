@@ -25,15 +25,19 @@ public sealed class FtrlLearnerTests
     }
 
     [Theory]
-    [InlineData(1, 0.1, 1.0, 0.0, 0.0)]
-    [InlineData(2, 0.05, 1.0, 0.5, 1.0)]
-    [InlineData(3, 0.5, 0.1, 2.0, 0.01)]
-    [InlineData(4, 1.0, 0.0, 0.05, 5.0)]
-    public void Matches_the_naive_published_update_bit_for_bit_on_random_streams(int seed, double alpha, double beta, double l1, double l2)
+    [InlineData(1, 0.1, 1.0, 0.0, 0.0, false)]
+    [InlineData(2, 0.05, 1.0, 0.5, 1.0, false)]
+    [InlineData(3, 0.5, 0.1, 2.0, 0.01, false)]
+    [InlineData(4, 1.0, 0.0, 0.05, 5.0, false)]
+    [InlineData(1, 0.1, 1.0, 0.0, 0.0, true)]
+    [InlineData(2, 0.05, 1.0, 0.5, 1.0, true)]
+    [InlineData(3, 0.5, 0.1, 2.0, 0.01, true)]
+    [InlineData(4, 1.0, 0.0, 0.05, 5.0, true)]
+    public void Matches_the_naive_published_update_bit_for_bit_on_random_streams(int seed, double alpha, double beta, double l1, double l2, bool vector)
     {
         const int Dense = 9, Bits = 5;
         var options = new FtrlOptions { Alpha = alpha, Beta = beta, L1 = l1, L2 = l2, HashBits = Bits, MaxSparseKeys = 8, GradientClip = 3 };
-        var learner = new FtrlLearner(Dense, options);
+        var learner = new FtrlLearner(Dense, options) { UseVectorKernel = vector };
         var naive = new NaiveFtrl(Dense, alpha, beta, l1, l2, Bits, 3);
         var rng = new Random(seed);
         var truth = Enumerable.Range(0, Dense).Select(_ => (rng.NextDouble() * 2) - 1).ToArray();

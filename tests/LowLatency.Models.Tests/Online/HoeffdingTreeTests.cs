@@ -130,4 +130,46 @@ public sealed class HoeffdingTreeTests
         Assert.Equal(0.022750132, HoeffdingTree.NormalCdf(-2), 6);
         Assert.Equal(0.998650102, HoeffdingTree.NormalCdf(3), 6);
     }
+
+    /// <summary>
+    /// Prequential accuracy over the 10,000 examples after an abrupt concept change at 30,000 (x1 &gt; 0.6
+    /// becomes x2 &lt; 0.4), and over the last 5000 of 60,000.
+    /// </summary>
+    private static (double Recovery, double Final) AccuracyAfterChange(HoeffdingTree tree, bool change)
+    {
+        var rng = new Random(13);
+        int recovery = 0, final = 0;
+        for (int i = 0; i < 60_000; i++)
+        {
+            var x = Uniform(rng, 5);
+            bool y = change && i >= 30_000 ? x[2] < 0.4f : x[1] > 0.6f;
+            int hit = (tree.Probability(x) > 0.5) == y ? 1 : 0;
+            recovery += i is >= 30_000 and < 40_000 ? hit : 0;
+            final += i >= 55_000 ? hit : 0;
+            tree.Learn(x, y);
+        }
+
+        return (recovery / 10_000.0, final / 5000.0);
+    }
+
+    [Fact]
+    public void Alternate_subtrees_recover_from_an_abrupt_concept_change_faster_than_plain_vfdt()
+    {
+        var options = new HoeffdingTreeOptions { GracePeriod = 200, Delta = 1e-7 };
+        var plain = new HoeffdingTree(5, options);
+        var adaptive = new HoeffdingTree(5, options with { Adaptive = true });
+        var p = AccuracyAfterChange(plain, change: true);
+        var a = AccuracyAfterChange(adaptive, change: true);
+        Assert.True(adaptive.AlternatesSwapped >= 1, $"swapped {adaptive.AlternatesSwapped}, started {adaptive.AlternatesStarted}");
+        Assert.True(a.Final > 0.97 && a.Final >= p.Final, $"final accuracy: adaptive {a.Final}, plain {p.Final}");
+        Assert.True(a.Recovery > p.Recovery + 0.03, $"accuracy in the 10,000 after the change: adaptive {a.Recovery} vs plain {p.Recovery}");
+    }
+
+    [Fact]
+    public void A_stationary_concept_triggers_no_swap()
+    {
+        var tree = new HoeffdingTree(5, new HoeffdingTreeOptions { GracePeriod = 200, Delta = 1e-7, Adaptive = true });
+        Assert.True(AccuracyAfterChange(tree, change: false).Final > 0.97);
+        Assert.Equal(0, tree.AlternatesSwapped);
+    }
 }
