@@ -17,6 +17,7 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("demo")]
     [InlineData("bench")]
     [InlineData("gen")]
+    [InlineData("models")]
     public void Every_command_documents_its_options(string command)
     {
         var (code, output, _) = Lowlat.Run(Bound, command, "--help");
