@@ -18,6 +18,9 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("bench")]
     [InlineData("gen")]
     [InlineData("learn-eval")]
+    [InlineData("models")]
+    [InlineData("inspect")]
+    [InlineData("replay")]
     public void Every_command_documents_its_options(string command)
     {
         var (code, output, _) = Lowlat.Run(Bound, command, "--help");
