@@ -30,6 +30,7 @@ public sealed unsafe partial class FeatureStore
             byte* ws = slot + wp.Offset;
             long head = *(long*)ws;
             long b = _bucketIndex[w];
+            int bslot = _bucketSlot[w];
             int n = wp.Buckets;
             long hi = Math.Min(b, head);
             long lo = Math.Max(b - n + 1, head - n + 1);
@@ -39,7 +40,7 @@ public sealed unsafe partial class FeatureStore
             float min = float.PositiveInfinity, max = float.NegativeInfinity;
             if (hi >= lo)
             {
-                int s = (int)(lo % n);
+                int s = SlotOf(lo, b, bslot, n); // lo is within n - 1 buckets before b here
                 int bb = wp.BucketBytes;
                 byte* buckets = ws + sizeof(long);
                 for (long j = lo; j <= hi; j++)
@@ -156,6 +157,7 @@ public sealed unsafe partial class FeatureStore
             byte* ws = slot + wp.Offset;
             long head = *(long*)ws;
             long b = _bucketIndex[w];
+            int bslot = _bucketSlot[w];
             int n = wp.Buckets;
             int bb = wp.BucketBytes;
             byte* buckets = ws + sizeof(long);
@@ -168,7 +170,7 @@ public sealed unsafe partial class FeatureStore
                 }
                 else
                 {
-                    int s = (int)((head + 1) % n);
+                    int s = SlotOf(head + 1, b, bslot, n); // b - n < head < b here
                     for (long j = head + 1; j <= b; j++)
                     {
                         NativeMemory.Clear(buckets + (s * bb), (nuint)bb);
@@ -187,7 +189,7 @@ public sealed unsafe partial class FeatureStore
                 continue;
             }
 
-            byte* bk = buckets + ((int)(b % n) * bb);
+            byte* bk = buckets + (bslot * bb);
             uint c = *(uint*)bk;
             *(uint*)bk = c + 1;
             if (wp.NumericIndex >= 0)
@@ -272,6 +274,26 @@ public sealed unsafe partial class FeatureStore
         h = (h ^ (h >> 29)) * 0x94D049BB133111EBUL;
         uint f = (uint)(h >> 32);
         return f == 0 ? 1u : f;
+    }
+
+    /// <summary>
+    /// Ring position of bucket <paramref name="x"/> given <paramref name="b"/>'s (<paramref name="bslot"/> = b mod n), for
+    /// x within n - 1 buckets of b: an add and one correction instead of a 64-bit division.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int SlotOf(long x, long b, int bslot, int n)
+    {
+        int s = bslot + (int)(x - b);
+        if (s < 0)
+        {
+            s += n;
+        }
+        else if (s >= n)
+        {
+            s -= n;
+        }
+
+        return s;
     }
 
     private static double HaversineKm(double lat1, double lon1, double lat2, double lon2)

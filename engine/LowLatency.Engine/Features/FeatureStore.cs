@@ -17,6 +17,12 @@ public sealed unsafe partial class FeatureStore : IDisposable
     private readonly AggregateOp[] _ops;
     private readonly EntityTable[] _tables;
     private readonly long[] _bucketIndex;
+    // Per window: this event's bucket index modulo the ring length, and the event-time range [from, to) of the cached
+    // bucket. Consecutive events mostly fall in the same bucket, so the divisions (t / bucket, b % n) run once per
+    // bucket rather than per event; ring positions of other buckets are derived by adding offsets (see SlotOf).
+    private readonly int[] _bucketSlot;
+    private readonly long[] _bucketFrom;
+    private readonly long[] _bucketTo;
     private readonly long _lateness;
     private readonly long _maxFuture;
 
@@ -37,6 +43,9 @@ public sealed unsafe partial class FeatureStore : IDisposable
         _windows = plan.Windows;
         _ops = plan.Ops;
         _bucketIndex = new long[_windows.Length];
+        _bucketSlot = new int[_windows.Length];
+        _bucketFrom = new long[_windows.Length];
+        _bucketTo = new long[_windows.Length];
         _lateness = plan.Spec.AllowedLatenessNs;
         _maxFuture = plan.Spec.MaxFutureNs;
         _tables = new EntityTable[_entities.Length];
@@ -196,9 +205,18 @@ public sealed unsafe partial class FeatureStore : IDisposable
 
         WindowPlan[] windows = _windows;
         long[] bucketIndex = _bucketIndex;
+        long[] from = _bucketFrom, to = _bucketTo;
         for (int w = 0; w < windows.Length; w++)
         {
-            bucketIndex[w] = t / windows[w].BucketNs;
+            if (t < from[w] || t >= to[w])
+            {
+                long bucketNs = windows[w].BucketNs;
+                long b = t / bucketNs;
+                bucketIndex[w] = b;
+                _bucketSlot[w] = (int)(b % windows[w].Buckets);
+                from[w] = b * bucketNs;
+                to[w] = from[w] + bucketNs;
+            }
         }
 
         EntityPlan[] entities = _entities;
