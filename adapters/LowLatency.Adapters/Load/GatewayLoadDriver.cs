@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using LowLatency.Adapters.Aeron;
 using LowLatency.Adapters.Gateway;
 using LowLatency.Adapters.Simulation;
@@ -22,24 +21,11 @@ public sealed class GatewayLoadDriver(IFlowSource source, TruthBoard truth)
         where TListener : struct, IDecisionListener
     {
         ArgumentNullException.ThrowIfNull(client);
-        if (!(rate >= 0) || double.IsInfinity(rate))
+        var clock = new OpenLoopSchedule(rate, duration);
+        long transactions = 0, labels = 0;
+        for (long i = 0; clock.Running && !cancel.IsCancellationRequested; i++)
         {
-            throw new ArgumentOutOfRangeException(nameof(rate), rate, "The rate must be 0 (unpaced) or a positive number of events per second.");
-        }
-
-        double periodTicks = rate > 0 ? Stopwatch.Frequency / rate : 0;
-        long start = Stopwatch.GetTimestamp();
-        long end = start + (long)(duration.TotalSeconds * Stopwatch.Frequency);
-        long transactions = 0, labels = 0, maxLag = 0;
-        long now = start;
-        for (long i = 0; now < end && !cancel.IsCancellationRequested; i++)
-        {
-            long due = rate > 0 ? start + (long)(i * periodTicks) : now;
-            while ((now = Stopwatch.GetTimestamp()) < due)
-            {
-                Thread.SpinWait(1);
-            }
-
+            long due = clock.WaitUntilDue(i);
             ref PipelineSlot e = ref _slot[0];
             source.Next(ref e, out GroundTruth groundTruth);
             int spins = 0;
@@ -67,14 +53,10 @@ public sealed class GatewayLoadDriver(IFlowSource source, TruthBoard truth)
                 labels++;
             }
 
-            long lag = Stopwatch.GetTimestamp() - due;
-            if (lag > maxLag)
-            {
-                maxLag = lag;
-            }
+            clock.Sent(due);
         }
 
-        return new DriveResult(transactions, labels, Stopwatch.GetElapsedTime(start), (long)(maxLag * 1e9 / Stopwatch.Frequency));
+        return new DriveResult(transactions, labels, clock.Elapsed, clock.MaxLagNs);
     }
 
     [System.Diagnostics.CodeAnalysis.DoesNotReturn]

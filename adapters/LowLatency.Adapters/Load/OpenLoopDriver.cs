@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using LowLatency.Adapters.Simulation;
 using LowLatency.Engine.Pipeline;
 
@@ -19,32 +18,18 @@ public readonly record struct DriveResult(long Transactions, long Labels, TimeSp
 /// </summary>
 public sealed class OpenLoopDriver(IFlowSource source, TruthBoard truth)
 {
-
     /// <summary>Drives <paramref name="pipeline"/> for <paramref name="duration"/> or until cancelled; <paramref name="progress"/> hears the transactions sent, about every 65k events.</summary>
     public DriveResult Run<TSink>(ScoringPipeline<TSink> pipeline, double rate, TimeSpan duration, CancellationToken cancel = default, Action<long>? progress = null)
         where TSink : struct, IDecisionSink
     {
         ArgumentNullException.ThrowIfNull(pipeline);
-        if (!(rate >= 0) || double.IsInfinity(rate))
-        {
-            throw new ArgumentOutOfRangeException(nameof(rate), rate, "The rate must be 0 (unpaced) or a positive number of events per second.");
-        }
-
+        var clock = new OpenLoopSchedule(rate, duration);
         var sequencer = pipeline.Sequencer;
         var ring = pipeline.Ring;
-        double periodTicks = rate > 0 ? Stopwatch.Frequency / rate : 0;
-        long start = Stopwatch.GetTimestamp();
-        long end = start + (long)(duration.TotalSeconds * Stopwatch.Frequency);
-        long transactions = 0, labels = 0, maxLag = 0;
-        long now = start;
-        for (long i = 0; now < end && !cancel.IsCancellationRequested; i++)
+        long transactions = 0, labels = 0;
+        for (long i = 0; clock.Running && !cancel.IsCancellationRequested; i++)
         {
-            long due = rate > 0 ? start + (long)(i * periodTicks) : now;
-            while ((now = Stopwatch.GetTimestamp()) < due)
-            {
-                Thread.SpinWait(1);
-            }
-
+            long due = clock.WaitUntilDue(i);
             long s = sequencer.Next();
             ref var slot = ref ring[s];
             slot.IngestTicks = due;
@@ -66,11 +51,7 @@ public sealed class OpenLoopDriver(IFlowSource source, TruthBoard truth)
             }
 
             sequencer.Publish(s);
-            long lag = Stopwatch.GetTimestamp() - due;
-            if (lag > maxLag)
-            {
-                maxLag = lag;
-            }
+            clock.Sent(due);
 
             if ((i & 0xFFFF) == 0xFFFF)
             {
@@ -78,6 +59,6 @@ public sealed class OpenLoopDriver(IFlowSource source, TruthBoard truth)
             }
         }
 
-        return new DriveResult(transactions, labels, Stopwatch.GetElapsedTime(start), (long)(maxLag * 1e9 / Stopwatch.Frequency));
+        return new DriveResult(transactions, labels, clock.Elapsed, clock.MaxLagNs);
     }
 }
