@@ -127,6 +127,13 @@ internal static class BenchCommand
             }
 
             console.Write(table);
+            if (run.GatewayPublication is { } pub)
+            {
+                // Refused offers stall the driver (it retries), and the stall is charged to every event due meanwhile.
+                console.MarkupLine(CultureInfo.InvariantCulture,
+                    $"Gateway publication: {pub.MessagesOffered:N0} offered, {pub.BackPressured:N0} back-pressured, {pub.NotConnected:N0} not connected, {pub.StatusMessagesReceived:N0} status messages, {pub.SetupsSent:N0} setups");
+            }
+
         }
 
         if (outDir is not null)

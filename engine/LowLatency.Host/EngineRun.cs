@@ -70,6 +70,9 @@ internal sealed class EngineRun : IDisposable
 
     public RunTransport Transport { get; }
 
+    /// <summary>The gateway publication's counters over UDP (offers refused as back-pressured or not connected); null in process.</summary>
+    public Adapters.Aeron.AeronPublicationCounters? GatewayPublication => _gateway?.Publication.Counters;
+
     /// <summary>Decisions that came back with no pending transaction (UDP only; a correct run keeps it at 0).</summary>
     public MonitoringListener.UnmatchedCounter Unmatched { get; } = new();
 

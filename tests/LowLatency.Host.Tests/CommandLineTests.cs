@@ -152,6 +152,8 @@ public sealed class CommandLineTests : IDisposable
         var (code, output, error) = Lowlat.Run(Bound, "bench", "--transport", transport, "--rate", "3000", "--duration", "1s", "--warmup", "500ms", "--out", _dir.FullName);
         Assert.True(code == 0, output + error);
         Assert.Contains(banner, output, StringComparison.Ordinal);
+        // Over the wire, the gateway publication's refusals are reported (they stall the driver); in process there are none.
+        Assert.Equal(transport == "udp", output.Contains("Gateway publication:", StringComparison.Ordinal));
         using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir.FullName, "summary.json")));
         Assert.InRange(summary.RootElement.GetProperty("count").GetInt64(), 1500, 3300); // ~1 s × 3,000/s minus labels
     }
