@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Runtime;
 using LowLatency.Adapters.Load;
 using LowLatency.Adapters.Simulation;
 using LowLatency.Engine.Metrics;
@@ -77,11 +76,6 @@ internal static class BenchCommand
         foreach (long rate in rates)
         {
             using var run = new EngineRun(source, model, options, transport);
-            // Setup leaves large garbage (training rows, the previous run's tables). Collect it now, blocking, so no
-            // gen-2 collection pauses every thread in the middle of the measurement; then ask the GC to avoid them.
-            GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
-            GC.WaitForPendingFinalizers();
-            GCSettings.LatencyMode = GCLatencyMode.SustainedLowLatency;
             var histogram = new LatencyHistogram();
             string label = rate == 0 ? "unpaced" : $"{rate:N0}/s";
             long decidedBefore = 0;

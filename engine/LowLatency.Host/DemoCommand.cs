@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Numerics;
-using System.Runtime;
 using LowLatency.Adapters.Load;
 using LowLatency.Adapters.Simulation;
 using LowLatency.Engine.Features;
@@ -95,10 +94,6 @@ internal static class DemoCommand
             var total = new LatencyHistogram();
             var interval = new LatencyHistogram();
             var clock = Stopwatch.StartNew();
-            // As in bench: collect setup's garbage (training rows) now, so no gen-2 pause lands in the live figures.
-            GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
-            GC.WaitForPendingFinalizers();
-            GCSettings.LatencyMode = GCLatencyMode.SustainedLowLatency;
             run.Start(rate, duration, cancel.Token);
             long lastDecisions = 0;
             double lastSeconds = 0;

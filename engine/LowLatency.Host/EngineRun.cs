@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime;
 using LowLatency.Adapters.Gateway;
 using LowLatency.Adapters.Load;
 using LowLatency.Adapters.Simulation;
@@ -85,6 +86,12 @@ internal sealed class EngineRun : IDisposable
     /// <summary>Starts the pipeline and drives it at <paramref name="rate"/> for <paramref name="duration"/> on a new thread.</summary>
     public void Start(double rate, TimeSpan duration, CancellationToken cancel)
     {
+        // Setup leaves large garbage (training rows, a previous run's tables). Collect it now, blocking, so no gen-2
+        // collection pauses every thread in the middle of the figures; then ask the GC to avoid them (process-wide:
+        // this process exists to run the engine).
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+        GCSettings.LatencyMode = GCLatencyMode.SustainedLowLatency;
         Pipeline.Start();
         _transport?.Start(Pipeline.Sequencer, Pipeline.Ring);
         _thread = new Thread(() =>

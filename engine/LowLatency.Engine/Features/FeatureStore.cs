@@ -101,33 +101,18 @@ public sealed unsafe partial class FeatureStore : IDisposable
     internal EntityTable[] Tables => _tables;
 
     /// <summary>Reads the transaction's features as of just before it into <paramref name="featuresOut"/>, then updates state.</summary>
-    public FeatureStatus Process(in Transaction tx, Span<float> featuresOut)
-    {
-        if (_plan.Spec.Event != FeatureEventKind.Transaction)
-        {
-            ThrowWrongEvent(FeatureEventKind.Transaction);
-        }
-
-        Unsafe.SkipInit(out FeatureEvent e);
-        EventFields.From(in tx, ref e);
-        return Run(ref e, featuresOut, update: true);
-    }
+    public FeatureStatus Process(in Transaction tx, Span<float> featuresOut) => Run(in tx, featuresOut, update: true);
 
     /// <summary>Order flavour of <see cref="Process(in Transaction, Span{float})"/>, for a store built from an order spec.</summary>
-    public FeatureStatus Process(in Order order, Span<float> featuresOut)
-    {
-        if (_plan.Spec.Event != FeatureEventKind.Order)
-        {
-            ThrowWrongEvent(FeatureEventKind.Order);
-        }
-
-        Unsafe.SkipInit(out FeatureEvent e);
-        EventFields.From(in order, ref e);
-        return Run(ref e, featuresOut, update: true);
-    }
+    public FeatureStatus Process(in Order order, Span<float> featuresOut) => Run(in order, featuresOut, update: true);
 
     /// <summary>What <see cref="Process(in Transaction, Span{float})"/> would write, without changing any state or counter.</summary>
-    public FeatureStatus Peek(in Transaction tx, Span<float> featuresOut)
+    public FeatureStatus Peek(in Transaction tx, Span<float> featuresOut) => Run(in tx, featuresOut, update: false);
+
+    /// <summary>Order flavour of <see cref="Peek(in Transaction, Span{float})"/>.</summary>
+    public FeatureStatus Peek(in Order order, Span<float> featuresOut) => Run(in order, featuresOut, update: false);
+
+    private FeatureStatus Run(in Transaction tx, Span<float> featuresOut, bool update)
     {
         if (_plan.Spec.Event != FeatureEventKind.Transaction)
         {
@@ -136,11 +121,10 @@ public sealed unsafe partial class FeatureStore : IDisposable
 
         Unsafe.SkipInit(out FeatureEvent e);
         EventFields.From(in tx, ref e);
-        return Run(ref e, featuresOut, update: false);
+        return Run(ref e, featuresOut, update);
     }
 
-    /// <summary>Order flavour of <see cref="Peek(in Transaction, Span{float})"/>.</summary>
-    public FeatureStatus Peek(in Order order, Span<float> featuresOut)
+    private FeatureStatus Run(in Order order, Span<float> featuresOut, bool update)
     {
         if (_plan.Spec.Event != FeatureEventKind.Order)
         {
@@ -149,7 +133,7 @@ public sealed unsafe partial class FeatureStore : IDisposable
 
         Unsafe.SkipInit(out FeatureEvent e);
         EventFields.From(in order, ref e);
-        return Run(ref e, featuresOut, update: false);
+        return Run(ref e, featuresOut, update);
     }
 
     private FeatureStatus Run(ref FeatureEvent e, Span<float> output, bool update)
