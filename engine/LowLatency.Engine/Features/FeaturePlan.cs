@@ -145,25 +145,37 @@ public sealed class FeaturePlan
                     kinds.Add(a.Kind);
                 }
 
-                // Bucket: u32 count first, then f32 min/max, then f64 sum/sumsq, only what the window's aggregates need.
-                int bb = sizeof(uint);
-                wp.MinOffset = min ? bb : -1;
-                bb += min ? sizeof(float) : 0;
-                wp.MaxOffset = max ? bb : -1;
-                bb += max ? sizeof(float) : 0;
-                wp.SumOffset = sum ? bb : -1;
-                bb += sum ? sizeof(double) : 0;
-                wp.SumSqOffset = sumsq ? bb : -1;
-                bb += sumsq ? sizeof(double) : 0;
-                wp.BucketBytes = bb;
-                wp.DistinctOffset = sizeof(long) + (wp.Buckets * bb);
+                // The ring, field by field (struct of arrays): after the u64 head, n u32 counts, then n f32 minima, n f32
+                // maxima, n f64 sums and n f64 sums of squares, only the arrays the window's aggregates need, each
+                // 8-byte aligned; then the distinct set. A read sums whole arrays without a branch per bucket.
+                int n = wp.Buckets;
+                int at = sizeof(long);
+                int Array8(bool present, int bytes)
+                {
+                    if (!present)
+                    {
+                        return -1;
+                    }
+
+                    int start = at;
+                    at += ((n * bytes) + 7) & ~7;
+                    return start;
+                }
+
+                wp.CountsOffset = Array8(true, sizeof(uint));
+                wp.MinsOffset = Array8(min, sizeof(float));
+                wp.MaxsOffset = Array8(max, sizeof(float));
+                wp.SumsOffset = Array8(sum, sizeof(double));
+                wp.SumSqsOffset = Array8(sumsq, sizeof(double));
+                wp.DistinctOffset = at;
+                int bb = sizeof(uint) + (min ? sizeof(float) : 0) + (max ? sizeof(float) : 0) + (sum ? sizeof(double) : 0) + (sumsq ? sizeof(double) : 0);
                 int windowBytes = wp.DistinctOffset + (wp.DistinctK * DistinctEntryBytes);
                 windowBytes = (windowBytes + 7) & ~7;
                 wp.OpCount = ops.Count - wp.FirstOp;
                 offset += windowBytes;
                 windows.Add(wp);
                 layout.Append(es.Name).Append('/').Append(ws.Name).Append(": bucket=").Append(ws.BucketNs).Append("ns x").Append(wp.Buckets)
-                    .Append(" bucketBytes=").Append(bb).Append(" distinct=").Append(wp.DistinctK).Append(" bytes=").Append(windowBytes).Append('\n');
+                    .Append(" arrays bucketBytes=").Append(bb).Append(" distinct=").Append(wp.DistinctK).Append(" bytes=").Append(windowBytes).Append('\n');
             }
 
             int timeSinceOut = -1, velocityOut = -1;
@@ -233,17 +245,20 @@ internal struct EntityPlan
     public int VelocityOut;
 }
 
-/// <summary>Compiled window: ring geometry and byte offsets inside the entity slot and inside a bucket (-1 = absent).</summary>
+/// <summary>
+/// Compiled window: ring geometry, the window's offset inside the entity slot, and the offsets of its per-bucket
+/// arrays from the window's start (-1 = absent).
+/// </summary>
 internal struct WindowPlan
 {
     public long BucketNs;
     public int Buckets;
     public int Offset;
-    public int BucketBytes;
-    public int MinOffset;
-    public int MaxOffset;
-    public int SumOffset;
-    public int SumSqOffset;
+    public int CountsOffset;
+    public int MinsOffset;
+    public int MaxsOffset;
+    public int SumsOffset;
+    public int SumSqsOffset;
     public int NumericIndex;
     public int DistinctOffset;
     public int DistinctK;

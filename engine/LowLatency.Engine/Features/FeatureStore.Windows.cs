@@ -10,110 +10,24 @@ public sealed unsafe partial class FeatureStore
     private const double NsPerHour = 3.6e12;
     private const long MinVelocityDtNs = 1_000_000_000L;
 
-    private void WriteEmpty(in EntityPlan ep, Span<float> output)
+    private static void WriteEmpty(in EntityPlan ep, float* output)
     {
-        output.Slice(ep.FirstOut, ep.OutCount).Clear();
+        new Span<float>(output + ep.FirstOut, ep.OutCount).Clear();
         if (ep.TimeSinceOut >= 0)
         {
             output[ep.TimeSinceOut] = -1f;
         }
     }
 
-    private void ReadEntity(in EntityPlan ep, byte* slot, ref FeatureEvent e, Span<float> output)
+    /// <summary>
+    /// One entity's part of an event: reads its features as of just before the event into <paramref name="output"/>,
+    /// then, when <paramref name="mutate"/>, adds the event to its state. Per window the ring first moves forward to
+    /// the event's bucket (recycling buckets no read can see again, which changes no result), so the common case, an
+    /// event in the ring's newest bucket, reads every bucket of the ring without range arithmetic.
+    /// </summary>
+    private void Step(in EntityPlan ep, byte* slot, ref FeatureEvent e, float* output, bool mutate)
     {
         long t = e.TimeNs;
-        WindowPlan[] windows = _windows;
-        AggregateOp[] ops = _ops;
-        for (int w = ep.FirstWindow; w < ep.FirstWindow + ep.WindowCount; w++)
-        {
-            ref readonly WindowPlan wp = ref windows[w];
-            byte* ws = slot + wp.Offset;
-            long head = *(long*)ws;
-            long b = _bucketIndex[w];
-            int bslot = _bucketSlot[w];
-            int n = wp.Buckets;
-            long hi = Math.Min(b, head);
-            long lo = Math.Max(b - n + 1, head - n + 1);
-
-            long count = 0;
-            double sum = 0, sumSq = 0;
-            float min = float.PositiveInfinity, max = float.NegativeInfinity;
-            if (hi >= lo)
-            {
-                int s = SlotOf(lo, b, bslot, n); // lo is within n - 1 buckets before b here
-                int bb = wp.BucketBytes;
-                byte* buckets = ws + sizeof(long);
-                for (long j = lo; j <= hi; j++)
-                {
-                    byte* bk = buckets + (s * bb);
-                    uint c = *(uint*)bk;
-                    if (c != 0)
-                    {
-                        count += c;
-                        if (wp.SumOffset >= 0)
-                        {
-                            sum += Unsafe.ReadUnaligned<double>(bk + wp.SumOffset);
-                        }
-
-                        if (wp.SumSqOffset >= 0)
-                        {
-                            sumSq += Unsafe.ReadUnaligned<double>(bk + wp.SumSqOffset);
-                        }
-
-                        if (wp.MinOffset >= 0)
-                        {
-                            min = Math.Min(min, *(float*)(bk + wp.MinOffset));
-                        }
-
-                        if (wp.MaxOffset >= 0)
-                        {
-                            max = Math.Max(max, *(float*)(bk + wp.MaxOffset));
-                        }
-                    }
-
-                    if (++s == n)
-                    {
-                        s = 0;
-                    }
-                }
-            }
-
-            int distinct = 0;
-            if (wp.DistinctK > 0)
-            {
-                DistinctEntry* d = (DistinctEntry*)(ws + wp.DistinctOffset);
-                for (int k = 0; k < wp.DistinctK; k++)
-                {
-                    if (d[k].Fingerprint != 0 && d[k].Bucket >= lo && d[k].Bucket <= hi)
-                    {
-                        distinct++;
-                    }
-                }
-            }
-
-            double mean = count > 0 ? sum / count : 0;
-            // n*sumsq - sum^2 is exact for integer-valued data while both stay below 2^53, unlike sumsq/n - mean^2.
-            double variance = count > 1 ? Math.Max(0, ((count * sumSq) - (sum * sum)) / ((double)count * count)) : 0;
-            double std = Math.Sqrt(variance);
-            double x = wp.NumericIndex >= 0 ? e.Numerics[wp.NumericIndex] : 0;
-            for (int o = wp.FirstOp; o < wp.FirstOp + wp.OpCount; o++)
-            {
-                AggregateOp op = ops[o];
-                output[op.Out] = op.Kind switch
-                {
-                    AggregateKind.Count => count,
-                    AggregateKind.Sum => (float)sum,
-                    AggregateKind.Mean => (float)mean,
-                    AggregateKind.Std => (float)std,
-                    AggregateKind.Min => count > 0 ? min : 0f,
-                    AggregateKind.Max => count > 0 ? max : 0f,
-                    AggregateKind.ZScore => std > 0 ? (float)((x - mean) / std) : 0f,
-                    AggregateKind.Distinct => distinct,
-                    _ => 0f,
-                };
-            }
-        }
-
         long lastSeen = *(long*)slot;
         if (ep.TimeSinceOut >= 0)
         {
@@ -133,24 +47,26 @@ public sealed unsafe partial class FeatureStore
 
             output[ep.VelocityOut] = v;
         }
-    }
 
-    private void UpdateEntity(in EntityPlan ep, byte* slot, ref FeatureEvent e)
-    {
-        long t = e.TimeNs;
-        if (t > *(long*)slot)
+        if (mutate)
         {
-            *(long*)slot = t;
+            if (t > lastSeen)
+            {
+                *(long*)slot = t;
+            }
+
+            if (e.HasGeo && t >= *(long*)(slot + 8))
+            {
+                *(long*)(slot + 8) = t;
+                *(double*)(slot + 16) = e.Latitude;
+                *(double*)(slot + 24) = e.Longitude;
+            }
         }
 
-        if (e.HasGeo && t >= *(long*)(slot + 8))
-        {
-            *(long*)(slot + 8) = t;
-            *(double*)(slot + 16) = e.Latitude;
-            *(double*)(slot + 24) = e.Longitude;
-        }
-
+        // Indexed by AggregateKind, so each feature is one load and one store, whatever its kind.
+        float* stats = stackalloc float[(int)AggregateKind.Distinct + 1];
         WindowPlan[] windows = _windows;
+        AggregateOp[] ops = _ops;
         for (int w = ep.FirstWindow; w < ep.FirstWindow + ep.WindowCount; w++)
         {
             ref readonly WindowPlan wp = ref windows[w];
@@ -159,73 +75,245 @@ public sealed unsafe partial class FeatureStore
             long b = _bucketIndex[w];
             int bslot = _bucketSlot[w];
             int n = wp.Buckets;
-            int bb = wp.BucketBytes;
-            byte* buckets = ws + sizeof(long);
-            if (b > head)
-            {
-                // The ring moves forward: buckets head+1..b get recycled, at most the whole ring.
-                if (b - head >= n)
-                {
-                    NativeMemory.Clear(buckets, (nuint)(n * bb));
-                }
-                else
-                {
-                    int s = SlotOf(head + 1, b, bslot, n); // b - n < head < b here
-                    for (long j = head + 1; j <= b; j++)
-                    {
-                        NativeMemory.Clear(buckets + (s * bb), (nuint)bb);
-                        if (++s == n)
-                        {
-                            s = 0;
-                        }
-                    }
-                }
 
+            // Events older than the ring's horizon are read but change nothing: no read can see their bucket any more.
+            bool update = mutate && b > head - n;
+            if (update && b > head)
+            {
+                Advance(ws, in wp, head, b, bslot);
                 *(long*)ws = head = b;
             }
-            else if (b <= head - n)
+
+            // The window is buckets b-n+1 .. b; the ring holds head-n+1 .. head.
+            Totals sum = Totals.Empty;
+            long lo, hi;
+            if (b == head)
             {
-                // Older than the ring's horizon: no read can see it any more.
-                continue;
+                lo = b - n + 1;
+                hi = b;
+                Scan(ws, in wp, 0, n, ref sum);
             }
-
-            byte* bk = buckets + (bslot * bb);
-            uint c = *(uint*)bk;
-            *(uint*)bk = c + 1;
-            if (wp.NumericIndex >= 0)
+            else
             {
-                double x = e.Numerics[wp.NumericIndex];
-                if (wp.SumOffset >= 0)
+                hi = Math.Min(b, head);
+                lo = Math.Max(b - n + 1, head - n + 1);
+                if (hi >= lo)
                 {
-                    Unsafe.WriteUnaligned(bk + wp.SumOffset, Unsafe.ReadUnaligned<double>(bk + wp.SumOffset) + x);
-                }
-
-                if (wp.SumSqOffset >= 0)
-                {
-                    Unsafe.WriteUnaligned(bk + wp.SumSqOffset, Unsafe.ReadUnaligned<double>(bk + wp.SumSqOffset) + (x * x));
-                }
-
-                float xf = (float)x;
-                if (wp.MinOffset >= 0 && (c == 0 || xf < *(float*)(bk + wp.MinOffset)))
-                {
-                    *(float*)(bk + wp.MinOffset) = xf;
-                }
-
-                if (wp.MaxOffset >= 0 && (c == 0 || xf > *(float*)(bk + wp.MaxOffset)))
-                {
-                    *(float*)(bk + wp.MaxOffset) = xf;
+                    int s = SlotOf(lo, b, bslot, n);
+                    int len = (int)(hi - lo + 1);
+                    int first = Math.Min(len, n - s);
+                    Scan(ws, in wp, s, first, ref sum);
+                    if (len > first)
+                    {
+                        Scan(ws, in wp, 0, len - first, ref sum);
+                    }
                 }
             }
 
-            if (wp.DistinctK > 0)
+            int distinct = 0;
+            if (wp.DistinctK > 0 && hi >= lo)
             {
-                ulong value = e.Keys[wp.DistinctKeyIndex];
-                if (value != 0)
+                DistinctEntry* d = (DistinctEntry*)(ws + wp.DistinctOffset);
+                for (int k = 0; k < wp.DistinctK; k++)
                 {
-                    AddDistinct((DistinctEntry*)(ws + wp.DistinctOffset), wp.DistinctK, Fingerprint(value), (int)b, head - n);
+                    distinct += d[k].Fingerprint != 0 && d[k].Bucket >= lo && d[k].Bucket <= hi ? 1 : 0;
                 }
+            }
+
+            long count = sum.Count;
+            stats[(int)AggregateKind.Count] = count;
+            stats[(int)AggregateKind.Sum] = (float)sum.Sum;
+            stats[(int)AggregateKind.Min] = count > 0 ? sum.Min : 0f;
+            stats[(int)AggregateKind.Max] = count > 0 ? sum.Max : 0f;
+            stats[(int)AggregateKind.Distinct] = distinct;
+            double x = wp.NumericIndex >= 0 ? e.Numerics[wp.NumericIndex] : 0;
+            if (wp.SumSqsOffset >= 0)
+            {
+                // Std and z-score: n*sumsq - sum^2 is exact for integer-valued data while both stay below 2^53,
+                // unlike sumsq/n - mean^2. The root is taken in single precision, the precision of the output.
+                double mean = count > 0 ? sum.Sum / count : 0;
+                double variance = count > 1 ? Math.Max(0, ((count * sum.SumSq) - (sum.Sum * sum.Sum)) / ((double)count * count)) : 0;
+                float std = MathF.Sqrt((float)variance);
+                stats[(int)AggregateKind.Mean] = (float)mean;
+                stats[(int)AggregateKind.Std] = std;
+                stats[(int)AggregateKind.ZScore] = std > 0 ? (float)((x - mean) / std) : 0f;
+            }
+            else if (wp.SumsOffset >= 0)
+            {
+                stats[(int)AggregateKind.Mean] = count > 0 ? (float)(sum.Sum / count) : 0f;
+            }
+
+            for (int o = wp.FirstOp; o < wp.FirstOp + wp.OpCount; o++)
+            {
+                AggregateOp op = ops[o];
+                output[op.Out] = stats[(int)op.Kind];
+            }
+
+            if (update)
+            {
+                AddToBucket(ws, in wp, bslot, x, ref e, b, head - n);
             }
         }
+    }
+
+    /// <summary>Counts the event into the ring position <paramref name="s"/> and, for distinct windows, its key.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddToBucket(byte* ws, in WindowPlan wp, int s, double x, ref FeatureEvent e, long b, long horizon)
+    {
+        ((uint*)(ws + wp.CountsOffset))[s]++;
+        if (wp.NumericIndex >= 0)
+        {
+            if (wp.SumsOffset >= 0)
+            {
+                ((double*)(ws + wp.SumsOffset))[s] += x;
+            }
+
+            if (wp.SumSqsOffset >= 0)
+            {
+                ((double*)(ws + wp.SumSqsOffset))[s] += x * x;
+            }
+
+            float xf = (float)x;
+            if (wp.MinsOffset >= 0)
+            {
+                float* m = (float*)(ws + wp.MinsOffset) + s;
+                *m = Math.Min(*m, xf);
+            }
+
+            if (wp.MaxsOffset >= 0)
+            {
+                float* m = (float*)(ws + wp.MaxsOffset) + s;
+                *m = Math.Max(*m, xf);
+            }
+        }
+
+        if (wp.DistinctK > 0)
+        {
+            ulong value = e.Keys[wp.DistinctKeyIndex];
+            if (value != 0)
+            {
+                AddDistinct((DistinctEntry*)(ws + wp.DistinctOffset), wp.DistinctK, Fingerprint(value), (int)b, horizon);
+            }
+        }
+    }
+
+    /// <summary>Adds ring positions <paramref name="start"/> .. start + len - 1 (no wrap) to <paramref name="t"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Scan(byte* ws, in WindowPlan wp, int start, int len, ref Totals t)
+    {
+        uint* counts = (uint*)(ws + wp.CountsOffset) + start;
+        long c = 0;
+        for (int i = 0; i < len; i++)
+        {
+            c += counts[i];
+        }
+
+        t.Count += c;
+        if (wp.SumsOffset >= 0)
+        {
+            double* a = (double*)(ws + wp.SumsOffset) + start;
+            double acc = 0;
+            for (int i = 0; i < len; i++)
+            {
+                acc += a[i];
+            }
+
+            t.Sum += acc;
+        }
+
+        if (wp.SumSqsOffset >= 0)
+        {
+            double* a = (double*)(ws + wp.SumSqsOffset) + start;
+            double acc = 0;
+            for (int i = 0; i < len; i++)
+            {
+                acc += a[i];
+            }
+
+            t.SumSq += acc;
+        }
+
+        // Empty buckets hold +inf / -inf, so minima and maxima need no count test.
+        if (wp.MinsOffset >= 0)
+        {
+            float* a = (float*)(ws + wp.MinsOffset) + start;
+            float m = t.Min;
+            for (int i = 0; i < len; i++)
+            {
+                m = Math.Min(m, a[i]);
+            }
+
+            t.Min = m;
+        }
+
+        if (wp.MaxsOffset >= 0)
+        {
+            float* a = (float*)(ws + wp.MaxsOffset) + start;
+            float m = t.Max;
+            for (int i = 0; i < len; i++)
+            {
+                m = Math.Max(m, a[i]);
+            }
+
+            t.Max = m;
+        }
+    }
+
+    /// <summary>Moves the ring from <paramref name="head"/> forward to <paramref name="b"/>: buckets head+1 .. b are emptied, at most the whole ring.</summary>
+    private static void Advance(byte* ws, in WindowPlan wp, long head, long b, int bslot)
+    {
+        int n = wp.Buckets;
+        if (b - head >= n)
+        {
+            Clear(ws, in wp, 0, n);
+            return;
+        }
+
+        int s = SlotOf(head + 1, b, bslot, n); // b - n < head < b here
+        int len = (int)(b - head);
+        int first = Math.Min(len, n - s);
+        Clear(ws, in wp, s, first);
+        if (len > first)
+        {
+            Clear(ws, in wp, 0, len - first);
+        }
+    }
+
+    /// <summary>Empties ring positions <paramref name="start"/> .. start + len - 1 (no wrap).</summary>
+    private static void Clear(byte* ws, in WindowPlan wp, int start, int len)
+    {
+        new Span<uint>((uint*)(ws + wp.CountsOffset) + start, len).Clear();
+        if (wp.SumsOffset >= 0)
+        {
+            new Span<double>((double*)(ws + wp.SumsOffset) + start, len).Clear();
+        }
+
+        if (wp.SumSqsOffset >= 0)
+        {
+            new Span<double>((double*)(ws + wp.SumSqsOffset) + start, len).Clear();
+        }
+
+        if (wp.MinsOffset >= 0)
+        {
+            new Span<float>((float*)(ws + wp.MinsOffset) + start, len).Fill(float.PositiveInfinity);
+        }
+
+        if (wp.MaxsOffset >= 0)
+        {
+            new Span<float>((float*)(ws + wp.MaxsOffset) + start, len).Fill(float.NegativeInfinity);
+        }
+    }
+
+    /// <summary>Running totals of a range of buckets.</summary>
+    private struct Totals
+    {
+        public long Count;
+        public double Sum;
+        public double SumSq;
+        public float Min;
+        public float Max;
+
+        public static Totals Empty => new() { Min = float.PositiveInfinity, Max = float.NegativeInfinity };
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 using LowLatency.Engine.Events;
 
 namespace LowLatency.Engine.Features;
@@ -112,6 +113,49 @@ public sealed unsafe partial class FeatureStore : IDisposable
     /// <summary>Order flavour of <see cref="Peek(in Transaction, Span{float})"/>.</summary>
     public FeatureStatus Peek(in Order order, Span<float> featuresOut) => Run(in order, featuresOut, update: false);
 
+    /// <summary>
+    /// Starts loading the state <paramref name="tx"/> will touch, without waiting and without changing anything. Call it
+    /// for an event a few places ahead of the one being processed (a replay batch, a ring batch): the cache misses of
+    /// several events then overlap. Optional; results never depend on it.
+    /// </summary>
+    public void Prefetch(in Transaction tx)
+    {
+        if (_plan.Spec.Event != FeatureEventKind.Transaction || !Sse.IsSupported)
+        {
+            return;
+        }
+
+        Unsafe.SkipInit(out FeatureEvent e);
+        EventFields.From(in tx, ref e);
+        Prefetch(ref e);
+    }
+
+    /// <summary>Order flavour of <see cref="Prefetch(in Transaction)"/>.</summary>
+    public void Prefetch(in Order order)
+    {
+        if (_plan.Spec.Event != FeatureEventKind.Order || !Sse.IsSupported)
+        {
+            return;
+        }
+
+        Unsafe.SkipInit(out FeatureEvent e);
+        EventFields.From(in order, ref e);
+        Prefetch(ref e);
+    }
+
+    private void Prefetch(ref FeatureEvent e)
+    {
+        EntityPlan[] entities = _entities;
+        for (int i = 0; i < entities.Length; i++)
+        {
+            ulong key = e.Keys[entities[i].KeyIndex];
+            if (key != 0)
+            {
+                _tables[i].Prefetch(key);
+            }
+        }
+    }
+
     private FeatureStatus Run(in Transaction tx, Span<float> featuresOut, bool update)
     {
         if (_plan.Spec.Event != FeatureEventKind.Transaction)
@@ -204,27 +248,27 @@ public sealed unsafe partial class FeatureStore : IDisposable
         }
 
         EntityPlan[] entities = _entities;
-        for (int i = 0; i < entities.Length; i++)
+        fixed (float* o = output)
         {
-            ref readonly EntityPlan ep = ref entities[i];
-            ulong key = e.Keys[ep.KeyIndex];
-            byte* slot = null;
-            if (key != 0)
+            for (int i = 0; i < entities.Length; i++)
             {
-                long expireBefore = wm - ep.TtlNs;
-                slot = mutate ? _tables[i].FindOrInsert(key, expireBefore) : _tables[i].Find(key, expireBefore);
-            }
+                ref readonly EntityPlan ep = ref entities[i];
+                ulong key = e.Keys[ep.KeyIndex];
+                byte* slot = null;
+                if (key != 0)
+                {
+                    long expireBefore = wm - ep.TtlNs;
+                    slot = mutate ? _tables[i].FindOrInsert(key, expireBefore) : _tables[i].Find(key, expireBefore);
+                }
 
-            if (slot == null)
-            {
-                WriteEmpty(in ep, output);
-                continue;
-            }
-
-            ReadEntity(in ep, slot, ref e, output);
-            if (mutate)
-            {
-                UpdateEntity(in ep, slot, ref e);
+                if (slot == null)
+                {
+                    WriteEmpty(in ep, o);
+                }
+                else
+                {
+                    Step(in ep, slot, ref e, o, mutate);
+                }
             }
         }
 

@@ -54,6 +54,27 @@ public class FeatureStoreSnapshotTests
     }
 
     [Fact]
+    public void Prefetching_ahead_changes_no_feature_and_no_state()
+    {
+        FeaturePlan plan = Plan();
+        Transaction[] all = Transactions(11, 3000);
+        using var plain = new FeatureStore(plan);
+        using var prefetched = new FeatureStore(plan);
+        var a = new float[plan.VectorLength];
+        var b = new float[plan.VectorLength];
+        for (int i = 0; i < all.Length; i++)
+        {
+            prefetched.Prefetch(in all[(i + 1) % all.Length]);
+            prefetched.Prefetch(in all[i]);
+            Assert.Equal(plain.Process(in all[i], a), prefetched.Process(in all[i], b));
+            Assert.Equal(a, b);
+        }
+
+        Assert.Equal(plain.Counters, prefetched.Counters);
+        Assert.Equal(FeatureStoreSemanticsTests.Snapshot(plain), FeatureStoreSemanticsTests.Snapshot(prefetched));
+    }
+
+    [Fact]
     public void Every_corrupted_byte_position_sampled_is_rejected()
     {
         FeaturePlan plan = Plan(cards: 16);
