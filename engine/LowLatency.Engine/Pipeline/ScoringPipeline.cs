@@ -180,11 +180,11 @@ public sealed class ScoringPipeline<TSink> : IDisposable
 
         if (Options.Topology == Topology.SingleThread)
         {
-            _ring.Add(new AllStagesHandler<TSink>(_state, sink), wait, gate);
+            _ring.Add(new AllStagesHandler<TSink>(_state, _ring.Ring, sink), wait, gate);
             return;
         }
 
-        var features = _ring.Add(new FeatureHandler(_state), wait);
+        var features = _ring.Add(new FeatureHandler(_state, _ring.Ring), wait);
         var score = _ring.Add(new ScoreHandler(_state), wait, features);
         _ring.Add(new DecideHandler<TSink>(_state, sink), wait, [score, .. gate]);
     }
