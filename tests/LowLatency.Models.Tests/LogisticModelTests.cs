@@ -158,6 +158,43 @@ public sealed class LogisticModelTests
     }
 
     [Fact]
+    public void Vector_hash_slots_equal_the_scalar_slots_lane_by_lane()
+    {
+        var rng = new Random(17);
+        for (int trial = 0; trial < 2000; trial++)
+        {
+            int bits = 1 + rng.Next(30);
+            ulong[] k = [(ulong)rng.NextInt64(), (ulong)rng.NextInt64() << 1, (ulong)trial, ulong.MaxValue - (ulong)trial];
+            var slots = FeatureHasher.Slots(System.Runtime.Intrinsics.Vector256.Create(k), bits);
+            for (int lane = 0; lane < 4; lane++)
+            {
+                Assert.Equal((ulong)FeatureHasher.Slot(k[lane], bits), slots[lane]);
+            }
+        }
+    }
+
+    [Fact]
+    public void The_vectorised_hashed_sum_matches_a_double_precision_reference_for_every_key_count()
+    {
+        var model = RandomModel(8, 12, 5, out var w, out var table);
+        var rng = new Random(23);
+        var x = new float[8];
+        for (int count = 0; count <= 37; count++)
+        {
+            var keys = new ulong[count];
+            double expected = 0.25;
+            for (int k = 0; k < count; k++)
+            {
+                keys[k] = (ulong)rng.NextInt64();
+                expected += table[FeatureHasher.Slot(keys[k], 12)];
+            }
+
+            Assert.Equal(expected, model.Margin(x, keys), 4);
+            Assert.Equal(expected, model.MarginScalar(x, keys), 4);
+        }
+    }
+
+    [Fact]
     public void Contributions_plus_bias_sum_to_the_margin()
     {
         var model = RandomModel(50, 8, 3, out _, out _);

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace LowLatency.Models.Linear;
 
@@ -19,5 +20,21 @@ public static class FeatureHasher
         h *= 0xc4ceb9fe1a85ec53UL;
         h ^= h >> 33;
         return (int)(h >> (64 - bits));
+    }
+
+    /// <summary>
+    /// <see cref="Slot"/> of four keys at once, lane by lane the same arithmetic (64-bit lane multiplies: one
+    /// instruction with AVX-512DQ, emulated otherwise).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<ulong> Slots(Vector256<ulong> keys, int bits)
+    {
+        Vector256<ulong> h = keys;
+        h ^= h >>> 33;
+        h *= 0xff51afd7ed558ccdUL;
+        h ^= h >>> 33;
+        h *= 0xc4ceb9fe1a85ec53UL;
+        h ^= h >>> 33;
+        return h >>> (64 - bits);
     }
 }

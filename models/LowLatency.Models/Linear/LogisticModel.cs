@@ -1,6 +1,9 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace LowLatency.Models.Linear;
 
@@ -70,7 +73,7 @@ public sealed class LogisticModel
 
     /// <summary>Margin using the scalar reference dot product (tests and benchmark baseline).</summary>
     public float MarginScalar(ReadOnlySpan<float> dense, ReadOnlySpan<ulong> sparseKeys) =>
-        Bias + DenseDot.Scalar(_dense.Span, dense) + HashedSum(sparseKeys);
+        Bias + DenseDot.Scalar(_dense.Span, dense) + HashedSumScalar(sparseKeys);
 
     /// <summary>
     /// Exact per-input contributions: slot i &lt; DenseCount holds w_i·x_i, slot DenseCount + k the weight
@@ -102,14 +105,42 @@ public sealed class LogisticModel
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private float HashedSum(ReadOnlySpan<ulong> keys)
+    private unsafe float HashedSum(ReadOnlySpan<ulong> keys)
+    {
+        int bits = HashBits;
+        float* table = (float*)_hashed.Address; // pinned, never moves; every slot index is < 2^bits = its length
+        int i = 0;
+        float sum = 0f;
+        if (Avx2.IsSupported && keys.Length >= 4)
+        {
+            // Four keys per step: hash lane-wise, gather four weights, add lane-wise. Four running sums instead of
+            // one chain of dependent adds; the order is fixed (lanes, then lanes summed), so results are deterministic.
+            ref ulong k0 = ref MemoryMarshal.GetReference(keys);
+            var acc = Vector128<float>.Zero;
+            for (; i <= keys.Length - 4; i += 4)
+            {
+                Vector256<ulong> slots = FeatureHasher.Slots(Vector256.LoadUnsafe(ref k0, (nuint)i), bits);
+                acc += Avx2.GatherVector128(table, slots.AsInt64(), sizeof(float));
+            }
+
+            sum = Vector128.Sum(acc);
+        }
+
+        for (; i < keys.Length; i++)
+        {
+            sum += table[FeatureHasher.Slot(keys[i], bits)];
+        }
+
+        return sum;
+    }
+
+    private float HashedSumScalar(ReadOnlySpan<ulong> keys)
     {
         var table = _hashed.Span;
-        int bits = HashBits;
         float sum = 0f;
         foreach (ulong key in keys)
         {
-            sum += table[FeatureHasher.Slot(key, bits)];
+            sum += table[FeatureHasher.Slot(key, HashBits)];
         }
 
         return sum;
