@@ -35,7 +35,7 @@ public class FeatureStoreBenchmarks
     public int Cards { get; set; }
 
     /// <summary>
-    /// 10k to 1M cards; 10M too when <c>LOWLAT_BENCH_10M=1</c>: its tables take about 20 GB of this machine's 24, so
+    /// 10k to 1M cards; 10M too when <c>LOWLAT_BENCH_10M=1</c>: its tables take about 20.6 GB of this machine's 24 GiB, so
     /// run it only when nothing else is using memory.
     /// </summary>
     public static IEnumerable<int> Populations() =>
@@ -79,7 +79,7 @@ public class FeatureStoreBenchmarks
         for (int i = 0; i < Entities; i++)
         {
             EntitySpec e = spec.Entities[i];
-            long bytes = (long)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)e.Capacity) * plan.BytesPerEntity(e.Name);
+            long bytes = (long)e.Capacity * plan.BytesPerEntity(e.Name);
             _floorTables[i] = (byte*)NativeMemory.AlignedAlloc((nuint)bytes, 64);
             NativeMemory.Clear(_floorTables[i], (nuint)bytes);
             _floorLines[i] = bytes / LineBytes;

@@ -7,7 +7,7 @@ public sealed record EntitySpec
     public required string Name { get; init; }
     /// <summary>Key field of the message, e.g. <c>card</c>. A key of 0 means unknown: the entity is skipped and its features are the empty values.</summary>
     public required string Key { get; init; }
-    /// <summary>Hash table capacity (rounded up to a power of two at compile time).</summary>
+    /// <summary>Hash table capacity: entities it holds at most (exactly; not rounded).</summary>
     public required int Capacity { get; init; }
     /// <summary>Idle time (event time) after which an entity is forgotten.</summary>
     public required long TtlNs { get; init; }

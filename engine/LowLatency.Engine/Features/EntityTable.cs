@@ -22,8 +22,7 @@ internal sealed unsafe class EntityTable : IDisposable
     private readonly int _entityIndex;
     internal readonly int Capacity;
     internal readonly int SlotBytes;
-    private readonly int _mask;
-    private readonly int _shift;
+    private readonly ulong _homes;
     internal ulong* Keys;
     internal byte* State;
 
@@ -41,10 +40,9 @@ internal sealed unsafe class EntityTable : IDisposable
         _plan = plan;
         _entityIndex = entityIndex;
         ref readonly EntityPlan e = ref plan.Entities[entityIndex];
-        Capacity = e.Capacity;
+        Capacity = e.Slots;
         SlotBytes = e.SlotBytes;
-        _mask = e.Capacity - 1;
-        _shift = e.HashShift;
+        _homes = (ulong)e.Capacity;
         Keys = (ulong*)TableMemory.AllocateZeroed((nuint)Capacity * sizeof(ulong));
         State = (byte*)TableMemory.AllocateZeroed((nuint)Capacity * (nuint)SlotBytes);
     }
@@ -54,7 +52,7 @@ internal sealed unsafe class EntityTable : IDisposable
     internal long StateBytes => (long)Capacity * SlotBytes;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int Home(ulong key) => (int)((key * 0x9E3779B97F4A7C15UL) >> _shift);
+    private int Home(ulong key) => (int)Math.BigMul(key * 0x9E3779B97F4A7C15UL, _homes, out _);
 
     /// <summary>
     /// Asks the memory system for the key's home probe line and the home slot's state lines, without waiting:
@@ -81,7 +79,7 @@ internal sealed unsafe class EntityTable : IDisposable
         int home = Home(key);
         for (int p = 0; p < FeaturePlan.ProbeWindow; p++)
         {
-            int i = (home + p) & _mask;
+            int i = home + p;
             ulong k = Keys[i];
             if (k == key)
             {
@@ -105,7 +103,7 @@ internal sealed unsafe class EntityTable : IDisposable
         int home = Home(key);
         for (int p = 0; p < FeaturePlan.ProbeWindow; p++)
         {
-            int i = (home + p) & _mask;
+            int i = home + p;
             ulong k = Keys[i];
             if (k == key)
             {
@@ -136,7 +134,7 @@ internal sealed unsafe class EntityTable : IDisposable
         long stalest = long.MaxValue;
         for (int p = 0; p < FeaturePlan.ProbeWindow; p++)
         {
-            int i = (home + p) & _mask;
+            int i = home + p;
             long lastSeen = *(long*)(State + ((nint)i * SlotBytes));
             if (lastSeen < expireBefore)
             {

@@ -35,7 +35,7 @@ public sealed class FeaturePlan
         long total = 0;
         foreach (EntityPlan e in entities)
         {
-            total += (long)e.Capacity * (e.SlotBytes + sizeof(ulong));
+            total += (long)e.Slots * (e.SlotBytes + sizeof(ulong));
         }
 
         TotalBytes = total;
@@ -195,14 +195,17 @@ public sealed class FeaturePlan
             }
 
             int slotBytes = (offset + 7) & ~7;
-            int capacity = (int)Math.Max(8, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)es.Capacity));
-            long tableBytes = (long)capacity * (slotBytes + sizeof(ulong));
+            // Exactly the configured capacity (no power-of-two rounding): homes are spread over it by a multiply-high,
+            // and the table has ProbeWindow - 1 slots beyond the last home so a probe never wraps around.
+            int capacity = Math.Max(1, es.Capacity);
+            int slots = capacity + ProbeWindow - 1;
+            long tableBytes = (long)slots * (slotBytes + sizeof(ulong));
             total += tableBytes;
             if (total > spec.MemoryBudgetBytes)
             {
                 throw new FeatureSpecException(
                     $"$.entities[{ei}] (entity '{es.Name}')",
-                    $"state exceeds the memory budget: {capacity} slots x {slotBytes + sizeof(ulong)} bytes brings the total to {total} bytes > memoryBudgetBytes {spec.MemoryBudgetBytes}");
+                    $"state exceeds the memory budget: {slots} slots x {slotBytes + sizeof(ulong)} bytes brings the total to {total} bytes > memoryBudgetBytes {spec.MemoryBudgetBytes}");
             }
 
             entities.Add(new EntityPlan
@@ -213,14 +216,14 @@ public sealed class FeaturePlan
                 WindowCount = windows.Count - firstWindow,
                 SlotBytes = slotBytes,
                 Capacity = capacity,
-                HashShift = 64 - System.Numerics.BitOperations.Log2((uint)capacity),
+                Slots = slots,
                 TtlNs = es.TtlNs,
                 FirstOut = firstOut,
                 OutCount = names.Count - firstOut,
                 TimeSinceOut = timeSinceOut,
                 VelocityOut = velocityOut,
             });
-            layout.Append(es.Name).Append(": key=").Append(es.Key).Append(" capacity=").Append(capacity).Append(" slotBytes=").Append(slotBytes)
+            layout.Append(es.Name).Append(": key=").Append(es.Key).Append(" capacity=").Append(capacity).Append(" homes slotBytes=").Append(slotBytes)
                 .Append(" ttl=").Append(es.TtlNs).Append(" timeSince=").Append(timeSinceOut >= 0).Append(" velocity=").Append(velocityOut >= 0).Append('\n');
         }
 
@@ -237,7 +240,7 @@ internal struct EntityPlan
     public int WindowCount;
     public int SlotBytes;
     public int Capacity;
-    public int HashShift;
+    public int Slots;
     public long TtlNs;
     public int FirstOut;
     public int OutCount;

@@ -17,9 +17,10 @@ public class FeatureSpecTests
         FeaturePlan plan = FeaturePlan.Load(Good);
         Assert.Equal(["card_1h_count", "card_1h_sum_amount", "card_1d_max_amount", "card_time_since_last_s"], plan.FeatureNames);
         Assert.Equal(4, plan.VectorLength);
-        // Capacity rounds up to a power of two; slot = 32 header + (8 head + 6 buckets x (count 4 + sum 8)) + (8 head + 6 x (count 4 + max 4)), key 8 bytes.
-        Assert.Equal(8 + 32 + (8 + (6 * 12)) + (8 + (6 * 8)), plan.BytesPerEntity("card"));
-        Assert.Equal(128L * plan.BytesPerEntity("card"), plan.TotalBytes);
+        // Slot = 32 header + (8 head + 6 counts x 4 + 6 sums x 8) + (8 head + 6 counts x 4 + 6 maxima x 4), key 8 bytes.
+        Assert.Equal(8 + 32 + (8 + (6 * 4) + (6 * 8)) + (8 + (6 * 4) + (6 * 4)), plan.BytesPerEntity("card"));
+        // Exactly the capacity of 100 homes, plus the 7 spare slots that let the last homes probe without wrapping.
+        Assert.Equal(107L * plan.BytesPerEntity("card"), plan.TotalBytes);
     }
 
     [Theory]

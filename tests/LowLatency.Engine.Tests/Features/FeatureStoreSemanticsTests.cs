@@ -14,7 +14,7 @@ public class FeatureStoreSemanticsTests
         { "name": "card", "key": "card", "capacity": 64, "ttl": "2h", "timeSinceLast": true, "velocity": true,
           "windows": [ { "length": "1h", "bucket": "10m", "aggregates": [
             { "kind": "count" }, { "kind": "sum", "field": "amount" }, { "kind": "distinct", "field": "merchant", "maxTracked": 3 } ] } ] },
-        { "name": "device", "key": "device", "capacity": 8, "ttl": "2h", "timeSinceLast": true,
+        { "name": "device", "key": "device", "capacity": 1, "ttl": "2h", "timeSinceLast": true,
           "windows": [ { "length": "1h", "bucket": "10m", "aggregates": [ { "kind": "count" } ] } ] } ] }
     """;
 
@@ -112,7 +112,7 @@ public class FeatureStoreSemanticsTests
     [Fact]
     public void A_full_probe_window_evicts_the_stalest_entity_and_counts_it()
     {
-        // Device table has 8 slots: the 9th device evicts the one seen longest ago.
+        // Device capacity 1: every device has the same home and the 8 slots of its probe window; the 9th evicts the one seen longest ago.
         for (int d = 1; d <= 9; d++)
         {
             Run(Tx(T0 + (d * 1_000_000_000L), card: 100 + (ulong)d, device: (ulong)d));
