@@ -55,6 +55,13 @@ internal sealed class EngineRun : IDisposable
             _wireDriver = new GatewayLoadDriver(source, Truth);
         }
 
+        // Over UDP the single-thread topology runs its stages on the engine's network thread: receive, decode, score and
+        // publish with no hand-off, and one thread fewer competing for this machine's two cores.
+        if (_transport is not null && options.Topology == Topology.SingleThread)
+        {
+            options = options with { PolledByCaller = true };
+        }
+
         Pipeline = new ScoringPipeline<RunSink>(options, model.Model, model.Policy, new RunSink(monitor, _transport?.CreateSink()), features: features);
         _driver = new OpenLoopDriver(source, Truth);
     }
@@ -93,7 +100,7 @@ internal sealed class EngineRun : IDisposable
         GC.WaitForPendingFinalizers();
         GCSettings.LatencyMode = GCLatencyMode.SustainedLowLatency;
         Pipeline.Start();
-        _transport?.Start(Pipeline.Sequencer, Pipeline.Ring);
+        _transport?.Start(Pipeline.Sequencer, Pipeline.Ring, Pipeline.Options.PolledByCaller ? () => Pipeline.Poll() : null);
         _thread = new Thread(() =>
         {
             try

@@ -46,9 +46,13 @@ public sealed class EngineTransport : IDisposable
     /// <summary>The pipeline output that publishes decisions on this transport.</summary>
     public DecisionPublicationSink CreateSink() => new(Decisions, SinkCounters);
 
-    /// <summary>Starts the endpoint thread feeding <paramref name="ring"/> through <paramref name="sequencer"/> (single producer).</summary>
-    public void Start(Sequencer sequencer, RingBuffer<PipelineSlot> ring) =>
-        Endpoint.Start(new RingInboundHandler(sequencer, ring, Decoder), "engine-aeron");
+    /// <summary>
+    /// Starts the endpoint thread feeding <paramref name="ring"/> through <paramref name="sequencer"/> (single producer).
+    /// With <paramref name="poll"/> (a <see cref="PipelineOptions.PolledByCaller"/> pipeline's Poll) the same thread
+    /// also runs the stages after each socket poll: one engine thread, nothing handed over or woken between them.
+    /// </summary>
+    public void Start(Sequencer sequencer, RingBuffer<PipelineSlot> ring, Func<int>? poll = null) =>
+        Endpoint.Start(new RingInboundHandler(sequencer, ring, Decoder, poll), "engine-aeron", poll);
 
     /// <summary>Closes the decision publication (EOS, bounded linger on the endpoint thread) and the socket.</summary>
     public void Dispose()

@@ -36,6 +36,14 @@ public sealed record PipelineOptions
     /// <summary>Thread layout (default single thread).</summary>
     public Topology Topology { get; init; } = Topology.SingleThread;
 
+    /// <summary>
+    /// Single-thread topology only: start no stage thread; whoever owns the pipeline runs every stage on its own thread
+    /// by calling <see cref="ScoringPipeline{TSink}.Poll"/> (the UDP transport does, in the duty cycle of its socket
+    /// thread: receive, decode, score and publish on one thread, with no hand-off and no second thread to wake).
+    /// Default false.
+    /// </summary>
+    public bool PolledByCaller { get; init; }
+
     /// <summary>Consumer idle strategy (default yielding).</summary>
     public WaitStrategyKind WaitStrategy { get; init; } = WaitStrategyKind.Yielding;
 
@@ -57,6 +65,11 @@ public sealed record PipelineOptions
             throw new ArgumentException($"RingSize must be a power of two of at least 2; got {RingSize}.");
         }
 
+        if (PolledByCaller && Topology != Topology.SingleThread)
+        {
+            throw new ArgumentException("PolledByCaller needs the single-thread topology: a caller's thread cannot run pipelined stages.");
+        }
+
         if (Features is null)
         {
             throw new ArgumentException("Features must be set (a feature spec).");
@@ -65,5 +78,5 @@ public sealed record PipelineOptions
 
     /// <inheritdoc/>
     public override string ToString() =>
-        $"ring {RingSize} slots, topology {Topology}, wait {WaitStrategy}, {(Features.Event == FeatureEventKind.Order ? "order" : "transaction")} features over {Features.Entities.Count} entity types";
+        $"ring {RingSize} slots, topology {Topology}{(PolledByCaller ? " (on the network thread)" : string.Empty)}, wait {WaitStrategy}, {(Features.Event == FeatureEventKind.Order ? "order" : "transaction")} features over {Features.Entities.Count} entity types";
 }

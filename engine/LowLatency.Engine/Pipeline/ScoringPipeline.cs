@@ -14,6 +14,8 @@ public sealed class ScoringPipeline<TSink> : IDisposable
 {
     private readonly RingPipeline<PipelineSlot> _ring;
     private readonly StageState _state;
+    private EventPoller<PipelineSlot>? _poller;
+    private AllStagesHandler<TSink> _polled;
     private bool _started;
 
     /// <summary>
@@ -100,7 +102,21 @@ public sealed class ScoringPipeline<TSink> : IDisposable
     public FeatureStoreCounters FeatureCounters => _state.Features.Store.Counters;
 
     /// <summary>Events whose handler threw (reported, skipped, counted).</summary>
-    public long Faults => _ring.Processors.Sum(p => p.Faults);
+    public long Faults => _ring.Processors.Sum(p => p.Faults) + (_poller?.Faults ?? 0);
+
+    /// <summary>
+    /// With <see cref="PipelineOptions.PolledByCaller"/>: runs every stage on the calling thread for up to
+    /// <paramref name="maxBatch"/> published messages; returns how many (0 = nothing waiting). Always the same thread.
+    /// </summary>
+    public int Poll(int maxBatch = 256)
+    {
+        if (_poller is null)
+        {
+            throw new InvalidOperationException("Poll is for a pipeline built with PolledByCaller; this one runs its own stage threads.");
+        }
+
+        return _poller.Poll(ref _polled, maxBatch);
+    }
 
     /// <summary>
     /// Called on the features thread when a Snapshot control message is processed, with its ring sequence; the
@@ -154,7 +170,34 @@ public sealed class ScoringPipeline<TSink> : IDisposable
     }
 
     /// <summary>Waits until everything published has been decided (bounded), then stops the threads.</summary>
-    public bool DrainAndStop(TimeSpan timeout) => !_started || _ring.DrainAndHalt(timeout);
+    public bool DrainAndStop(TimeSpan timeout)
+    {
+        if (!_started)
+        {
+            return true;
+        }
+
+        if (_poller is not null)
+        {
+            // The caller's thread keeps polling: wait for it to reach what was published, then stop the side consumer.
+            long target = _ring.Sequencer.Cursor.Value;
+            if (_ring.Sequencer is MultiProducerSequencer)
+            {
+                target = _ring.Sequencer.GetHighestPublished(_poller.Sequence.Value + 1, target);
+            }
+
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (_poller.Sequence.Value < target && clock.Elapsed < timeout)
+            {
+                Thread.Sleep(1);
+            }
+
+            bool done = _poller.Sequence.Value >= target;
+            return _ring.DrainAndHalt(timeout) && done;
+        }
+
+        return _ring.DrainAndHalt(timeout);
+    }
 
     /// <summary>Stops the threads (without waiting for the backlog).</summary>
     public void Dispose()
@@ -176,6 +219,13 @@ public sealed class ScoringPipeline<TSink> : IDisposable
             {
                 gate = [side];
             }
+        }
+
+        if (Options.PolledByCaller)
+        {
+            _poller = _ring.AddPoller(gate);
+            _polled = new AllStagesHandler<TSink>(_state, _ring.Ring, sink);
+            return;
         }
 
         if (Options.Topology == Topology.SingleThread)

@@ -21,6 +21,9 @@ public sealed class EventPoller<T>
     /// <summary>This consumer's progress; register it as a gating sequence.</summary>
     public Sequence Sequence { get; } = new();
 
+    /// <summary>Events whose handler threw (skipped and counted). Written by the polling thread.</summary>
+    public long Faults { get; private set; }
+
     /// <summary>Handles up to <paramref name="maxBatch"/> available events in order; returns how many.</summary>
     public int Poll<THandler>(ref THandler handler, int maxBatch = int.MaxValue)
         where THandler : struct, IEventHandler<T>
@@ -33,9 +36,20 @@ public sealed class EventPoller<T>
         }
 
         long last = Math.Min(available, next + maxBatch - 1);
-        for (long s = next; s <= last; s++)
+        long s = next;
+        try
         {
-            handler.OnEvent(ref _ring[s], s, s == last);
+            for (; s <= last; s++)
+            {
+                handler.OnEvent(ref _ring[s], s, s == last);
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // As BatchEventProcessor does: the faulting slot counts as handled, so one poisoned event neither stops the
+            // poller nor is retried forever. Counted; the rest of the batch comes with the next poll.
+            Faults++;
+            last = s;
         }
 
         Sequence.SetRelease(last);

@@ -18,7 +18,11 @@ internal sealed class LoopbackEngine : IDisposable
 
     private static readonly int FeatureCount = Featurizer.NamesFor(FeaturePlan.Compile(Spec)).Length;
 
-    public LoopbackEngine(int inboundPort, IPEndPoint decisionDestination, LinearScorer model, DecisionPolicy policy)
+    /// <summary>
+    /// <paramref name="polled"/>: the stages run on the transport's network thread (PolledByCaller) instead of a stage
+    /// thread of their own; <paramref name="ringSize"/> small forces the path where that thread finds the ring full.
+    /// </summary>
+    public LoopbackEngine(int inboundPort, IPEndPoint decisionDestination, LinearScorer model, DecisionPolicy policy, bool polled = false, int ringSize = 4096)
     {
         Transport = new EngineTransport(new EngineTransportOptions
         {
@@ -26,9 +30,9 @@ internal sealed class LoopbackEngine : IDisposable
             DecisionDestination = decisionDestination,
         });
         Pipeline = new ScoringPipeline<DecisionPublicationSink>(
-            new PipelineOptions { RingSize = 4096, Features = Spec }, model, policy, Transport.CreateSink());
+            new PipelineOptions { RingSize = ringSize, Features = Spec, PolledByCaller = polled }, model, policy, Transport.CreateSink());
         Pipeline.Start();
-        Transport.Start(Pipeline.Sequencer, Pipeline.Ring);
+        Transport.Start(Pipeline.Sequencer, Pipeline.Ring, polled ? () => Pipeline.Poll() : null);
     }
 
     public EngineTransport Transport { get; }

@@ -76,8 +76,11 @@ public sealed class UdpTransportTests
         Assert.True(b.DatagramsReceived < sent / 2, "several messages per datagram");
     }
 
-    [Fact]
-    public void Gateway_to_engine_to_gateway_over_udp_returns_every_decision_identical_to_the_in_process_pipeline()
+    [Theory]
+    [InlineData(false, 4096)]
+    [InlineData(true, 4096)]
+    [InlineData(true, 8)]
+    public void Gateway_to_engine_to_gateway_over_udp_returns_every_decision_identical_to_the_in_process_pipeline(bool polled, int ringSize)
     {
         Transaction[] txs = LoopbackEngine.RandomTransactions(3000, 5);
         var model = LoopbackEngine.RandomModel(3);
@@ -90,7 +93,7 @@ public sealed class UdpTransportTests
         using var gateway = new GatewayClient<RecordingListener>(
             new GatewayClientOptions { Bind = new IPEndPoint(IPAddress.Loopback, 0), Engine = new IPEndPoint(IPAddress.Loopback, enginePort) },
             new RecordingListener(matched, unmatched));
-        using var engine = new LoopbackEngine(enginePort, gateway.LocalEndPoint, model, policy);
+        using var engine = new LoopbackEngine(enginePort, gateway.LocalEndPoint, model, policy, polled, ringSize);
         Assert.True(gateway.WaitUntilConnected(TimeSpan.FromSeconds(10)), "gateway and engine did not connect");
 
         Send(gateway, txs, labelsEvery: 10);
@@ -123,7 +126,7 @@ public sealed class UdpTransportTests
         var unmatched = new List<ulong>();
         using var gateway = new GatewayClient<RecordingListener>(
             new GatewayClientOptions { Bind = proxy.Gateway, Engine = proxy.Front }, new RecordingListener(matched, unmatched));
-        using var engine = new LoopbackEngine(enginePort, proxy.Back, model, policy);
+        using var engine = new LoopbackEngine(enginePort, proxy.Back, model, policy, polled: true);
         Assert.True(gateway.WaitUntilConnected(TimeSpan.FromSeconds(10)), "gateway and engine did not connect through the proxy");
 
         Send(gateway, txs, labelsEvery: 7);

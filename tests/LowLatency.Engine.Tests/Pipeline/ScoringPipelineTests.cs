@@ -80,21 +80,47 @@ public class ScoringPipelineTests
         })];
     }
 
-    private static DecisionLog Run(Transaction[] txs, Topology topology, WaitStrategyKind wait, LinearScorer model, DecisionPolicy policy, long measureFrom = -1)
+    private static DecisionLog Run(
+        Transaction[] txs, Topology topology, WaitStrategyKind wait, LinearScorer model, DecisionPolicy policy, long measureFrom = -1, bool polled = false)
     {
         var log = new DecisionLog(txs.Length, measureFrom);
-        var options = new PipelineOptions { Topology = topology, WaitStrategy = wait, RingSize = 1024, Features = Payments };
+        var options = new PipelineOptions { Topology = topology, WaitStrategy = wait, RingSize = 1024, Features = Payments, PolledByCaller = polled };
         using var pipeline = new ScoringPipeline<RecordingSink>(options, model, policy, new RecordingSink(log));
         pipeline.Start();
         var seq = pipeline.Sequencer;
-        foreach (var tx in txs)
+        void Produce()
         {
-            long s = seq.Next();
-            ref var slot = ref pipeline.Ring[s];
-            slot.Kind = MessageKind.Transaction;
-            slot.Rejected = false;
-            slot.Transaction = tx;
-            seq.Publish(s);
+            foreach (var tx in txs)
+            {
+                long s = seq.Next();
+                ref var slot = ref pipeline.Ring[s];
+                slot.Kind = MessageKind.Transaction;
+                slot.Rejected = false;
+                slot.Transaction = tx;
+                seq.Publish(s);
+            }
+        }
+
+        if (polled)
+        {
+            // The ring (1,024 slots) is far smaller than the stream: the producer runs on its own thread and waits for
+            // this thread, which runs every stage by polling.
+            var producer = new Thread(Produce) { IsBackground = true };
+            producer.Start();
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while ((log.Count + log.Others < txs.Length || producer.IsAlive) && clock.Elapsed < TimeSpan.FromSeconds(60))
+            {
+                if (pipeline.Poll() == 0)
+                {
+                    Thread.Yield();
+                }
+            }
+
+            Assert.True(producer.Join(TimeSpan.FromSeconds(5)));
+        }
+        else
+        {
+            Produce();
         }
 
         Assert.True(pipeline.DrainAndStop(TimeSpan.FromSeconds(60)));
@@ -106,12 +132,13 @@ public class ScoringPipelineTests
     [InlineData(Topology.SingleThread, WaitStrategyKind.Yielding)]
     [InlineData(Topology.Pipelined, WaitStrategyKind.Yielding)]
     [InlineData(Topology.Pipelined, WaitStrategyKind.Blocking)]
-    public void Decisions_equal_a_naive_inline_recomputation_in_every_topology(Topology topology, WaitStrategyKind wait)
+    [InlineData(Topology.SingleThread, WaitStrategyKind.Yielding, true)]
+    public void Decisions_equal_a_naive_inline_recomputation_in_every_topology(Topology topology, WaitStrategyKind wait, bool polled = false)
     {
         var txs = RandomTransactions(30_000, seed: 1);
         var model = RandomModel(2);
         var policy = new DecisionPolicy(0.3f, 0.7f);
-        var log = Run(txs, topology, wait, model, policy);
+        var log = Run(txs, topology, wait, model, policy, polled: polled);
 
         // The same components run inline on the test thread: what the ring, the stages and the threads add must be nothing.
         using var naiveFeatures = NewFeaturizer(Payments);
@@ -134,12 +161,14 @@ public class ScoringPipelineTests
         Assert.Contains(log.Decisions, d => d.Outcome == Outcome.Approve);
     }
 
-    [Fact]
-    public void Steady_state_processing_allocates_nothing_per_event()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Steady_state_processing_allocates_nothing_per_event(bool polled)
     {
         // 220k events: the sink reads its thread's allocation counter after 20k (warm-up, tiering) and at the end.
         var txs = RandomTransactions(220_000, seed: 3);
-        var log = Run(txs, Topology.SingleThread, WaitStrategyKind.Yielding, RandomModel(4), new DecisionPolicy(0.5f, 0.9f), measureFrom: 20_000);
+        var log = Run(txs, Topology.SingleThread, WaitStrategyKind.Yielding, RandomModel(4), new DecisionPolicy(0.5f, 0.9f), measureFrom: 20_000, polled: polled);
         Assert.True(log.AllocatedAtStart >= 0 && log.AllocatedAtEnd >= log.AllocatedAtStart);
         Assert.Equal(0, log.AllocatedAtEnd - log.AllocatedAtStart);
     }
@@ -165,6 +194,20 @@ public class ScoringPipelineTests
         Assert.Equal(1, log.Others);
         Assert.Equal(1, pipeline.Stats.Rejected);
         Assert.DoesNotContain(log.Decisions.Take(log.Count), d => d.TxId == txs[50].TxId);
+    }
+
+    [Fact]
+    public void Polling_is_refused_for_a_pipeline_with_stage_threads_and_polled_needs_the_single_thread_topology()
+    {
+        var threaded = new PipelineOptions { RingSize = 64, Features = Payments };
+        using (var pipeline = new ScoringPipeline<RecordingSink>(threaded, RandomModel(1), new DecisionPolicy(0.5f, 0.9f), new RecordingSink(new DecisionLog(1, -1))))
+        {
+            Assert.Throws<InvalidOperationException>(() => pipeline.Poll());
+        }
+
+        var bad = new PipelineOptions { RingSize = 64, Features = Payments, Topology = Topology.Pipelined, PolledByCaller = true };
+        var ex = Assert.Throws<ArgumentException>(() => bad.Validate());
+        Assert.Contains("single-thread", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

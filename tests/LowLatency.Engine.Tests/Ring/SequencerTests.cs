@@ -13,6 +13,47 @@ public class SequencerTests
         Assert.Equal(128, (int)Unsafe.ByteOffset(ref Unsafe.As<PaddedLong, byte>(ref p), ref Unsafe.As<long, byte>(ref p.Value)));
     }
 
+    private struct ThrowOnCounter(long poison, List<long> seen) : IEventHandler<TestEvent>
+    {
+        public readonly void OnEvent(ref TestEvent evt, long sequence, bool endOfBatch)
+        {
+            if (evt.Counter == poison)
+            {
+                throw new InvalidDataException("poisoned event");
+            }
+
+            seen.Add(evt.Counter);
+        }
+    }
+
+    [Fact]
+    public void A_poller_skips_and_counts_an_event_whose_handler_throws_and_goes_on_with_the_rest()
+    {
+        using var pipeline = new RingPipeline<TestEvent>(16, ProducerType.Single);
+        var poller = pipeline.AddPoller();
+        pipeline.Start();
+        var seq = pipeline.Sequencer;
+        for (long i = 0; i < 10; i++)
+        {
+            long s = seq.Next();
+            pipeline.Ring[s].Counter = i;
+            seq.Publish(s);
+        }
+
+        var seen = new List<long>();
+        var handler = new ThrowOnCounter(4, seen);
+        int polled = 0;
+        for (int attempt = 0; attempt < 10 && poller.Sequence.Value < 9; attempt++)
+        {
+            polled += poller.Poll(ref handler);
+        }
+
+        Assert.Equal([0, 1, 2, 3, 5, 6, 7, 8, 9], seen);
+        Assert.Equal(1, poller.Faults);
+        Assert.Equal(10, polled);
+        Assert.Equal(9, poller.Sequence.Value);
+    }
+
     [Theory]
     [InlineData(ProducerType.Single)]
     [InlineData(ProducerType.Multi)]

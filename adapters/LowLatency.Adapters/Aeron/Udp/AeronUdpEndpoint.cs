@@ -76,8 +76,13 @@ public sealed class AeronUdpEndpoint : IDisposable
         return publication;
     }
 
-    /// <summary>Starts the endpoint's own thread; messages for the receiver go to <paramref name="handler"/> on that thread.</summary>
-    public void Start<THandler>(THandler handler, string name = "aeron-udp")
+    /// <summary>
+    /// Starts the endpoint's own thread; messages for the receiver go to <paramref name="handler"/> on that thread.
+    /// <paramref name="duty"/>, when given, runs once per duty cycle after the socket was polled (the engine's scoring,
+    /// so one thread receives, decodes, scores and publishes); it returns the work it did, which keeps the thread from
+    /// idling while there is any.
+    /// </summary>
+    public void Start<THandler>(THandler handler, string name = "aeron-udp", Func<int>? duty = null)
         where THandler : IAeronMessageHandler
     {
         if (_thread is not null)
@@ -86,7 +91,7 @@ public sealed class AeronUdpEndpoint : IDisposable
         }
 
         _running = true;
-        _thread = new Thread(() => Run(handler)) { Name = name, IsBackground = true };
+        _thread = new Thread(() => Run(handler, duty)) { Name = name, IsBackground = true };
         _thread.Start();
     }
 
@@ -245,12 +250,18 @@ public sealed class AeronUdpEndpoint : IDisposable
         }
     }
 
-    private void Run<THandler>(THandler handler)
+    private void Run<THandler>(THandler handler, Func<int>? duty)
         where THandler : IAeronMessageHandler
     {
         while (_running)
         {
-            Idle(Poll(ref handler));
+            int work = Poll(ref handler);
+            if (duty is not null)
+            {
+                work += duty();
+            }
+
+            Idle(work);
         }
 
         // Let closed publications finish their EOS/linger without a caller having to poll.
