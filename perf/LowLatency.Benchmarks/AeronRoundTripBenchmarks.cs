@@ -67,9 +67,12 @@ public class AeronRoundTripBenchmarks
     private readonly DecisionCount _decisions = new();
     private Transaction _tx;
 
-    /// <summary>How the pipeline thread waits for inbound slots: yielding (the default) or blocking on a signal.</summary>
-    [Params(WaitStrategyKind.Yielding, WaitStrategyKind.Blocking)]
-    public WaitStrategyKind PipelineWait { get; set; }
+    /// <summary>
+    /// Where the engine's stages run: on a pipeline thread of their own that waits yielding or blocking on a signal, or on
+    /// the engine's network thread (polled after each socket poll: one engine thread, what the host does over UDP).
+    /// </summary>
+    [Params(EngineThreads.StageThreadYielding, EngineThreads.StageThreadBlocking, EngineThreads.NetworkThread)]
+    public EngineThreads Engine { get; set; }
 
     /// <summary>Raw sockets and an echo thread blocking in recvfrom.</summary>
     [GlobalSetup(Target = nameof(RawUdpPingPong))]
@@ -127,10 +130,14 @@ public class AeronRoundTripBenchmarks
         float[] w = [.. Enumerable.Range(0, FeatureCount).Select(_ => (float)(rng.NextDouble() - 0.5))];
         float[] m = new float[FeatureCount];
         _pipeline = new ScoringPipeline<DecisionPublicationSink>(
-            new PipelineOptions { RingSize = 4096, Features = Spec, WaitStrategy = PipelineWait }, new LinearScorer(new LogisticFit(w, -2f, m), 1),
-            new DecisionPolicy(0.5f, 0.9f), _transport.CreateSink());
+            new PipelineOptions
+            {
+                RingSize = 4096, Features = Spec, WaitStrategy = Engine == EngineThreads.StageThreadBlocking ? WaitStrategyKind.Blocking : WaitStrategyKind.Yielding,
+                PolledByCaller = Engine == EngineThreads.NetworkThread,
+            },
+            new LinearScorer(new LogisticFit(w, -2f, m), 1), new DecisionPolicy(0.5f, 0.9f), _transport.CreateSink());
         _pipeline.Start();
-        _transport.Start(_pipeline.Sequencer, _pipeline.Ring);
+        _transport.Start(_pipeline.Sequencer, _pipeline.Ring, Engine == EngineThreads.NetworkThread ? () => _pipeline.Poll() : null);
         if (!_gateway.WaitUntilConnected(TimeSpan.FromSeconds(10)))
         {
             throw new InvalidOperationException("gateway and engine did not connect");
@@ -160,7 +167,7 @@ public class AeronRoundTripBenchmarks
         }
 
         Print("raw-udp", _raw);
-        Print($"aeron-gateway-engine (pipeline {PipelineWait})", _aeron);
+        Print($"aeron-gateway-engine ({Engine})", _aeron);
     }
 
     /// <summary>Raw UDP ping-pong: send 96 bytes, block until the echo is back.</summary>
@@ -252,4 +259,15 @@ public class AeronRoundTripBenchmarks
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"rtt-percentiles {name}: n={h.TotalCount} p50={h.ValueAtPercentile(50) * us:F1}us p99={h.ValueAtPercentile(99) * us:F1}us p99.9={h.ValueAtPercentile(99.9) * us:F1}us max={h.Max * us:F1}us"));
     }
+}
+
+/// <summary>Thread layout of the engine in the round-trip benchmark.</summary>
+public enum EngineThreads
+{
+    /// <summary>Endpoint thread + a pipeline thread that spins then yields.</summary>
+    StageThreadYielding,
+    /// <summary>Endpoint thread + a pipeline thread that sleeps on a signal.</summary>
+    StageThreadBlocking,
+    /// <summary>One thread: the endpoint polls the pipeline after each socket poll.</summary>
+    NetworkThread,
 }
