@@ -73,6 +73,20 @@ internal static class BenchCommand
         console.Status().Start("Training the starting model on simulated history…", _ => model = HistoryTrainer.Train(source, 100_000, options.Features));
         model.Features.Dispose(); // each measured run starts from empty windows (the latency of a cold store is the worse case)
 
+        LatencyHistogram? floor = null;
+        if (transport == RunTransport.Udp)
+        {
+            // The floor in the same run: what any request/response over loopback UDP costs here, before any protocol.
+            console.Status().Start("Measuring the raw UDP ping-pong floor…", _ => floor = UdpFloor.Measure(20_000));
+            var floorTable = new Table().Border(TableBorder.Rounded).Title("raw UDP ping-pong on loopback (the floor, this run)").AddColumn("percentile").AddColumn(new TableColumn("latency").RightAligned());
+            foreach (var (p, micros) in LatencyReport.Percentiles(floor!))
+            {
+                floorTable.AddRow(p, $"{micros:F2} µs");
+            }
+
+            console.Write(floorTable);
+        }
+
         var results = new List<(long Rate, double Achieved, LatencyHistogram Histogram)>();
         foreach (long rate in rates)
         {
@@ -116,9 +130,22 @@ internal static class BenchCommand
             double achieved = (run.Pipeline.Stats.DecisionsPublished - decidedBefore) / duration.TotalSeconds;
             results.Add((rate, achieved, histogram));
             var table = new Table().Border(TableBorder.Rounded).Title($"{label}: {histogram.TotalCount:N0} decisions, {achieved:N0}/s achieved, driver lag max {run.Result!.Value.MaxLagNs / 1e3:N0} µs").AddColumn("percentile").AddColumn(new TableColumn("latency").RightAligned());
+            if (floor is not null)
+            {
+                table.AddColumn(new TableColumn("× floor").RightAligned());
+            }
+
+            var floorPercentiles = floor is null ? null : LatencyReport.Percentiles(floor).ToDictionary(x => x.Label, x => x.Micros);
             foreach (var (p, micros) in LatencyReport.Percentiles(histogram))
             {
-                table.AddRow(p, $"{micros:F2} µs");
+                if (floorPercentiles is null)
+                {
+                    table.AddRow(p, $"{micros:F2} µs");
+                }
+                else
+                {
+                    table.AddRow(p, $"{micros:F2} µs", $"{micros / floorPercentiles[p]:F2}");
+                }
             }
 
             console.Write(table);
@@ -133,14 +160,14 @@ internal static class BenchCommand
 
         if (outDir is not null)
         {
-            Write(outDir, results, options);
+            Write(outDir, results, options, floor);
             console.MarkupLine($"Wrote {Markup.Escape(outDir.FullName)}: latency.hgrm, summary.json, latency.svg{(results.Count > 1 ? ", sweep.svg" : string.Empty)}");
         }
 
         return 0;
     }
 
-    private static void Write(DirectoryInfo dir, List<(long Rate, double Achieved, LatencyHistogram Histogram)> results, PipelineOptions options)
+    private static void Write(DirectoryInfo dir, List<(long Rate, double Achieved, LatencyHistogram Histogram)> results, PipelineOptions options, LatencyHistogram? floor)
     {
         dir.Create();
         string Name(long rate) => rate == 0 ? "unpaced" : $"{rate}";
@@ -158,14 +185,27 @@ internal static class BenchCommand
             }
         }
 
-        var summaries = results.Select(r => LatencyReport.Json(r.Histogram, new Dictionary<string, object>
+        var summaries = results.Select(r =>
         {
-            ["offered_rate"] = r.Rate, ["achieved_rate"] = Math.Round(r.Achieved), ["topology"] = options.Topology.ToString(), ["wait_strategy"] = options.WaitStrategy.ToString(),
-        }));
+            var fields = new Dictionary<string, object>
+            {
+                ["offered_rate"] = r.Rate, ["achieved_rate"] = Math.Round(r.Achieved), ["topology"] = options.Topology.ToString(), ["wait_strategy"] = options.WaitStrategy.ToString(),
+            };
+            if (floor is not null)
+            {
+                fields["udp_floor_p50_us"] = Math.Round(floor.ValueAtPercentile(50) / 1000.0, 2);
+                fields["udp_floor_p99_us"] = Math.Round(floor.ValueAtPercentile(99) / 1000.0, 2);
+                fields["udp_floor_p99_9_us"] = Math.Round(floor.ValueAtPercentile(99.9) / 1000.0, 2);
+            }
+
+            return LatencyReport.Json(r.Histogram, fields);
+        });
         File.WriteAllText(Path.Combine(dir.FullName, "summary.json"), results.Count == 1 ? summaries.Single() : "[\n" + string.Join(",\n", summaries) + "\n]\n");
         File.WriteAllText(
             Path.Combine(dir.FullName, "latency.svg"),
-            LatencyReport.PercentileSvg($"Decision latency by percentile ({options.Topology}, {options.WaitStrategy})", [.. results.Select(r => new LatencySeries(r.Rate == 0 ? "unpaced" : $"{r.Rate:N0}/s", r.Histogram))]));
+            LatencyReport.PercentileSvg(
+                $"Decision latency by percentile ({options.Topology}, {options.WaitStrategy})",
+                [.. results.Select(r => new LatencySeries(r.Rate == 0 ? "unpaced" : $"{r.Rate:N0}/s", r.Histogram)), .. floor is null ? [] : new[] { new LatencySeries("raw UDP ping-pong (floor)", floor) }]));
         if (results.Count > 1)
         {
             File.WriteAllText(Path.Combine(dir.FullName, "sweep.svg"), LatencyReport.SweepSvg("Latency against offered load", [.. results.Select(r => new SweepPoint(r.Rate, r.Achieved, r.Histogram))]));
