@@ -156,6 +156,15 @@ public sealed class CommandLineTests : IDisposable
         Assert.Equal(transport == "udp", output.Contains("Gateway publication:", StringComparison.Ordinal));
         using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir.FullName, "summary.json")));
         Assert.InRange(summary.RootElement.GetProperty("count").GetInt64(), 1500, 3300); // ~1 s × 3,000/s minus labels
+        // Over UDP the raw ping-pong floor is measured in the same run and reported beside the engine's percentiles.
+        bool hasFloor = summary.RootElement.TryGetProperty("udp_floor_p50_us", out JsonElement floorP50);
+        Assert.Equal(transport == "udp", hasFloor);
+        Assert.Equal(transport == "udp", output.Contains("the floor", StringComparison.Ordinal));
+        if (hasFloor)
+        {
+            Assert.InRange(floorP50.GetDouble(), 0.5, 100_000);
+            Assert.True(summary.RootElement.GetProperty("udp_floor_p99_us").GetDouble() >= floorP50.GetDouble());
+        }
     }
 
     [Fact]
