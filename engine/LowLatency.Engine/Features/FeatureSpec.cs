@@ -27,7 +27,7 @@ public sealed record FeatureSpec
         using Stream? s = typeof(FeatureSpec).Assembly.GetManifestResourceStream($"LowLatency.Engine.Features.Specs.{name}.json");
         if (s is null)
         {
-            throw new ArgumentException($"no default feature spec named '{name}' (known: payments, orders)", nameof(name));
+            throw new ArgumentException($"no default feature spec named '{name}' (known: payments, orders, minimal)", nameof(name));
         }
 
         using var reader = new StreamReader(s);

@@ -46,6 +46,17 @@ public class FeatureSpecTests
         Assert.Equal(FeatureSpec.LoadDefault("payments"), FeatureSpec.Parse(File.ReadAllText(path)), new SpecLayoutComparer());
     }
 
+    [Fact]
+    public void The_minimal_spec_is_a_few_card_features_for_the_minimal_model_throughput_figure()
+    {
+        FeaturePlan plan = FeaturePlan.Compile(FeatureSpec.LoadDefault("minimal"));
+        Assert.Equal(
+            ["card_1h_count", "card_1h_sum_amount", "card_1h_max_amount", "card_24h_count", "card_24h_mean_amount", "card_24h_zscore_amount", "card_time_since_last_s", "card_velocity_kmh"],
+            plan.FeatureNames);
+        var ex = Assert.Throws<ArgumentException>(() => FeatureSpec.LoadDefault("tiny"));
+        Assert.Contains("minimal", ex.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("\"field\": \"amount\" }", "\"field\": \"amout\" }", "$.entities[0].windows[0].aggregates[1] (entity 'card', window '1h', aggregate 'sum').field", "unknown numeric field 'amout'")]
     [InlineData("\"bucket\": \"4h\"", "\"bucket\": \"5h\"", "$.entities[0].windows[1] (entity 'card', window '1d').bucket", "not a multiple of its bucket")]
