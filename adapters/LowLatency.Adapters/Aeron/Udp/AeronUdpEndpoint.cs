@@ -181,6 +181,15 @@ public sealed class AeronUdpEndpoint : IDisposable
             {
                 break;
             }
+
+            // More is waiting: send the status messages this batch earned before reading on, so a streaming sender gets
+            // its window back while we work through the rest instead of after the whole poll (a poll can read more
+            // than a receiver window).
+            if (Receiver is { } receiver)
+            {
+                receiver.DoWork(now);
+                SendControl(receiver.Outbox);
+            }
         }
 
         return work;
