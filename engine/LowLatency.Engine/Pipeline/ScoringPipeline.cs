@@ -1,3 +1,4 @@
+using LowLatency.Engine.Events;
 using LowLatency.Engine.Features;
 using LowLatency.Engine.Ring;
 
@@ -111,6 +112,18 @@ public sealed class ScoringPipeline<TSink> : IDisposable
     {
         get => _state.SnapshotRequested;
         set => _state.SnapshotRequested = value;
+    }
+
+    /// <summary>
+    /// Called on the features thread when a PromoteModel or RollbackModel control message is processed, with the message
+    /// and its ring sequence: the place to swap <see cref="Model"/> so the change takes effect exactly after that point of
+    /// the input. Null: the commands are counted in <see cref="PipelineStats.ControlsIn"/> and nothing else. Set before
+    /// <see cref="Start"/>.
+    /// </summary>
+    public Action<ControlMessage, long>? ModelCommandRequested
+    {
+        get => _state.ModelCommandRequested;
+        set => _state.ModelCommandRequested = value;
     }
 
     /// <summary>

@@ -43,6 +43,12 @@ internal sealed class StageState(PipelineOptions options, LinearScorer model, De
     /// </summary>
     public Action<long>? SnapshotRequested;
 
+    /// <summary>
+    /// Called on the features thread when a PromoteModel or RollbackModel control message passes, with the message and its
+    /// ring sequence, so a model swap takes effect at a definite point of the input. Null: such commands are only counted.
+    /// </summary>
+    public Action<ControlMessage, long>? ModelCommandRequested;
+
     /// <summary>Validates the message and computes its features (features stage).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Featurize(ref PipelineSlot slot, long sequence)
@@ -73,9 +79,13 @@ internal sealed class StageState(PipelineOptions options, LinearScorer model, De
                 return;
             case MessageKind.Control:
                 Counters.ControlsIn++;
-                if (slot.Control.Command == ControlCommand.Snapshot && SnapshotRequested is { } snapshot)
+                if (slot.Control.Command == ControlCommand.Snapshot)
                 {
-                    snapshot(sequence);
+                    SnapshotRequested?.Invoke(sequence);
+                }
+                else
+                {
+                    ModelCommandRequested?.Invoke(slot.Control, sequence);
                 }
 
                 return;
