@@ -9,13 +9,23 @@ namespace LowLatency.Adapters.Transport;
 /// Puts each inbound Aeron message into the pipeline: claims the next ring slot, decodes the SBE message from the receive
 /// path's buffer straight into it (no intermediate copy or object), stamps the ingest time and publishes. A message that
 /// fails to decode still occupies its claimed slot with kind None, so the pipeline counts it as a reject in sequence; the
-/// decoder counts the reason. Runs on the endpoint's thread, the ring's single producer.
+/// decoder counts the reason. Runs on the endpoint's thread, the ring's single producer. Once <paramref name="gate"/>
+/// closes (shutdown), messages are dropped and counted there instead.
 /// </summary>
-public readonly struct RingInboundHandler(Sequencer sequencer, RingBuffer<PipelineSlot> ring, InboundDecoder decoder) : Aeron.IAeronMessageHandler
+public readonly struct RingInboundHandler(Sequencer sequencer, RingBuffer<PipelineSlot> ring, InboundDecoder decoder, InboundGate? gate = null)
+    : Aeron.IAeronMessageHandler
 {
+    private readonly InboundGate _gate = gate ?? new InboundGate();
+
     /// <inheritdoc/>
     public void OnMessage(ReadOnlySpan<byte> payload, int sessionId, int streamId, long position)
     {
+        if (!_gate.IsOpen)
+        {
+            _gate.CountRefused();
+            return;
+        }
+
         // Next() waits while the ring is full: the endpoint then stops reading, the kernel buffer fills and Aeron's flow
         // control (SMs follow consumption) slows the publisher down.
         long sequence = sequencer.Next();
