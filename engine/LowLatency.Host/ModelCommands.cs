@@ -4,8 +4,9 @@ namespace LowLatency.Host;
 
 /// <summary>
 /// What <c>lowlat serve</c> does with the model commands of the control stream. Called on the pipeline's features thread
-/// at the command's place in the input (everything before it was scored by the old model; a swap made here applies from
-/// the next event), so it must be quick and must not throw. This is the seam where a model version store connects: an
+/// at the command's place in the input (in the single-thread topology everything before it was scored by the old model and
+/// a swap made here applies from the next event; see <c>ScoringPipeline.ModelCommandRequested</c> for the pipelined one),
+/// so it must be quick; an exception is caught and logged as a command not applied. This is the seam where a model version store connects: an
 /// implementation looks the version up, swaps <c>ScoringPipeline.Model</c>, and says what it did.
 /// </summary>
 internal interface IModelCommandHandler

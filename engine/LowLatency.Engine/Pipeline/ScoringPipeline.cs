@@ -116,9 +116,10 @@ public sealed class ScoringPipeline<TSink> : IDisposable
 
     /// <summary>
     /// Called on the features thread when a PromoteModel or RollbackModel control message is processed, with the message
-    /// and its ring sequence: the place to swap <see cref="Model"/> so the change takes effect exactly after that point of
-    /// the input. Null: the commands are counted in <see cref="PipelineStats.ControlsIn"/> and nothing else. Set before
-    /// <see cref="Start"/>.
+    /// and its ring sequence: the place to swap <see cref="Model"/>. In the single-thread topology the swap then takes effect
+    /// exactly after that point of the input; in the pipelined one, events already past the features stage but not yet
+    /// scored may still see the new model. Null: the commands are counted in <see cref="PipelineStats.ControlsIn"/> and
+    /// nothing else. Set before <see cref="Start"/>.
     /// </summary>
     public Action<ControlMessage, long>? ModelCommandRequested
     {
