@@ -11,6 +11,7 @@ public static class Program
         var root = new RootCommand("LowLatency: real-time scoring of payment and trading flows.")
         {
             DemoCommand.Create(),
+            ServeCommand.Create(),
             BenchCommand.Create(),
             GenCommand.Create(),
             ModelsCommand.Create(),

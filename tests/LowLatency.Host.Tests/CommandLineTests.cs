@@ -15,6 +15,7 @@ public sealed class CommandLineTests : IDisposable
 
     [Theory]
     [InlineData("demo")]
+    [InlineData("serve")]
     [InlineData("bench")]
     [InlineData("gen")]
     [InlineData("learn-eval")]

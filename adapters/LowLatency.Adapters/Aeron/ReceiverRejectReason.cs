@@ -53,4 +53,7 @@ public enum ReceiverRejectReason
 
     /// <summary>RTTM not addressed to this receiver id (§3.6).</summary>
     RttmNotForUs,
+
+    /// <summary>Datagram from a source the endpoint's allow-list does not name (<see cref="Udp.UdpEndpointOptions.AllowedSources"/>).</summary>
+    SourceNotAllowed,
 }

@@ -19,6 +19,21 @@ public sealed class EngineTransportOptions
     /// <summary>Decision stream id.</summary>
     public int DecisionStreamId { get; init; } = WireStreams.Decisions;
 
+    /// <summary>Sources allowed to publish to <see cref="Inbound"/>; null (the default) accepts any source.</summary>
+    public SourceAllowList? AllowedSources { get; init; }
+
+    /// <summary>
+    /// Address of the control endpoint (model promote, rollback, snapshot on <see cref="ControlStreamId"/>); null (the
+    /// default) opens none. <c>lowlat serve</c> binds 127.0.0.1:<see cref="WireStreams.ControlPort"/> unless configured.
+    /// </summary>
+    public IPEndPoint? Control { get; init; }
+
+    /// <summary>Control stream id.</summary>
+    public int ControlStreamId { get; init; } = WireStreams.Control;
+
+    /// <summary>Sources allowed to send control messages (default loopback only, whatever address the endpoint binds).</summary>
+    public SourceAllowList ControlAllowedSources { get; init; } = SourceAllowList.Loopback;
+
     /// <summary>Idle strategy of the endpoint thread (default backoff: parks in poll() when idle).</summary>
     public IdleStrategyKind Idle { get; init; } = IdleStrategyKind.Backoff;
 

@@ -1,3 +1,4 @@
+using LowLatency.Engine.Events;
 using LowLatency.Engine.Features;
 using LowLatency.Engine.Ring;
 
@@ -127,6 +128,19 @@ public sealed class ScoringPipeline<TSink> : IDisposable
     {
         get => _state.SnapshotRequested;
         set => _state.SnapshotRequested = value;
+    }
+
+    /// <summary>
+    /// Called on the features thread when a PromoteModel or RollbackModel control message is processed, with the message
+    /// and its ring sequence: the place to swap <see cref="Model"/>. In the single-thread topology the swap then takes effect
+    /// exactly after that point of the input; in the pipelined one, events already past the features stage but not yet
+    /// scored may still see the new model. Null: the commands are counted in <see cref="PipelineStats.ControlsIn"/> and
+    /// nothing else. Set before <see cref="Start"/>.
+    /// </summary>
+    public Action<ControlMessage, long>? ModelCommandRequested
+    {
+        get => _state.ModelCommandRequested;
+        set => _state.ModelCommandRequested = value;
     }
 
     /// <summary>

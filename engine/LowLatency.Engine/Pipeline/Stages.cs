@@ -44,6 +44,12 @@ internal sealed class StageState(PipelineOptions options, LinearScorer model, De
     public Action<long>? SnapshotRequested;
 
     /// <summary>
+    /// Called on the features thread when a PromoteModel or RollbackModel control message passes, with the message and its
+    /// ring sequence, so a model swap takes effect at a definite point of the input. Null: such commands are only counted.
+    /// </summary>
+    public Action<ControlMessage, long>? ModelCommandRequested;
+
+    /// <summary>
     /// Starts loading the feature state <paramref name="upcoming"/> (the next published slot of this batch) will touch,
     /// so its cache misses overlap with the work on the current one. A hint: it changes no result.
     /// </summary>
@@ -95,9 +101,13 @@ internal sealed class StageState(PipelineOptions options, LinearScorer model, De
                 return;
             case MessageKind.Control:
                 Counters.ControlsIn++;
-                if (slot.Control.Command == ControlCommand.Snapshot && SnapshotRequested is { } snapshot)
+                if (slot.Control.Command == ControlCommand.Snapshot)
                 {
-                    snapshot(sequence);
+                    SnapshotRequested?.Invoke(sequence);
+                }
+                else
+                {
+                    ModelCommandRequested?.Invoke(slot.Control, sequence);
                 }
 
                 return;

@@ -80,6 +80,42 @@ public class PipelineStateTests
     }
 
     [Fact]
+    public void A_model_command_reaches_its_hook_at_its_sequence_and_a_swap_there_scores_exactly_the_later_events_with_the_new_model()
+    {
+        var txs = RandomTransactions(3000, seed: 11);
+        var first = RandomModel(5, version: 1);
+        var second = RandomModel(6, version: 2);
+        var stream = txs.Take(1000).Select(Tx)
+            .Append(new PipelineSlot { Kind = MessageKind.Control, Control = new ControlMessage { Command = ControlCommand.PromoteModel, ModelVersion = 2, RequestId = 77 } })
+            .Append(new PipelineSlot { Kind = MessageKind.Control, Control = new ControlMessage { Command = ControlCommand.Snapshot } })
+            .Concat(txs.Skip(1000).Select(Tx)).ToList();
+        var log = new DecisionLog(3000, 0);
+        var commands = new List<(ControlMessage Command, long Sequence)>();
+        long snapshotAt = -1;
+        using (var p = new ScoringPipeline<RecordingSink>(Options, first, new DecisionPolicy(0.3f, 0.6f), new RecordingSink(log)))
+        {
+            p.ModelCommandRequested = (command, sequence) =>
+            {
+                commands.Add((command, sequence));
+                p.Model = second;
+            };
+            p.SnapshotRequested = sequence => snapshotAt = sequence;
+            p.Start();
+            Feed(p, stream);
+            Assert.True(p.DrainAndStop(TimeSpan.FromSeconds(20)));
+            Assert.Equal(2, p.Stats.ControlsIn);
+        }
+
+        // One call for the promote (not for the snapshot, which has its own hook), with the message as sent.
+        var (cmd, seq) = Assert.Single(commands);
+        Assert.Equal((ControlCommand.PromoteModel, 2u, 77ul, 1000L), (cmd.Command, cmd.ModelVersion, cmd.RequestId, seq));
+        Assert.Equal(1001, snapshotAt);
+        Assert.Equal(3000, log.Count);
+        Assert.All(log.Decisions.AsSpan(0, 1000).ToArray(), d => Assert.Equal(1u, d.ModelVersion));
+        Assert.All(log.Decisions.AsSpan(1000, 2000).ToArray(), d => Assert.Equal(2u, d.ModelVersion));
+    }
+
+    [Fact]
     public void A_damaged_or_mismatched_state_file_is_refused()
     {
         var model = RandomModel(5);

@@ -20,10 +20,16 @@ public sealed class AeronUdpEndpoint : IDisposable
     private readonly SocketAddress _from;
     private readonly SourceTable _sources;
     private readonly RecvMmsg? _batch;
+    private readonly SourceAllowList? _allowed;
+    private readonly Lock _refusedLock = new();
+    private readonly SocketAddress _lastRefused;
     private UdpPublication[] _publications = [];
     private Thread? _thread;
     private volatile bool _running;
+    private AeronUdpEndpoint? _host;
     private int _idleCycles;
+    private long _dutyCycles;
+    private long _refused;
 
     /// <summary>Binds the socket; <paramref name="receiver"/> (optional) gets every DATA/PAD/SETUP datagram.</summary>
     public AeronUdpEndpoint(UdpEndpointOptions options, AeronReceiver? receiver = null)
@@ -40,6 +46,8 @@ public sealed class AeronUdpEndpoint : IDisposable
         _socket.Bind(options.Bind);
         LocalEndPoint = (IPEndPoint)_socket.LocalEndPoint!;
         _from = new SocketAddress(options.Bind.AddressFamily);
+        _lastRefused = new SocketAddress(options.Bind.AddressFamily) { Size = 0 };
+        _allowed = options.AllowedSources;
         _sources = new SourceTable(16, options.Bind.AddressFamily);
         if (options.BatchedReceive && RecvMmsg.IsSupported)
         {
@@ -61,6 +69,30 @@ public sealed class AeronUdpEndpoint : IDisposable
 
     /// <summary>Socket errors on receive (ICMP errors surfaced by the kernel; the datagram is skipped).</summary>
     public long ReceiveErrors { get; private set; }
+
+    /// <summary>Datagrams dropped because their source is not in <see cref="UdpEndpointOptions.AllowedSources"/>.</summary>
+    public long DatagramsRefused => Volatile.Read(ref _refused);
+
+    /// <summary>The source of the latest refused datagram, or null when none was refused (for logs; any thread).</summary>
+    public IPEndPoint? LastRefusedSource
+    {
+        get
+        {
+            lock (_refusedLock)
+            {
+                return _lastRefused.Size == 0 ? null : (IPEndPoint)LocalEndPoint.Create(_lastRefused);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Duty cycles the endpoint's own thread has completed. A thread that changed what the handlers do (closed a gate)
+    /// waits for this to advance twice to know no handler call from before the change is still running.
+    /// </summary>
+    public long DutyCycles => Volatile.Read(ref _dutyCycles);
+
+    /// <summary>Whether the endpoint's thread (its own, or a host's) is running.</summary>
+    public bool IsRunning => _running;
 
     /// <summary>Adds a publication sending to <paramref name="destination"/>. Call before <see cref="Start{THandler}"/>.</summary>
     public UdpPublication AddPublication(AeronPublicationOptions options, IPEndPoint destination)
@@ -85,19 +117,55 @@ public sealed class AeronUdpEndpoint : IDisposable
     public void Start<THandler>(THandler handler, string name = "aeron-udp", Func<int>? duty = null)
         where THandler : IAeronMessageHandler
     {
-        if (_thread is not null)
+        StartThread(() => Run(handler, null, default(NoMessages), duty), name);
+    }
+
+    /// <summary>
+    /// Starts the endpoint's own thread and polls <paramref name="companion"/> (another endpoint, not started itself) on it
+    /// in the same duty cycle (then <paramref name="duty"/>, as above), so the handlers of both run on one thread: both may then produce into one single-producer
+    /// ring. When idle the thread parks on this endpoint's socket, so the companion's datagrams wait at most
+    /// <see cref="UdpEndpointOptions.MaxParkMicroseconds"/>. Dispose this endpoint before the companion.
+    /// </summary>
+    public void Start<THandler, TCompanionHandler>(
+        THandler handler, AeronUdpEndpoint companion, TCompanionHandler companionHandler, string name = "aeron-udp", Func<int>? duty = null)
+        where THandler : IAeronMessageHandler
+        where TCompanionHandler : IAeronMessageHandler
+    {
+        ArgumentNullException.ThrowIfNull(companion);
+        if (ReferenceEquals(companion, this) || companion._thread is not null || companion._host is not null)
+        {
+            throw new InvalidOperationException("The companion endpoint must be another endpoint that is not running.");
+        }
+
+        companion._host = this;
+        companion._running = true;
+        StartThread(() => Run(handler, companion, companionHandler, duty), name);
+    }
+
+    private void StartThread(ThreadStart run, string name)
+    {
+        if (_thread is not null || _host is not null)
         {
             throw new InvalidOperationException("Already started.");
         }
 
         _running = true;
-        _thread = new Thread(() => Run(handler, duty)) { Name = name, IsBackground = true };
+        _thread = new Thread(run) { Name = name, IsBackground = true };
         _thread.Start();
     }
 
-    /// <summary>Stops the thread (if started) and closes the socket.</summary>
+    /// <summary>
+    /// Stops the thread (if started) and closes the socket. A companion polled by another endpoint's thread stops that
+    /// thread first (it must not poll a closed socket).
+    /// </summary>
     public void Dispose()
     {
+        if (_host is { } host)
+        {
+            host._running = false;
+            host._thread?.Join();
+        }
+
         _running = false;
         _thread?.Join();
         _socket.Dispose();
@@ -259,18 +327,30 @@ public sealed class AeronUdpEndpoint : IDisposable
         }
     }
 
-    private void Run<THandler>(THandler handler, Func<int>? duty)
+    private void Run<THandler, TCompanionHandler>(THandler handler, AeronUdpEndpoint? companion, TCompanionHandler companionHandler, Func<int>? duty)
         where THandler : IAeronMessageHandler
+        where TCompanionHandler : IAeronMessageHandler
     {
         while (_running)
         {
             int work = Poll(ref handler);
+            if (companion is not null)
+            {
+                work += companion.Poll(ref companionHandler);
+            }
+
             if (duty is not null)
             {
                 work += duty();
             }
 
             Idle(work);
+            Volatile.Write(ref _dutyCycles, _dutyCycles + 1); // release: the handler calls of this cycle are complete
+        }
+
+        if (companion is not null)
+        {
+            companion._running = false;
         }
 
         // Let closed publications finish their EOS/linger without a caller having to poll.
@@ -287,7 +367,11 @@ public sealed class AeronUdpEndpoint : IDisposable
     {
         if (datagram.Length < AeronFrame.HeaderLength)
         {
-            Receiver?.OnDatagram(datagram, 0, now, ref handler); // counted as a reject there
+            if (IsAllowed())
+            {
+                Receiver?.OnDatagram(datagram, 0, now, ref handler); // counted as a reject there
+            }
+
             return;
         }
 
@@ -299,13 +383,18 @@ public sealed class AeronUdpEndpoint : IDisposable
                 RouteControl(datagram, now);
                 return;
             case FrameType.Rttm:
-                if (!TryPublications(datagram, now) && Receiver is not null)
+                if (!TryPublications(datagram, now) && Receiver is not null && IsAllowed())
                 {
                     Receiver.OnDatagram(datagram, _sources.IdOf(_from), now, ref handler);
                 }
 
                 return;
             default:
+                if (!IsAllowed())
+                {
+                    return;
+                }
+
                 if (Receiver is not null)
                 {
                     Receiver.OnDatagram(datagram, _sources.IdOf(_from), now, ref handler);
@@ -316,6 +405,31 @@ public sealed class AeronUdpEndpoint : IDisposable
                 }
 
                 return;
+        }
+    }
+
+    /// <summary>Whether the current datagram's source passes the allow-list; a refusal is counted (before the source table sees it).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool IsAllowed()
+    {
+        if (_allowed is null || _allowed.Allows(_from))
+        {
+            return true;
+        }
+
+        Refuse();
+        return false;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Refuse()
+    {
+        Volatile.Write(ref _refused, _refused + 1);
+        Receiver?.Counters.Reject(ReceiverRejectReason.SourceNotAllowed);
+        lock (_refusedLock)
+        {
+            _from.Buffer.Span[.._from.Size].CopyTo(_lastRefused.Buffer.Span);
+            _lastRefused.Size = _from.Size;
         }
     }
 
@@ -363,5 +477,13 @@ public sealed class AeronUdpEndpoint : IDisposable
         }
 
         return sent;
+    }
+
+    /// <summary>The handler of a duty loop without a companion endpoint (never called).</summary>
+    private readonly struct NoMessages : IAeronMessageHandler
+    {
+        public void OnMessage(ReadOnlySpan<byte> payload, int sessionId, int streamId, long position)
+        {
+        }
     }
 }

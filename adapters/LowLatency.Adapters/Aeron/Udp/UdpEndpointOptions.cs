@@ -30,6 +30,15 @@ public sealed class UdpEndpointOptions
     /// </summary>
     public bool BatchedReceive { get; init; } = true;
 
+    /// <summary>
+    /// Sources whose datagrams the receiver may see; null (the default) accepts any source. A datagram from elsewhere is
+    /// dropped before it reaches the receiver and counted as <see cref="ReceiverRejectReason.SourceNotAllowed"/> (and in
+    /// <see cref="AeronUdpEndpoint.DatagramsRefused"/>). Status messages and NAKs for this endpoint's publications are not
+    /// filtered: they are matched to a publication by session and stream, and a publication sends only to its one
+    /// configured destination.
+    /// </summary>
+    public SourceAllowList? AllowedSources { get; init; }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first setting out of range.</summary>
     public void Validate()
     {

@@ -1,0 +1,424 @@
+using System.Globalization;
+using System.Net;
+using System.Text.RegularExpressions;
+using LowLatency.Adapters.Aeron;
+using LowLatency.Adapters.Aeron.Udp;
+using LowLatency.Adapters.Files;
+using LowLatency.Adapters.Sbe;
+using LowLatency.Engine.Events;
+using LowLatency.Engine.Features;
+using LowLatency.Engine.Journal;
+using LowLatency.Engine.Pipeline;
+using LowLatency.Models.Training;
+using Xunit.Abstractions;
+using static LowLatency.Host.Tests.ServeHarness;
+
+namespace LowLatency.Host.Tests;
+
+/// <summary><c>lowlat serve</c>: its configuration, and the engine it runs, in process and as a child process (loopback only).</summary>
+public sealed partial class ServeTests(ITestOutputHelper testOutput) : IDisposable
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(20);
+    private static readonly IPAddress Foreign = IPAddress.Parse("127.0.0.2"); // Linux loopback answers the whole 127/8
+    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("lowlat-serve-");
+
+    public void Dispose() => _dir.Delete(recursive: true);
+
+    [Fact]
+    public void The_sample_config_loads_with_its_channels_streams_and_the_defaults_sane_on_two_cores()
+    {
+        var c = ServeConfigReader.Load(Path.Combine(AppContext.BaseDirectory, "config", "serve.sample.json"));
+
+        Assert.Equal(IPEndPoint.Parse("127.0.0.1:40456"), c.Inbound.Endpoint);
+        Assert.Equal(1001, c.Inbound.StreamId);
+        Assert.True(c.Inbound.AllowedSources!.Allows(IPEndPoint.Parse("127.0.0.1:5000")));
+        Assert.False(c.Inbound.AllowedSources.Allows(IPEndPoint.Parse("127.0.0.2:5000")));
+        Assert.Equal((IPEndPoint.Parse("127.0.0.1:40457"), 1002, 1408, 1 << 20), (c.Decisions.Endpoint, c.Decisions.StreamId, c.Decisions.Mtu, c.Decisions.TermLength));
+        Assert.Equal((IPEndPoint.Parse("127.0.0.1:40458"), 1003), (c.Control!.Endpoint, c.Control.StreamId));
+        Assert.False(c.Control.AllowedSources.Allows(IPEndPoint.Parse("10.0.0.1:1")));
+        Assert.Equal(("payments", FeatureEventKind.Transaction, 262_144), (c.Features.Name, c.Features.Spec.Event, c.Features.MaxCapacity));
+        Assert.Equal(new BootstrapModelConfig(200_000, 42, 200_000), c.Model);
+        Assert.Equal((0.02, 0.005, false), (c.Thresholds.ReviewRate, c.Thresholds.DeclineRate, c.Thresholds.IsFixed));
+        // No thread spins by default: consumers block on a signal, the network thread parks in poll().
+        Assert.Equal(new PipelineConfig(65_536, Topology.SingleThread, WaitStrategyKind.Blocking, IdleStrategyKind.Backoff), c.Pipeline);
+        Assert.Null(c.Journal);
+        Assert.Equal(Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "snapshots")), c.SnapshotDirectory);
+        Assert.Equal((TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(2)), (c.StatsInterval, c.DrainTimeout, c.Linger));
+    }
+
+    [Fact]
+    public void The_smallest_config_takes_every_default()
+    {
+        var c = Parse("""{ "inbound": { "channel": "aeron:udp?endpoint=localhost:0" }, "decisions": { "channel": "aeron:udp?endpoint=127.0.0.1:9" } }""");
+
+        Assert.Equal((IPEndPoint.Parse("127.0.0.1:0"), 1001), (c.Inbound.Endpoint, c.Inbound.StreamId));
+        Assert.Null(c.Inbound.AllowedSources);
+        Assert.Equal((IPEndPoint.Parse("127.0.0.1:40458"), 1003), (c.Control!.Endpoint, c.Control.StreamId));
+        Assert.Same(SourceAllowList.Loopback, c.Control.AllowedSources);
+        Assert.Equal(("payments", (int?)null), (c.Features.Name, c.Features.MaxCapacity));
+        Assert.Equal(WaitStrategyKind.Blocking, c.Pipeline.WaitStrategy);
+        Assert.Null(c.SnapshotDirectory);
+    }
+
+    [Theory]
+    [InlineData("""{ "decisions": { "channel": "aeron:udp?endpoint=127.0.0.1:9" } }""", "inbound")]
+    [InlineData("""{ "inbound": { "channel": "udp://127.0.0.1:9" }, "decisions": { "channel": "aeron:udp?endpoint=127.0.0.1:9" } }""", "inbound.channel")]
+    [InlineData("""{ "inbound": { "channel": "aeron:udp?endpoint=127.0.0.1:99999" }, "decisions": { "channel": "aeron:udp?endpoint=127.0.0.1:9" } }""", "inbound.channel")]
+    [InlineData("""{ "inbound": { "channel": "aeron:udp?endpoint=127.0.0.1:1|mtu=1408" }, "decisions": { "channel": "aeron:udp?endpoint=127.0.0.1:9" } }""", "inbound.channel")]
+    [InlineData("""{ "inbound": { "channel": "aeron:udp?endpoint=127.0.0.1:1", "streamId": "x" }, "decisions": { "channel": "aeron:udp?endpoint=127.0.0.1:9" } }""", "inbound.streamId")]
+    [InlineData("""{ "inbound": { "channel": "aeron:udp?endpoint=127.0.0.1:1", "allowedSources": ["10.0.0.0/40"] }, "decisions": { "channel": "aeron:udp?endpoint=127.0.0.1:9" } }""", "inbound.allowedSources")]
+    [InlineData("""{ "inbound": { "channel": "aeron:udp?endpoint=127.0.0.1:1", "allowedSource": [] }, "decisions": { "channel": "aeron:udp?endpoint=127.0.0.1:9" } }""", "inbound.allowedSource")]
+    [InlineData("""{ "inbound": { "channel": "aeron:udp?endpoint=127.0.0.1:1" }, "decisions": { "channel": "aeron:udp?endpoint=127.0.0.1:0" } }""", "decisions.channel")]
+    [InlineData("""{ "inbound": { "channel": "aeron:udp?endpoint=127.0.0.1:1" }, "decisions": { "channel": "aeron:udp?endpoint=127.0.0.1:9|term-length=3000" } }""", "decisions.channel")]
+    [InlineData("""{ "inbound": { "channel": "aeron:udp?endpoint=127.0.0.1:1" }, "decisions": { "channel": "aeron:udp?endpoint=127.0.0.1:9" }, "control": { "channel": "aeron:udp?endpoint=127.0.0.1:1" } }""", "control.channel")]
+    [InlineData("""{ "inbound": { "channel": "aeron:udp?endpoint=127.0.0.1:1" }, "decisions": { "channel": "aeron:udp?endpoint=127.0.0.1:9" }, "features": { "spec": "fraud" } }""", "features.spec")]
+    [InlineData("""{ "inbound": { "channel": "aeron:udp?endpoint=127.0.0.1:1" }, "decisions": { "channel": "aeron:udp?endpoint=127.0.0.1:9" }, "features": { "maxCapacity": 2 } }""", "features.maxCapacity")]
+    [InlineData("""{ "inbound": { "channel": "aeron:udp?endpoint=127.0.0.1:1" }, "decisions": { "channel": "aeron:udp?endpoint=127.0.0.1:9" }, "model": { "path": "missing.llmodel" } }""", "model.path")]
+    [InlineData("""{ "inbound": { "channel": "aeron:udp?endpoint=127.0.0.1:1" }, "decisions": { "channel": "aeron:udp?endpoint=127.0.0.1:9" }, "model": { "bootstrap": { "history": 10 } } }""", "model.bootstrap.history")]
+    [InlineData("""{ "inbound": { "channel": "aeron:udp?endpoint=127.0.0.1:1" }, "decisions": { "channel": "aeron:udp?endpoint=127.0.0.1:9" }, "thresholds": { "review": 0.9, "decline": 0.5 } }""", "thresholds.review")]
+    [InlineData("""{ "inbound": { "channel": "aeron:udp?endpoint=127.0.0.1:1" }, "decisions": { "channel": "aeron:udp?endpoint=127.0.0.1:9" }, "thresholds": { "reviewRate": 1.5 } }""", "thresholds.reviewRate")]
+    [InlineData("""{ "inbound": { "channel": "aeron:udp?endpoint=127.0.0.1:1" }, "decisions": { "channel": "aeron:udp?endpoint=127.0.0.1:9" }, "pipeline": { "ringSize": 1000 } }""", "pipeline.ringSize")]
+    [InlineData("""{ "inbound": { "channel": "aeron:udp?endpoint=127.0.0.1:1" }, "decisions": { "channel": "aeron:udp?endpoint=127.0.0.1:9" }, "pipeline": { "waitStrategy": "spin" } }""", "pipeline.waitStrategy")]
+    [InlineData("""{ "inbound": { "channel": "aeron:udp?endpoint=127.0.0.1:1" }, "decisions": { "channel": "aeron:udp?endpoint=127.0.0.1:9" }, "journal": { "durability": "batch" } }""", "journal.directory")]
+    [InlineData("""{ "inbound": { "channel": "aeron:udp?endpoint=127.0.0.1:1" }, "decisions": { "channel": "aeron:udp?endpoint=127.0.0.1:9" }, "shutdown": { "drainTimeout": "soon" } }""", "shutdown.drainTimeout")]
+    [InlineData("""{ "inbound": { "channel": "aeron:udp?endpoint=127.0.0.1:1" }, "decisions": { "channel": "aeron:udp?endpoint=127.0.0.1:9" }, "statistics": {} }""", "statistics")]
+    [InlineData("""{ "inbound": { "channel": "aeron:udp?endpoint=127.0.0.1:1" }, """, "$")]
+    public void A_bad_field_is_named_in_the_error(string json, string field)
+    {
+        var ex = Assert.Throws<ServeConfigException>(() => Parse(json));
+        Assert.Equal(field, ex.Field);
+        Assert.StartsWith(field + ": ", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_model_file_needs_fixed_thresholds_and_a_tree_model_is_refused_until_the_champion_runtime_scores_in_the_pipeline()
+    {
+        string model = Path.Combine(_dir.FullName, "m.llmodel");
+        WriteModel(model, seed: 1);
+        string channels = """ "inbound": { "channel": "aeron:udp?endpoint=127.0.0.1:1" }, "decisions": { "channel": "aeron:udp?endpoint=127.0.0.1:9" } """;
+        Assert.Equal("thresholds", Assert.Throws<ServeConfigException>(() => Parse($$"""{ {{channels}}, "model": { "path": "m.llmodel" } }""")).Field);
+
+        string lightgbm = Path.Combine(AppContext.BaseDirectory, "fixtures", "lightgbm", "binary_numeric.txt");
+        Assert.True(File.Exists(lightgbm), lightgbm);
+        var config = Parse($$"""{ {{channels}}, "model": { "path": {{Json(lightgbm)}} }, "thresholds": { "review": 0.5, "decline": 0.9 } }""");
+        var ex = Assert.Throws<ServeConfigException>(() => ServeModel.Create(config, _ => { }));
+        Assert.Equal("model.path", ex.Field);
+        Assert.Contains("tree ensemble", ex.Message, StringComparison.Ordinal);
+
+        // A logistic file over other features than the spec's is refused too, naming the first difference.
+        var other = Parse($$"""{ {{channels}}, "features": { "spec": "orders" }, "model": { "path": "m.llmodel" }, "thresholds": { "review": 0.5, "decline": 0.9 } }""");
+        Assert.Contains("feature_names[0]", Assert.Throws<ServeConfigException>(() => ServeModel.Create(other, _ => { })).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Serve_decides_every_transaction_a_gateway_sends_with_the_model_file_and_refuses_a_foreign_source()
+    {
+        var champion = WriteModel(Path.Combine(_dir.FullName, "m.llmodel"), seed: 2);
+        int enginePort = FreePort();
+        var decisions = new Decisions();
+        using var gateway = Gateway(enginePort, decisions);
+        var log = new StringWriter();
+        using var host = ServeHost.Start(Parse(Config(enginePort, gateway.LocalEndPoint.Port, """ "model": { "path": "m.llmodel", "version": 9 }, "thresholds": { "review": 0.5, "decline": 0.9 } """)), log);
+        Assert.True(gateway.WaitUntilConnected(Bound), "gateway and engine did not connect");
+
+        // A second gateway on another loopback address is not in the allow-list: its SETUPs are refused, it never connects.
+        var foreignDecisions = new Decisions();
+        using var foreign = Gateway(enginePort, foreignDecisions, Foreign);
+        Transaction[] txs = Transactions(2000, seed: 4);
+        Send(gateway, txs);
+        Assert.True(WaitFor(() => decisions.Count >= txs.Length, Bound), $"{decisions.Count} of {txs.Length} decisions");
+        Assert.True(WaitFor(() => host.Transport.Receiver.Counters.Rejected(ReceiverRejectReason.SourceNotAllowed) >= 2, Bound));
+
+        // Every decision once, scored as the model file's own runtime scores the features computed in order.
+        Assert.Empty(decisions.Unmatched);
+        var byTx = decisions.Matched.ToDictionary(d => d.TxId);
+        Assert.Equal(txs.Length, byTx.Count);
+        using var featurizer = new Featurizer(FeaturePlan.Compile(Spec));
+        var f = new float[featurizer.Count];
+        foreach (Transaction tx in txs)
+        {
+            featurizer.Process(tx, f);
+            Decision d = byTx[tx.TxId];
+            float expected = champion.Score(f, []).Probability;
+            Assert.True(Math.Abs(expected - d.Score) < 1e-5, $"tx {tx.TxId}: score {d.Score}, model file says {expected}");
+            Assert.Equal(9u, d.ModelVersion);
+            Assert.Equal(d.Score >= 0.9f ? Outcome.Decline : d.Score >= 0.5f ? Outcome.Review : Outcome.Approve, d.Outcome);
+        }
+
+        Assert.False(foreign.IsConnected);
+        Assert.Equal(1, host.Transport.Receiver.ImageCount);
+        Assert.Equal(txs.Length, host.Pipeline.Stats.TransactionsIn);
+        Assert.Equal(Foreign, host.Transport.Endpoint.LastRefusedSource?.Address);
+        Assert.Matches(@"rejects \d+ by source \(last 127\.0\.0\.2:\d+\)", host.StatsLine());
+        Assert.Contains($"listening on 127.0.0.1:{enginePort}", log.ToString(), StringComparison.Ordinal);
+        Assert.Contains("v9 logistic over", log.ToString(), StringComparison.Ordinal);
+
+        var result = host.Stop("test");
+        Assert.True(result.Drained);
+        Assert.True(result.Flushed);
+        Assert.Contains("every accepted event decided", log.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Control_commands_from_loopback_snapshot_and_promote_in_sequence_and_foreign_or_invalid_ones_are_refused()
+    {
+        WriteModel(Path.Combine(_dir.FullName, "m.llmodel"), seed: 3);
+        int enginePort = FreePort();
+        var decisions = new Decisions();
+        using var gateway = Gateway(enginePort, decisions);
+        var log = new StringWriter();
+        string snapshots = Path.Combine(_dir.FullName, "snapshots");
+        var commands = new RecordingModelCommands();
+        var config = Parse(Config(enginePort, gateway.LocalEndPoint.Port, $$"""
+            "model": { "path": "m.llmodel" }, "thresholds": { "review": 0.5, "decline": 0.9 },
+            "control": { "channel": "aeron:udp?endpoint=127.0.0.1:0", "allowedSources": ["127.0.0.1"] },
+            "snapshots": { "directory": {{Json(snapshots)}} }
+            """));
+        using var host = ServeHost.Start(config, log, pipeline => commands.Attach(pipeline));
+        Assert.True(gateway.WaitUntilConnected(Bound));
+        Send(gateway, Transactions(500, seed: 5));
+        Assert.True(WaitFor(() => decisions.Count >= 500, Bound));
+
+        using var control = new ControlSender(host.ControlEndPoint!, IPAddress.Loopback);
+        using var foreign = new ControlSender(host.ControlEndPoint!, Foreign);
+        Assert.True(control.WaitUntilConnected(Bound), "control publisher did not connect");
+        control.Send(new ControlMessage { Command = ControlCommand.Snapshot, RequestId = 1 });
+        control.Send(new ControlMessage { Command = ControlCommand.PromoteModel, ModelVersion = 0, RequestId = 2 }); // refused: promote what?
+        control.SendRaw(buffer => TransactionCodec.Encode(buffer, Transactions(1, seed: 9)[0])); // refused: not a control message
+        control.Send(new ControlMessage { Command = ControlCommand.PromoteModel, ModelVersion = 7, RequestId = 3 });
+        control.Send(new ControlMessage { Command = ControlCommand.RollbackModel, RequestId = 4 });
+        Assert.True(WaitFor(() => host.ModelCommands.Applied + host.ModelCommands.NotApplied == 2 && host.Snapshots == 1, Bound), log.ToString());
+        Assert.True(WaitFor(() => host.Transport.ControlReceiver!.Counters.Rejected(ReceiverRejectReason.SourceNotAllowed) >= 2, Bound));
+
+        // The snapshot: written where configured, named by its input sequence (after the 500 transactions), a pipeline state file.
+        var (sequence, path) = Assert.Single(EngineSnapshots.List(snapshots));
+        Assert.Equal(500, sequence);
+        Assert.Equal("LLSTATE2"u8.ToArray(), File.ReadAllBytes(path)[..8]);
+
+        // Promote reached the handler at its place in the input and swapped the model; rollback was refused by it.
+        Assert.Equal([(ControlCommand.PromoteModel, 7u, 3ul, 501L), (ControlCommand.RollbackModel, 0u, 4ul, 502L)], commands.Calls);
+        Assert.Equal((1L, 1L), host.ModelCommands);
+        var c = host.Transport.ControlCounters;
+        Assert.Equal((1L, 1L, 1L, 1L, 1L, 0L), (c.Snapshot, c.Promote, c.Rollback, c.MissingModelVersion, c.NotControl, c.Malformed));
+        Assert.Equal(3, host.Pipeline.Stats.ControlsIn);
+        Assert.False(foreign.IsConnected);
+
+        // Transactions after the promote are scored by version 7.
+        Send(gateway, Transactions(100, seed: 6, firstId: 10_000));
+        Assert.True(WaitFor(() => decisions.Count >= 600, Bound));
+        Assert.All(decisions.Matched.Where(d => d.TxId >= 10_000), d => Assert.Equal(7u, d.ModelVersion));
+        Assert.All(decisions.Matched.Where(d => d.TxId < 10_000), d => Assert.Equal(1u, d.ModelVersion));
+
+        host.FlushNotices();
+        string text = log.ToString();
+        Assert.Contains("snapshot written at input sequence 500", text, StringComparison.Ordinal);
+        Assert.Contains("control: promote to model v7 (request 3) at input sequence 501: applied", text, StringComparison.Ordinal);
+        Assert.Contains("control: rollback (request 4) at input sequence 502: not applied", text, StringComparison.Ordinal);
+        Assert.True(host.Stop("test").Drained);
+    }
+
+    [Fact]
+    public void Without_a_model_version_store_model_commands_are_counted_logged_and_change_nothing()
+    {
+        WriteModel(Path.Combine(_dir.FullName, "m.llmodel"), seed: 3);
+        int enginePort = FreePort();
+        var decisions = new Decisions();
+        using var gateway = Gateway(enginePort, decisions);
+        var log = new StringWriter();
+        var config = Parse(Config(enginePort, gateway.LocalEndPoint.Port, """
+            "model": { "path": "m.llmodel" }, "thresholds": { "review": 0.5, "decline": 0.9 }, "control": { "channel": "aeron:udp?endpoint=127.0.0.1:0" }
+            """));
+        using var host = ServeHost.Start(config, log);
+        using var control = new ControlSender(host.ControlEndPoint!, IPAddress.Loopback);
+        Assert.True(control.WaitUntilConnected(Bound));
+        control.Send(new ControlMessage { Command = ControlCommand.PromoteModel, ModelVersion = 5, RequestId = 8 });
+        control.Send(new ControlMessage { Command = ControlCommand.Snapshot, RequestId = 9 });
+        Assert.True(WaitFor(() => host.ModelCommands.NotApplied == 1 && host.SnapshotsNotWritten == 1, Bound));
+        Assert.True(gateway.WaitUntilConnected(Bound));
+        Send(gateway, Transactions(50, seed: 7));
+        Assert.True(WaitFor(() => decisions.Count >= 50, Bound));
+        Assert.All(decisions.Matched, d => Assert.Equal(1u, d.ModelVersion));
+        host.FlushNotices();
+        Assert.Contains("promote to model v5 (request 8) at input sequence 0: not applied — no model version store", log.ToString(), StringComparison.Ordinal);
+        Assert.Contains("no snapshot directory configured", log.ToString(), StringComparison.Ordinal);
+        Assert.True(host.Stop("test").Drained);
+    }
+
+    [Fact]
+    public void Sigterm_to_the_serve_process_drains_decides_every_accepted_event_journals_them_and_exits_zero()
+    {
+        int enginePort = FreePort();
+        var decisions = new Decisions();
+        using var gateway = Gateway(enginePort, decisions);
+        string journal = Path.Combine(_dir.FullName, "journal");
+        string file = Path.Combine(_dir.FullName, "serve.json");
+        File.WriteAllText(file, Config(enginePort, gateway.LocalEndPoint.Port, $$"""
+            "model": { "bootstrap": { "history": 3000, "cards": 2000 } },
+            "journal": { "directory": {{Json(journal)}}, "durability": "batch" },
+            "stats": { "interval": "500ms" }
+            """));
+        using var serve = new ServeProcess("serve", "--config", file);
+        Assert.True(serve.WaitForLine(l => l == "ready", Bound) is not null, serve.Output + serve.Error);
+        Assert.True(gateway.WaitUntilConnected(Bound), "gateway and serve did not connect");
+        Assert.NotNull(serve.WaitForLine(l => l.Contains("decided", StringComparison.Ordinal) && l.StartsWith('['), Bound)); // a stats line
+
+        Transaction[] txs = Transactions(5000, seed: 8);
+        Send(gateway, txs);
+        serve.Terminate(); // while the tail of the burst is still in flight
+        Assert.Equal(0, serve.WaitForExit(Bound));
+        testOutput.WriteLine(serve.Output);
+
+        string output = serve.Output;
+        Assert.Contains("stopping (SIGTERM)", output, StringComparison.Ordinal);
+        Assert.Contains("every accepted event decided", output, StringComparison.Ordinal);
+        Assert.Contains("stopped cleanly", output, StringComparison.Ordinal);
+        Match final = FinalLine().Match(output);
+        Assert.True(final.Success, output);
+        long accepted = long.Parse(final.Groups[1].Value, NumberStyles.AllowThousands, CultureInfo.InvariantCulture);
+        long decided = long.Parse(final.Groups[2].Value, NumberStyles.AllowThousands, CultureInfo.InvariantCulture);
+        Assert.Equal(accepted, decided);
+        Assert.True(accepted > 0 && accepted <= txs.Length, output);
+
+        // Every decision the engine made reached the gateway before it exited, once each.
+        Assert.True(WaitFor(() => decisions.Count >= decided, TimeSpan.FromSeconds(5)), $"{decisions.Count} of {decided}");
+        Assert.Equal(decided, decisions.Count);
+        Assert.Empty(decisions.Unmatched);
+
+        // The journal holds the model swap and exactly the accepted transactions, in the order sent.
+        using var reader = JournalReader.Open(journal);
+        var records = new List<JournalRecordType>();
+        var ids = new List<ulong>();
+        while (reader.TryRead(out JournalRecord r))
+        {
+            records.Add(r.Type);
+            if (r.Type == JournalRecordType.Transaction)
+            {
+                Assert.Equal(DecodeStatus.Ok, TransactionCodec.Decode(r.Payload, out Transaction tx, out _));
+                ids.Add(tx.TxId);
+            }
+        }
+
+        Assert.Equal(JournalRecordType.ModelSwap, records[0]);
+        Assert.Equal(txs.Take((int)accepted).Select(t => t.TxId), ids);
+    }
+
+    [Fact]
+    public void A_bad_config_makes_serve_exit_non_zero_naming_the_field_and_check_accepts_the_sample()
+    {
+        string file = Path.Combine(_dir.FullName, "bad.json");
+        File.WriteAllText(file, """{ "inbound": { "channel": "aeron:udp?endpoint=127.0.0.1:1", "streamId": -0.5 }, "decisions": { "channel": "aeron:udp?endpoint=127.0.0.1:9" } }""");
+        var (code, output, error) = Lowlat.Run(Bound, "serve", "--config", file);
+        Assert.Equal(2, code);
+        Assert.Contains("configuration error", error, StringComparison.Ordinal);
+        Assert.Contains("inbound.streamId: must be an integer", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("ready", output, StringComparison.Ordinal);
+
+        (code, _, error) = Lowlat.Run(Bound, "serve", "--config", Path.Combine(_dir.FullName, "missing.json"));
+        Assert.Equal(2, code);
+        Assert.Contains("cannot read", error, StringComparison.Ordinal);
+
+        (code, output, error) = Lowlat.Run(Bound, "serve", "--config", Path.Combine(AppContext.BaseDirectory, "config", "serve.sample.json"), "--check");
+        Assert.True(code == 0, output + error);
+        Assert.Contains("configuration OK", output, StringComparison.Ordinal);
+        Assert.Contains("aeron:udp?endpoint=127.0.0.1:40456 stream 1001", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_inbound_address_already_in_use_is_a_clear_start_up_error()
+    {
+        using var taken = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Udp);
+        taken.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        int port = ((IPEndPoint)taken.LocalEndPoint!).Port;
+        WriteModel(Path.Combine(_dir.FullName, "m.llmodel"), seed: 3);
+        var config = Parse(Config(port, 9, """ "model": { "path": "m.llmodel" }, "thresholds": { "review": 0.5, "decline": 0.9 } """));
+        var ex = Assert.Throws<IOException>(() => ServeHost.Start(config, TextWriter.Null));
+        Assert.Contains($"cannot bind the inbound endpoint 127.0.0.1:{port}", ex.Message, StringComparison.Ordinal);
+    }
+
+    [GeneratedRegex(@"final: accepted ([\d,]+) transactions.*decided ([\d,]+) \(")]
+    private static partial Regex FinalLine();
+
+    private ServeConfig Parse(string json) => ServeConfigReader.Parse(json, Path.Combine(_dir.FullName, "serve.json"));
+
+    /// <summary>A loopback configuration: inbound on <paramref name="enginePort"/> from 127.0.0.1 only, decisions to the gateway, small tables.</summary>
+    private static string Config(int enginePort, int gatewayPort, string rest) => $$"""
+        {
+          "inbound": { "channel": "aeron:udp?endpoint=127.0.0.1:{{enginePort}}", "allowedSources": ["127.0.0.1"] },
+          "decisions": { "channel": "aeron:udp?endpoint=127.0.0.1:{{gatewayPort}}" },
+          "control": { "channel": "aeron:udp?endpoint=127.0.0.1:0" },
+          "features": { "spec": "payments", "maxCapacity": {{Capacity}} },
+          "pipeline": { "ringSize": 4096 },
+          "shutdown": { "drainTimeout": "5s", "linger": "1s" },
+          {{rest}}
+        }
+        """;
+
+    /// <summary>Swaps in a model of the promoted version (the shape a model version store would have); refuses rollback.</summary>
+    private sealed class RecordingModelCommands : IModelCommandHandler
+    {
+        private ScoringPipeline<ServeSink>? _pipeline;
+
+        public List<(ControlCommand, uint, ulong, long)> Calls { get; } = [];
+
+        public IModelCommandHandler Attach(ScoringPipeline<ServeSink> pipeline)
+        {
+            _pipeline = pipeline;
+            return this;
+        }
+
+        public ModelCommandResult Promote(in ControlMessage command, long sequence)
+        {
+            Calls.Add((command.Command, command.ModelVersion, command.RequestId, sequence));
+            var current = _pipeline!.Model;
+            float[] weights = new float[current.FeatureCount];
+            _pipeline.Model = new LinearScorer(new LogisticFit(weights, -2f, new float[weights.Length]), command.ModelVersion);
+            return new ModelCommandResult(true, "swapped");
+        }
+
+        public ModelCommandResult Rollback(in ControlMessage command, long sequence)
+        {
+            Calls.Add((command.Command, command.ModelVersion, command.RequestId, sequence));
+            return new ModelCommandResult(false, "nothing to roll back to");
+        }
+    }
+
+    /// <summary>An Aeron publication to the control stream from a chosen loopback address, on its own endpoint thread.</summary>
+    private sealed class ControlSender : IDisposable
+    {
+        private readonly AeronUdpEndpoint _endpoint;
+        private readonly UdpPublication _publication;
+        private readonly byte[] _buffer = new byte[256];
+
+        public ControlSender(IPEndPoint control, IPAddress bind)
+        {
+            _endpoint = new AeronUdpEndpoint(new UdpEndpointOptions { Bind = new IPEndPoint(bind, 0) });
+            _publication = _endpoint.AddPublication(new AeronPublicationOptions { StreamId = 1003, TermLength = 64 * 1024 }, control);
+            _endpoint.Start(default(Ignore), "control-sender");
+        }
+
+        public bool IsConnected => _publication.IsConnected;
+
+        public bool WaitUntilConnected(TimeSpan timeout) => WaitFor(() => _publication.IsConnected, timeout);
+
+        public void Send(ControlMessage message) => SendRaw(b => ControlCodec.Encode(b, message));
+
+        public void SendRaw(Func<byte[], int> encode)
+        {
+            int length = encode(_buffer);
+            Assert.Equal(OfferResult.Ok, _publication.Offer(_buffer.AsSpan(0, length)));
+        }
+
+        public void Dispose()
+        {
+            _publication.Close();
+            _endpoint.Dispose();
+        }
+
+        private readonly struct Ignore : IAeronMessageHandler
+        {
+            public void OnMessage(ReadOnlySpan<byte> payload, int sessionId, int streamId, long position)
+            {
+            }
+        }
+    }
+}
