@@ -62,7 +62,7 @@ internal sealed class EngineRun : IDisposable
             options = options with { PolledByCaller = true };
         }
 
-        Pipeline = new ScoringPipeline<RunSink>(options, model.Model, model.Policy, new RunSink(monitor, _transport?.CreateSink()), features: features);
+        Pipeline = new ScoringPipeline<RunSink>(options, model.Model, model.Policy, new RunSink(monitor, _transport?.CreateSink(options.PolledByCaller)), features: features);
         _driver = new OpenLoopDriver(source, Truth);
     }
 

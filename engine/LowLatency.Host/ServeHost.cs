@@ -81,7 +81,7 @@ internal sealed class ServeHost : IDisposable
                 // Single thread: the stages run on the network thread (receive, decode, score, publish; no hand-off).
                 PolledByCaller = config.Pipeline.Topology == Topology.SingleThread,
             };
-            Pipeline = new ScoringPipeline<ServeSink>(options, model.Model, model.Policy, new ServeSink(Transport.CreateSink(), _latency), beside: attachment);
+            Pipeline = new ScoringPipeline<ServeSink>(options, model.Model, model.Policy, new ServeSink(Transport.CreateSink(options.PolledByCaller), _latency), beside: attachment);
         }
         catch
         {

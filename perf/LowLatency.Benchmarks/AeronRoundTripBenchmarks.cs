@@ -135,7 +135,7 @@ public class AeronRoundTripBenchmarks
                 RingSize = 4096, Features = Spec, WaitStrategy = Engine == EngineThreads.StageThreadBlocking ? WaitStrategyKind.Blocking : WaitStrategyKind.Yielding,
                 PolledByCaller = Engine == EngineThreads.NetworkThread,
             },
-            new LinearScorer(new LogisticFit(w, -2f, m), 1), new DecisionPolicy(0.5f, 0.9f), _transport.CreateSink());
+            new LinearScorer(new LogisticFit(w, -2f, m), 1), new DecisionPolicy(0.5f, 0.9f), _transport.CreateSink(Engine == EngineThreads.NetworkThread));
         _pipeline.Start();
         _transport.Start(_pipeline.Sequencer, _pipeline.Ring, Engine == EngineThreads.NetworkThread ? () => _pipeline.Poll() : null);
         if (!_gateway.WaitUntilConnected(TimeSpan.FromSeconds(10)))

@@ -28,7 +28,10 @@ public sealed class GatewayClient<TListener> : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         Options = options;
         Pending = new PendingDecisions(options.PendingCapacity);
-        Receiver = new AeronReceiver(new AeronReceiverOptions { StreamIds = [options.DecisionStreamId], MaxTermLength = 16 * 1024 * 1024 });
+        Receiver = new AeronReceiver(new AeronReceiverOptions
+        {
+            StreamIds = [options.DecisionStreamId], MaxTermLength = 16 * 1024 * 1024, InitialWindowLength = options.DecisionWindowLength,
+        });
         _endpoint = new AeronUdpEndpoint(new UdpEndpointOptions { Bind = options.Bind, Idle = options.Idle }, Receiver);
         _publication = _endpoint.AddPublication(new AeronPublicationOptions { StreamId = options.InboundStreamId, TermLength = options.TermLength }, options.Engine);
         _handler = new DecisionHandler(this, listener);

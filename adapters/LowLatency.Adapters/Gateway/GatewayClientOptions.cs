@@ -32,6 +32,12 @@ public sealed class GatewayClientOptions
     /// </summary>
     public bool OwnThread { get; init; } = true;
 
+    /// <summary>
+    /// Receiver window of the decision stream: how many bytes of decisions the engine may send beyond what this client has
+    /// read (flow control). Default 128 KiB, Aeron's default; a multiple of 32.
+    /// </summary>
+    public int DecisionWindowLength { get; init; } = 128 * 1024;
+
     /// <summary>Publication term length (default 1 MiB: window 128 KiB, max message 128 KiB).</summary>
     public int TermLength { get; init; } = 1024 * 1024;
 }

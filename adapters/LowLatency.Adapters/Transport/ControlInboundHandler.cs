@@ -10,11 +10,11 @@ namespace LowLatency.Adapters.Transport;
 /// Puts each valid message of the control stream (model promote, rollback, snapshot) into the pipeline's ring as a Control
 /// slot, so it takes effect at a definite point of the inbound sequence and is journaled with it. Anything else is refused
 /// and counted in <see cref="ControlCounters"/>, never put in the ring. Runs on the thread that produces inbound data
-/// (the ring's single producer: the control endpoint is polled by the inbound endpoint's thread); <paramref name="drain"/> as in
+/// (the ring's single producer: the control endpoint is polled by the inbound endpoint's thread); <paramref name="duty"/> as in
 /// <see cref="RingInboundHandler"/>.
 /// </summary>
 public readonly struct ControlInboundHandler(
-    Sequencer sequencer, RingBuffer<PipelineSlot> ring, ControlCounters counters, InboundGate gate, Func<int>? drain = null)
+    Sequencer sequencer, RingBuffer<PipelineSlot> ring, ControlCounters counters, InboundGate gate, Func<int>? duty = null)
     : Aeron.IAeronMessageHandler
 {
     /// <inheritdoc/>
@@ -57,7 +57,7 @@ public readonly struct ControlInboundHandler(
                 break;
         }
 
-        long sequence = RingClaim.Next(sequencer, drain);
+        long sequence = RingClaim.Next(sequencer, duty);
         ref PipelineSlot slot = ref ring[sequence];
         slot.Kind = MessageKind.Control;
         slot.Rejected = false;

@@ -11,9 +11,12 @@ namespace LowLatency.Adapters.Transport;
 /// decision publication. Decisions of one batch of ring slots are appended and sent together at the end of the batch
 /// (<see cref="Flush"/>), so a burst leaves in full datagrams and a lone decision leaves at once. Back-pressure is
 /// returned to the decide stage (it retries); with no gateway subscribed the decision is dropped and counted in
-/// <see cref="DecisionSinkCounters.NotConnected"/> rather than stalling the engine.
+/// <see cref="DecisionSinkCounters.NotConnected"/> rather than stalling the engine. <paramref name="serviceWhileBackPressured"/>,
+/// when the decide stage runs on the network thread, reads the decision socket between retries (the status message that
+/// moves the window can only arrive that way).
 /// </summary>
-public readonly struct DecisionPublicationSink(UdpPublication publication, DecisionSinkCounters counters) : IDecisionSink
+public readonly struct DecisionPublicationSink(UdpPublication publication, DecisionSinkCounters counters, Func<int>? serviceWhileBackPressured = null)
+    : IDecisionSink
 {
     private static readonly double NsPerTick = 1e9 / Stopwatch.Frequency;
     private readonly byte[] _buffer = new byte[DecisionCodec.MaxMessageLength];
@@ -40,6 +43,7 @@ public readonly struct DecisionPublicationSink(UdpPublication publication, Decis
             case OfferResult.BackPressured:
                 counters.BackPressured++;
                 publication.Flush(); // what is already appended must go out for the window to move
+                serviceWhileBackPressured?.Invoke();
                 return false;
             case OfferResult.NotConnected:
                 counters.NotConnected++;

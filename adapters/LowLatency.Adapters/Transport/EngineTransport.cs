@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net;
 using LowLatency.Adapters.Aeron;
 using LowLatency.Adapters.Aeron.Udp;
 using LowLatency.Adapters.Sbe;
@@ -9,10 +10,12 @@ namespace LowLatency.Adapters.Transport;
 
 /// <summary>
 /// The engine's network edge: one UDP endpoint bound to the inbound address with an Aeron receiver for the inbound stream
-/// (messages decoded into the pipeline's ring) and the decision publication to the gateway, and optionally a control
-/// endpoint (its own address and stream, loopback by default) whose commands enter the same ring. Build it, create the
-/// pipeline with <see cref="CreateSink"/>, then <see cref="Start"/> with the pipeline's ring. One thread runs both
-/// endpoints, so the ring keeps a single producer.
+/// (messages decoded into the pipeline's ring); the decision publication to the gateway on a socket of its own (an
+/// ephemeral port on the inbound address, as an Aeron sender has its own channel endpoint), so its status messages and
+/// NAKs can be read whatever the inbound side is doing — a full ring or a stage waiting for the gateway's window never
+/// stops the window from moving; and optionally a control endpoint (its own address and stream, loopback by default)
+/// whose commands enter the same ring. Build it, create the pipeline with <see cref="CreateSink"/>, then
+/// <see cref="Start"/> with the pipeline's ring. One thread runs all endpoints, so the ring keeps a single producer.
 /// </summary>
 public sealed class EngineTransport : IDisposable
 {
@@ -27,7 +30,8 @@ public sealed class EngineTransport : IDisposable
         Endpoint = new AeronUdpEndpoint(new UdpEndpointOptions { Bind = options.Inbound, Idle = options.Idle, AllowedSources = options.AllowedSources }, Receiver);
         try
         {
-            Decisions = Endpoint.AddPublication(options.Publication ?? new AeronPublicationOptions { StreamId = options.DecisionStreamId }, options.DecisionDestination);
+            DecisionEndpoint = new AeronUdpEndpoint(new UdpEndpointOptions { Bind = new IPEndPoint(options.Inbound.Address, 0), Idle = options.Idle });
+            Decisions = DecisionEndpoint.AddPublication(options.Publication ?? new AeronPublicationOptions { StreamId = options.DecisionStreamId }, options.DecisionDestination);
             if (options.Control is not null)
             {
                 // Control messages are small and rare: small terms, few images.
@@ -43,10 +47,14 @@ public sealed class EngineTransport : IDisposable
         }
         catch
         {
+            DecisionEndpoint?.Dispose();
             Endpoint.Dispose();
             throw;
         }
     }
+
+    /// <summary>The socket the decisions leave from and their status messages and NAKs come back to.</summary>
+    public AeronUdpEndpoint DecisionEndpoint { get; }
 
     /// <summary>The options in force.</summary>
     public EngineTransportOptions Options { get; }
@@ -78,25 +86,33 @@ public sealed class EngineTransport : IDisposable
     /// <summary>Open until <see cref="StopAccepting"/>; counts messages refused after that.</summary>
     public InboundGate Gate { get; } = new();
 
-    /// <summary>The pipeline output that publishes decisions on this transport.</summary>
-    public DecisionPublicationSink CreateSink() => new(Decisions, SinkCounters);
+    /// <summary>
+    /// The pipeline output that publishes decisions on this transport. <paramref name="stagesOnNetworkThread"/>: the
+    /// pipeline is polled by the network thread (<see cref="PipelineOptions.PolledByCaller"/>), so while the gateway's
+    /// window is full the sink itself reads the decision socket (nobody else could).
+    /// </summary>
+    public DecisionPublicationSink CreateSink(bool stagesOnNetworkThread = false) =>
+        new(Decisions, SinkCounters, stagesOnNetworkThread ? DecisionEndpoint.PollPublications : null);
 
     /// <summary>
     /// Starts the endpoint thread feeding <paramref name="ring"/> through <paramref name="sequencer"/> (single producer),
     /// and the control endpoint on the same thread when there is one. With <paramref name="poll"/> (a
     /// <see cref="PipelineOptions.PolledByCaller"/> pipeline's Poll) that thread also runs the stages after each socket
-    /// poll: one engine thread, nothing handed over or woken between them.
+    /// poll: one engine thread, nothing handed over or woken between them. The decision socket is read on that thread too.
     /// </summary>
     public void Start(Sequencer sequencer, RingBuffer<PipelineSlot> ring, Func<int>? poll = null)
     {
-        var inbound = new RingInboundHandler(sequencer, ring, Decoder, Gate, poll);
+        // The decision socket is read every duty cycle, and also while a message waits for ring space.
+        Func<int> decisions = DecisionEndpoint.PollPublications;
+        Func<int> duty = poll is null ? decisions : () => decisions() + poll();
+        var inbound = new RingInboundHandler(sequencer, ring, Decoder, Gate, duty);
         if (ControlEndpoint is null)
         {
-            Endpoint.Start(inbound, "engine-aeron", poll);
+            Endpoint.Start(inbound, "engine-aeron", duty);
         }
         else
         {
-            Endpoint.Start(inbound, ControlEndpoint, new ControlInboundHandler(sequencer, ring, ControlCounters, Gate, poll), "engine-aeron", poll);
+            Endpoint.Start(inbound, ControlEndpoint, new ControlInboundHandler(sequencer, ring, ControlCounters, Gate, duty), "engine-aeron", duty);
         }
     }
 
@@ -165,11 +181,22 @@ public sealed class EngineTransport : IDisposable
         return Decisions.IsFinished;
     }
 
-    /// <summary>Closes the decision publication (EOS, bounded linger on the endpoint thread) and the sockets.</summary>
+    /// <summary>Closes the decision publication (EOS, bounded linger) and the sockets.</summary>
     public void Dispose()
     {
         Decisions.Close();
         Endpoint.Dispose();
         ControlEndpoint?.Dispose();
+        // The network thread has stopped: finish the end-of-stream linger here (bounded), then close the decision socket.
+        var clock = Stopwatch.StartNew();
+        while (!Decisions.IsFinished && clock.ElapsedMilliseconds < 200)
+        {
+            if (DecisionEndpoint.PollPublications() == 0)
+            {
+                Thread.Sleep(1);
+            }
+        }
+
+        DecisionEndpoint.Dispose();
     }
 }

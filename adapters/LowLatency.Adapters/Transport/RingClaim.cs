@@ -7,23 +7,18 @@ internal static class RingClaim
 {
     /// <summary>
     /// The next sequence. While the ring is full the endpoint stops reading, the kernel buffer fills and Aeron's flow
-    /// control (status messages follow consumption) slows the publisher down. With a stage thread, Next() waits for it;
-    /// when this thread is itself the consumer (<paramref name="drain"/>: a polled pipeline's Poll), it processes until a
-    /// slot is free, since waiting would wait for itself.
+    /// control (status messages follow consumption) slows the publisher down. Meanwhile <paramref name="duty"/> keeps
+    /// running: it reads the decision socket (so the stage that waits for the gateway's window can get it) and, on a
+    /// polled pipeline, runs the stages, since this thread is then the ring's consumer and waiting would wait for itself.
     /// </summary>
-    public static long Next(Sequencer sequencer, Func<int>? drain)
+    public static long Next(Sequencer sequencer, Func<int>? duty)
     {
-        if (drain is null)
-        {
-            return sequencer.Next();
-        }
-
         long sequence;
         while (!sequencer.TryNext(1, out sequence))
         {
-            if (drain() == 0)
+            if ((duty?.Invoke() ?? 0) == 0)
             {
-                Thread.Yield(); // only a side consumer (the journal) holds the ring: let it run
+                Thread.Yield(); // the consumers hold the ring: let them run
             }
         }
 

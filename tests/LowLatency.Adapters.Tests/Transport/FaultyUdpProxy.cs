@@ -22,6 +22,7 @@ internal sealed class FaultyUdpProxy : IDisposable
     private readonly List<(long Due, bool ToEngine, byte[] Data)> _held = new();
     private readonly Thread _thread;
     private volatile bool _running = true;
+    private IPEndPoint? _engineSender;
 
     public FaultyUdpProxy(int seed, IPEndPoint gateway, IPEndPoint engine, double drop, double duplicate, double delay, TimeSpan maxDelay)
     {
@@ -99,6 +100,12 @@ internal sealed class FaultyUdpProxy : IDisposable
         {
             EndPoint from = new IPEndPoint(IPAddress.Any, 0);
             int n = socket.ReceiveFrom(buffer, ref from);
+            if (!toEngine && n >= 8 && IsSenderFrame(buffer[6]))
+            {
+                // The engine's decisions leave from a socket of their own: the gateway's status messages and NAKs for them
+                // must go back there, as a real network would return them to the source address.
+                _engineSender = (IPEndPoint)from;
+            }
             if (_rng.NextDouble() < _drop)
             {
                 Dropped++;
@@ -123,12 +130,16 @@ internal sealed class FaultyUdpProxy : IDisposable
         }
     }
 
+    // Aeron frame types only a sender emits (PAD, DATA, SETUP); a receiver emits NAK (2), SM (3), ERR (4).
+    private static bool IsSenderFrame(byte type) => type is 0 or 1 or 5;
+
     private void Send(bool toEngine, byte[] data)
     {
         Forwarded++;
         if (toEngine)
         {
-            _back.SendTo(data, Engine);
+            bool feedback = data.Length >= 8 && data[6] is 2 or 3 or 4;
+            _back.SendTo(data, feedback && _engineSender is { } sender ? sender : Engine);
         }
         else
         {

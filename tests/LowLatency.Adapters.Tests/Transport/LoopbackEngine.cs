@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Net;
+using LowLatency.Adapters.Aeron;
 using LowLatency.Adapters.Gateway;
 using LowLatency.Adapters.Sbe;
 using LowLatency.Adapters.Transport;
@@ -22,15 +23,19 @@ internal sealed class LoopbackEngine : IDisposable
     /// <paramref name="polled"/>: the stages run on the transport's network thread (PolledByCaller) instead of a stage
     /// thread of their own; <paramref name="ringSize"/> small forces the path where that thread finds the ring full.
     /// </summary>
-    public LoopbackEngine(int inboundPort, IPEndPoint decisionDestination, LinearScorer model, DecisionPolicy policy, bool polled = false, int ringSize = 4096)
+    public LoopbackEngine(
+        int inboundPort, IPEndPoint decisionDestination, LinearScorer model, DecisionPolicy policy, bool polled = false, int ringSize = 4096,
+        int decisionWindow = 0)
     {
         Transport = new EngineTransport(new EngineTransportOptions
         {
             Inbound = new IPEndPoint(IPAddress.Loopback, inboundPort),
             DecisionDestination = decisionDestination,
+            // decisionWindow > 0: how many bytes of decisions may wait unsent before offers are refused (back-pressure).
+            Publication = decisionWindow > 0 ? new AeronPublicationOptions { StreamId = WireStreams.Decisions, TermLength = 64 * 1024, PublicationWindowLength = decisionWindow } : null,
         });
         Pipeline = new ScoringPipeline<DecisionPublicationSink>(
-            new PipelineOptions { RingSize = ringSize, Features = Spec, PolledByCaller = polled }, model, policy, Transport.CreateSink());
+            new PipelineOptions { RingSize = ringSize, Features = Spec, PolledByCaller = polled }, model, policy, Transport.CreateSink(polled));
         Pipeline.Start();
         Transport.Start(Pipeline.Sequencer, Pipeline.Ring, polled ? () => Pipeline.Poll() : null);
     }

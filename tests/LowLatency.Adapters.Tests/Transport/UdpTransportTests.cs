@@ -220,6 +220,71 @@ public sealed class UdpTransportTests
             + engine.Transport.Decisions.Core.Counters.TotalRejected > 1000);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_gateway_that_stops_reading_decisions_stalls_the_engine_only_until_it_reads_again(bool polled)
+    {
+        // The gateway is polled by this thread, and not at all while it sends a burst of 400: decisions pile up past its
+        // receiver window (4 KiB, a few dozen decisions), the engine's decision publication (4 KiB may wait unsent) is
+        // back-pressured, and with
+        // an 8-slot ring the engine's network thread ends up waiting too. The gateway's status messages must still get
+        // through when it reads again (they go back to the decision socket), so every decision arrives, identical to the
+        // in-process pipeline's.
+        Transaction[] txs = LoopbackEngine.RandomTransactions(4000, 9);
+        var model = LoopbackEngine.RandomModel(3);
+        var policy = new DecisionPolicy(0.5f, 0.9f);
+        var reference = LoopbackEngine.Reference(txs, model, policy);
+        int enginePort = LoopbackEngine.FreePort();
+        var matched = new List<(Decision Decision, WireReason[] Reasons, long Sent)>();
+        var unmatched = new List<ulong>();
+        using var gateway = new GatewayClient<RecordingListener>(
+            new GatewayClientOptions
+            {
+                Bind = new IPEndPoint(IPAddress.Loopback, 0), Engine = new IPEndPoint(IPAddress.Loopback, enginePort), OwnThread = false,
+                DecisionWindowLength = 4096,
+            },
+            new RecordingListener(matched, unmatched));
+        using var engine = new LoopbackEngine(enginePort, gateway.LocalEndPoint, model, policy, polled, ringSize: 8, decisionWindow: 4096);
+        var clock = Stopwatch.StartNew();
+        while (!gateway.IsConnected && clock.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            gateway.Poll();
+            Thread.Sleep(1);
+        }
+
+        Assert.True(gateway.IsConnected, "gateway and engine did not connect");
+        for (int i = 0; i < txs.Length; i++)
+        {
+            while (gateway.SendTransaction(txs[i], i) != OfferResult.Ok)
+            {
+                Assert.True(clock.Elapsed < TimeSpan.FromSeconds(40), "sending stalled");
+                gateway.Poll();
+            }
+
+            if (i % 400 == 399)
+            {
+                Thread.Sleep(20); // the engine runs into the closed window meanwhile
+                var reading = Stopwatch.StartNew();
+                while (Count(matched) <= i - 8 && reading.Elapsed < TimeSpan.FromSeconds(10))
+                {
+                    gateway.Poll();
+                }
+            }
+        }
+
+        while (Count(matched) < txs.Length && clock.Elapsed < TimeSpan.FromSeconds(40))
+        {
+            if (gateway.Poll() == 0)
+            {
+                Thread.Yield();
+            }
+        }
+
+        AssertSameDecisions(reference, matched, txs);
+        Assert.True(engine.Transport.SinkCounters.BackPressured > 0, "the decision publication was never back-pressured: the test did not test the stall");
+    }
+
     private static void Send(GatewayClient<RecordingListener> gateway, Transaction[] txs, int labelsEvery)
     {
         var clock = Stopwatch.StartNew();

@@ -196,6 +196,17 @@ public sealed class AeronUdpEndpoint : IDisposable
         return work;
     }
 
+    /// <summary>
+    /// One duty cycle for an endpoint that only publishes (no receiver): reads the status messages, NAKs and RTTMs that
+    /// come back for its publications and sends what they allow. Safe to call from inside a pipeline stage: no inbound
+    /// message is ever delivered from here. Always the same thread as the publications' other polls.
+    /// </summary>
+    public int PollPublications()
+    {
+        var none = default(NoMessages);
+        return Poll(ref none);
+    }
+
     private int ReceiveEach<THandler>(long now, ref THandler handler)
         where THandler : IAeronMessageHandler, allows ref struct
     {
