@@ -16,8 +16,17 @@ namespace LowLatency.Models.Champion;
 /// </summary>
 public sealed class ChampionModel
 {
-    /// <summary>Builds a champion; at least one of the two models must be present and match the layout.</summary>
-    public ChampionModel(ModelLayout layout, LogisticModel? logistic, TreeEnsemble? trees, ChampionBlend blend)
+    private readonly float[] _reference;
+    private readonly float[] _referenceTerms;
+    private readonly float _referenceMargin;
+
+    /// <summary>
+    /// Builds a champion; at least one of the two models must be present and match the layout. <paramref name="reference"/>
+    /// (optional, one value per dense feature, typically the training means) is the point the logistic reason codes are
+    /// measured from: contribution i is w_i·(x_i − r_i) rather than w_i·x_i, so a feature that sits at its usual value
+    /// explains nothing, as a tree's Saabas contributions (measured from the root's mean) already do. Scores never change.
+    /// </summary>
+    public ChampionModel(ModelLayout layout, LogisticModel? logistic, TreeEnsemble? trees, ChampionBlend blend, IReadOnlyList<float>? reference = null)
     {
         ArgumentNullException.ThrowIfNull(layout);
         blend.Validate();
@@ -42,6 +51,38 @@ public sealed class ChampionModel
         if (trees is not null && trees.FeatureCount > layout.DenseCount)
         {
             throw new ModelFormatException($"trees.feature_count = {trees.FeatureCount} exceeds layout.feature_names ({layout.DenseCount} features).");
+        }
+
+        _reference = [];
+        _referenceTerms = [];
+        if (reference is { Count: > 0 })
+        {
+            if (reference.Count != layout.DenseCount)
+            {
+                throw new ModelFormatException($"reference has {reference.Count} values; layout.feature_names has {layout.DenseCount} features.");
+            }
+
+            _reference = [.. reference];
+            for (int i = 0; i < _reference.Length; i++)
+            {
+                if (!float.IsFinite(_reference[i]))
+                {
+                    throw new ModelFormatException($"reference[{i}] = {_reference[i]} is not finite.");
+                }
+            }
+
+            if (logistic is not null)
+            {
+                _referenceTerms = new float[_reference.Length];
+                double sum = 0;
+                for (int i = 0; i < _reference.Length; i++)
+                {
+                    _referenceTerms[i] = logistic.DenseWeights[i] * _reference[i];
+                    sum += _referenceTerms[i];
+                }
+
+                _referenceMargin = (float)sum;
+            }
         }
 
         Layout = layout;
@@ -77,6 +118,15 @@ public sealed class ChampionModel
 
     /// <summary>Combination configuration.</summary>
     public ChampionBlend Blend { get; }
+
+    /// <summary>The point logistic reason codes are measured from (one value per dense feature), or empty: measured from 0.</summary>
+    public ReadOnlySpan<float> Reference => _reference;
+
+    /// <summary>
+    /// The same layout, blend and reference with other parts (a learner's new weights or refit leaves); the parts must
+    /// fit the layout as in the constructor.
+    /// </summary>
+    public ChampionModel WithParts(LogisticModel? logistic, TreeEnsemble? trees) => new(Layout, logistic, trees, Blend, _reference);
 
     /// <summary>Scratch floats <see cref="Explain"/> needs for a call with <paramref name="sparseKeyCount"/> keys.</summary>
     public int ExplainSlots(int sparseKeyCount) => Layout.DenseCount + sparseKeyCount;
@@ -143,6 +193,16 @@ public sealed class ChampionModel
         if (Logistic is { } lr && winner != 2)
         {
             bias += Blend.LogisticWeight * lr.Contributions(dense, sparseKeys, work);
+            if (_referenceTerms.Length > 0)
+            {
+                // w·x = w·r + w·(x − r): the reference's share moves into the bias.
+                bias += Blend.LogisticWeight * _referenceMargin;
+                for (int i = 0; i < _referenceTerms.Length; i++)
+                {
+                    work[i] -= _referenceTerms[i];
+                }
+            }
+
             float w = Blend.LogisticWeight;
             if (w != 1f)
             {
