@@ -38,10 +38,18 @@ internal static class BenchCommand
         {
             rate, duration, warmup, topology, wait, seed, outDir, sweep, transport,
         };
+        var champion = new ChampionOptions();
+        champion.AddTo(command);
         command.SetAction(parse =>
         {
             var rates = parse.GetValue(sweep) is { } s ? ParseRates(s)! : [parse.GetValue(rate)];
-            return Run(rates, parse.GetValue(duration), parse.GetValue(warmup), new PipelineOptions { Topology = parse.GetValue(topology), WaitStrategy = parse.GetValue(wait) }, (ulong)parse.GetValue(seed), parse.GetValue(outDir), parse.GetValue(transport));
+            var options = new PipelineOptions { Topology = parse.GetValue(topology), WaitStrategy = parse.GetValue(wait) };
+            if (!ChampionOptions.TryResolve(champion, parse, options.Features, out var bootstrap))
+            {
+                return 2;
+            }
+
+            return Run(rates, parse.GetValue(duration), parse.GetValue(warmup), options, (ulong)parse.GetValue(seed), parse.GetValue(outDir), parse.GetValue(transport), bootstrap);
         });
         return command;
     }
@@ -61,7 +69,7 @@ internal static class BenchCommand
         return rates.Length > 0 ? rates : null;
     }
 
-    private static int Run(long[] rates, TimeSpan duration, TimeSpan warmup, PipelineOptions options, ulong seed, DirectoryInfo? outDir, RunTransport transport = RunTransport.InProc)
+    private static int Run(long[] rates, TimeSpan duration, TimeSpan warmup, PipelineOptions options, ulong seed, DirectoryInfo? outDir, RunTransport transport, BootstrapOptions bootstrap)
     {
         var console = AnsiConsole.Console;
         console.MarkupLine(CultureInfo.InvariantCulture, $"[bold]lowlat bench[/]: {Markup.Escape(options.ToString())}; {Environment.ProcessorCount} cores, .NET {Environment.Version}");
@@ -69,7 +77,8 @@ internal static class BenchCommand
         var simOptions = new SimulatorOptions { Seed = seed };
         var source = new PaymentFlow(new PaymentSimulator(simOptions));
         BootstrapModel model = null!;
-        console.Status().Start("Training the starting model on simulated history…", _ => model = HistoryTrainer.Train(source, 100_000, options.Features));
+        console.Status().Start(bootstrap.Model is null ? "Training the starting model on simulated history…" : "Calibrating thresholds on simulated history…", _ => model = HistoryTrainer.Train(source, 100_000, options.Features, bootstrap));
+        console.MarkupLine(CultureInfo.InvariantCulture, $"Model v{model.Model.Version}: {Markup.Escape(model.Model.Describe())} ({Markup.Escape(model.Model.Origin)})");
         model.Features.Dispose(); // each measured run starts from empty windows (the latency of a cold store is the worse case)
 
         var results = new List<(long Rate, double Achieved, LatencyHistogram Histogram)>();

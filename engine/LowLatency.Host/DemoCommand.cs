@@ -29,6 +29,8 @@ internal static class DemoCommand
         {
             duration, rate, seed, cards, topology, wait, flow, transport,
         };
+        var champion = new ChampionOptions();
+        champion.AddTo(command);
         command.SetAction(parse =>
         {
             DemoFlow f = parse.GetValue(flow);
@@ -38,7 +40,12 @@ internal static class DemoCommand
                 Topology = parse.GetValue(topology), WaitStrategy = parse.GetValue(wait),
                 Features = f == DemoFlow.Orders ? FeatureSpec.LoadDefault("orders") : DemoFeatures(population),
             };
-            return Run(parse.GetValue(duration), parse.GetValue(rate), (ulong)parse.GetValue(seed), population, f, options, parse.GetValue(transport));
+            if (!ChampionOptions.TryResolve(champion, parse, options.Features, out var bootstrap))
+            {
+                return 2;
+            }
+
+            return Run(parse.GetValue(duration), parse.GetValue(rate), (ulong)parse.GetValue(seed), population, f, options, parse.GetValue(transport), bootstrap);
         });
         return command;
     }
@@ -47,7 +54,7 @@ internal static class DemoCommand
     internal static FeatureSpec DemoFeatures(int cards) =>
         FeatureSpec.LoadDefault("payments").WithMaxCapacity((int)Math.Min(1 << 20, BitOperations.RoundUpToPowerOf2((uint)Math.Max(1 << 14, cards * 4))));
 
-    private static int Run(TimeSpan duration, long rate, ulong seed, int cards, DemoFlow flow, PipelineOptions options, RunTransport transport)
+    private static int Run(TimeSpan duration, long rate, ulong seed, int cards, DemoFlow flow, PipelineOptions options, RunTransport transport, BootstrapOptions bootstrap)
     {
         var console = AnsiConsole.Console;
         console.Write(new Rule(flow == DemoFlow.Orders ? "[bold]LowLatency demo — orders flow[/]" : "[bold]LowLatency demo[/]").LeftJustified());
@@ -71,9 +78,11 @@ internal static class DemoCommand
 
         const int History = 200_000;
         BootstrapModel model = null!;
-        console.Status().Start($"Training the starting model on {History:N0} {what} of simulated history…", _ => model = HistoryTrainer.Train(source, History, options.Features));
+        string task = bootstrap.Model is null ? $"Training the starting model on {History:N0} {what} of simulated history…" : $"Warming the feature windows on {History:N0} {what} of simulated history…";
+        console.Status().Start(task, _ => model = HistoryTrainer.Train(source, History, options.Features, bootstrap));
+        string trained = bootstrap.Model is null ? "trained on" : $"loaded from {bootstrap.ModelOrigin}, thresholds calibrated on";
         console.MarkupLine(CultureInfo.InvariantCulture,
-            $"Model v{model.Model.Version}: logistic over {model.Features.Count} features ({model.Features.Store.Plan.TotalBytes / (1 << 20):N0} MiB of rolling windows for {options.Features.Entities.Count} entity types), trained on {model.Transactions:N0} {what} ({model.Frauds:N0} {(flow == DemoFlow.Orders ? "spoofing" : "fraud")}), training AUC {model.TrainingAuc:F3}; review at score ≥ {model.Policy.Review:F3}, decline at ≥ {model.Policy.Decline:F3}");
+            $"Model v{model.Model.Version}: {Markup.Escape(model.Model.Describe())} over {model.Features.Count} features ({model.Features.Store.Plan.TotalBytes / (1 << 20):N0} MiB of rolling windows for {options.Features.Entities.Count} entity types), {trained} {model.Transactions:N0} {what} ({model.Frauds:N0} {(flow == DemoFlow.Orders ? "spoofing" : "fraud")}), training AUC {model.TrainingAuc:F3}; review at score ≥ {model.Policy.Review:F3}, decline at ≥ {model.Policy.Decline:F3}");
 
         using var cancel = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) =>

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
+using LowLatency.Adapters.Simulation;
+using LowLatency.Engine.Features;
 using LowLatency.Engine.Journal;
 using LowLatency.Engine.Pipeline;
 
@@ -60,12 +62,22 @@ internal static class ReplayCommand
         {
             input, format, map, speed, decisions, decisionsFormat, report, journal, durability, recover, stateOut, history, modelSeed, simCards, cardCapacity, topology,
         };
+        var champion = new ChampionOptions();
+        champion.AddTo(command);
         command.SetAction(parse =>
         {
+            if (!ChampionOptions.TryResolve(champion, parse, FeatureSpec.LoadDefault("payments"), out var bootstrap))
+            {
+                return 2;
+            }
+
             var options = new ReplayOptions(
                 parse.GetValue(input)!, parse.GetValue(format), parse.GetValue(map), parse.GetValue(speed)!, parse.GetValue(decisions), parse.GetValue(decisionsFormat),
                 parse.GetValue(report), parse.GetValue(journal), parse.GetValue(durability), parse.GetValue(recover), parse.GetValue(stateOut),
-                (int)parse.GetValue(history), (ulong)parse.GetValue(modelSeed), (int)parse.GetValue(simCards), (int)parse.GetValue(cardCapacity), parse.GetValue(topology));
+                (int)parse.GetValue(history), (ulong)parse.GetValue(modelSeed), (int)parse.GetValue(simCards), (int)parse.GetValue(cardCapacity), parse.GetValue(topology))
+            {
+                Champion = bootstrap,
+            };
             return ReplayRun.Run(options);
         });
         return command;
@@ -93,4 +105,8 @@ internal static class ReplayCommand
 /// <summary>Everything <c>lowlat replay</c> was asked to do.</summary>
 internal sealed record ReplayOptions(
     string Input, ReplayFormat Format, FileInfo? Map, string Speed, FileInfo? Decisions, DecisionsFormat DecisionsFormat, FileInfo? Report,
-    DirectoryInfo? Journal, JournalDurability Durability, bool Recover, FileInfo? StateOut, int History, ulong ModelSeed, int SimCards, int CardCapacity, Topology Topology);
+    DirectoryInfo? Journal, JournalDurability Durability, bool Recover, FileInfo? StateOut, int History, ulong ModelSeed, int SimCards, int CardCapacity, Topology Topology)
+{
+    /// <summary>How the scoring champion is trained on the history, or the model file that replaces it.</summary>
+    public BootstrapOptions Champion { get; init; } = new();
+}

@@ -47,9 +47,11 @@ internal static class ReplayRun
         using var sourceScope = source;
         var simulator = new PaymentSimulator(new SimulatorOptions { Seed = o.ModelSeed, Cards = o.SimCards, Merchants = Math.Max(100, o.SimCards / 10) });
         FeatureSpec spec = FeatureSpec.LoadDefault("payments").WithMaxCapacity(o.CardCapacity);
-        BootstrapModel model = HistoryTrainer.Train(simulator, o.History, spec);
+        BootstrapModel model = HistoryTrainer.Train(simulator, o.History, spec, o.Champion);
         model.Features.Dispose(); // a replay starts from empty windows (or from a recovered snapshot)
-        string origin = $"bootstrap model-seed={o.ModelSeed} sim-cards={o.SimCards} history={o.History}";
+        string origin = o.Champion.Model is null
+            ? $"bootstrap {o.Champion.Combination.ToString().ToLowerInvariant()} model-seed={o.ModelSeed} sim-cards={o.SimCards} history={o.History}"
+            : $"model {o.Champion.ModelOrigin}, thresholds from model-seed={o.ModelSeed} sim-cards={o.SimCards} history={o.History}";
         var options = new PipelineOptions { Topology = o.Topology, Features = spec };
         console.MarkupLine(CultureInfo.InvariantCulture, $"Replaying {Markup.Escape(source.Description)} at {(speed == 0 ? "max speed" : $"{speed}x")}; engine: {Markup.Escape(options.ToString())}; model v{model.Model.Version} ({Markup.Escape(origin)})");
 
@@ -104,7 +106,7 @@ internal static class ReplayRun
 
             if (journal is not null)
             {
-                var swap = new ModelSwapRecord(model.Model.Version, ModelSwapRecord.FingerprintOf(model.Model), origin);
+                var swap = new ModelSwapRecord(model.Model.Version, model.Model.Fingerprint, origin);
                 Span<byte> buffer = stackalloc byte[512];
                 journal.Append(JournalRecordType.ModelSwap, journal.NextSequence, (DateTime.UtcNow - DateTime.UnixEpoch).Ticks * 100, buffer[..swap.Encode(buffer)]);
                 long journalBase = journal.NextSequence;

@@ -15,7 +15,7 @@ public static class EngineRecovery
     /// Recovers from the journal in <paramref name="directory"/>, whose writer (<paramref name="journal"/>) was opened
     /// already (that repaired a torn tail and knows where the journal ends).
     /// </summary>
-    public static (byte[] State, RecoveryResult Result) Recover(string directory, JournalWriter journal, PipelineOptions options, LinearScorer model, DecisionPolicy policy, DecisionLog? tailDecisions)
+    public static (byte[] State, RecoveryResult Result) Recover(string directory, JournalWriter journal, PipelineOptions options, ServingModel model, DecisionPolicy policy, DecisionLog? tailDecisions)
     {
         ArgumentNullException.ThrowIfNull(journal);
         var rejected = new List<string>();

@@ -31,7 +31,7 @@ public sealed class ReplayDriver(double speed)
 
         var sequencer = pipeline.Sequencer;
         var ring = pipeline.Ring;
-        ulong fingerprint = ModelSwapRecord.FingerprintOf(pipeline.Model);
+        ulong fingerprint = pipeline.Model.Fingerprint;
         long messages = 0, rejects = 0, swaps = 0, mismatches = 0, skipped = 0;
         long firstRecordedNs = long.MinValue, firstWall = 0;
         double ticksPerRecordedNs = speed > 0 ? Stopwatch.Frequency / 1e9 / speed : 0;

@@ -23,7 +23,7 @@ public sealed class ScoringPipeline<TSink> : IDisposable
     /// (the journal) sees every slot beside the stages, gating the decisions or not as it says.
     /// </summary>
     public ScoringPipeline(
-        PipelineOptions options, LinearScorer model, DecisionPolicy policy, TSink sink, ProducerType producers = ProducerType.Single,
+        PipelineOptions options, ServingModel model, DecisionPolicy policy, TSink sink, ProducerType producers = ProducerType.Single,
         ISideConsumer? beside = null, Featurizer? features = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -41,11 +41,7 @@ public sealed class ScoringPipeline<TSink> : IDisposable
         _state = new StageState(options, model, policy, features ?? new Featurizer(plan));
         try
         {
-            if (model.FeatureCount != _state.Features.Count)
-            {
-                throw new ArgumentException(
-                    $"The model expects {model.FeatureCount} features but the feature spec computes {_state.Features.Count} ({_state.Features.Event} flow).");
-            }
+            CheckLayout(model);
 
             _ring = new RingPipeline<PipelineSlot>(options.RingSize, producers);
         }
@@ -74,10 +70,15 @@ public sealed class ScoringPipeline<TSink> : IDisposable
     public RingBuffer<PipelineSlot> Ring => _ring.Ring;
 
     /// <summary>The champion model; setting it swaps atomically (takes effect from the next event scored).</summary>
-    public LinearScorer Model
+    public ServingModel Model
     {
         get => _state.Model;
-        set => _state.Model = value ?? throw new ArgumentNullException(nameof(value));
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            CheckLayout(value);
+            _state.Model = value;
+        }
     }
 
     /// <summary>Decision thresholds; setting swaps atomically.</summary>
@@ -161,6 +162,19 @@ public sealed class ScoringPipeline<TSink> : IDisposable
     {
         _ring.Dispose();
         _state.Dispose();
+    }
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first feature where the model's layout and the feature spec differ.</summary>
+    private void CheckLayout(ServingModel model)
+    {
+        try
+        {
+            model.Champion.Layout.Verify(_state.Features.Names);
+        }
+        catch (Models.ModelFormatException ex)
+        {
+            throw new ArgumentException($"The model does not fit the {_state.Features.Event} feature spec: {ex.Message}", nameof(model), ex);
+        }
     }
 
     private void Wire<TWait>(TSink sink, TWait wait, ISideConsumer? beside)

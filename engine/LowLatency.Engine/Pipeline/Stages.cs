@@ -9,9 +9,9 @@ namespace LowLatency.Engine.Pipeline;
 /// The work of each stage, written once and called by both topologies. State that a stage owns (feature
 /// tables, counters) is touched only by the thread that runs that stage.
 /// </summary>
-internal sealed class StageState(PipelineOptions options, LinearScorer model, DecisionPolicy policy, Featurizer features) : IDisposable
+internal sealed class StageState(PipelineOptions options, ServingModel model, DecisionPolicy policy, Featurizer features) : IDisposable
 {
-    private LinearScorer _model = model;
+    private ServingModel _model = model;
     private DecisionPolicy _policy = policy;
 
     /// <summary>The rolling features; owned by the features stage's thread.</summary>
@@ -24,7 +24,7 @@ internal sealed class StageState(PipelineOptions options, LinearScorer model, De
     public PipelineCounters Counters;
 
     /// <summary>The champion, read once per event; replaced by one reference write.</summary>
-    public LinearScorer Model
+    public ServingModel Model
     {
         get => Volatile.Read(ref _model);
         set => Volatile.Write(ref _model, value);
@@ -58,6 +58,7 @@ internal sealed class StageState(PipelineOptions options, LinearScorer model, De
                 }
 
                 status = Features.Process(slot.Transaction, slot.Features);
+                slot.KeyCount = (byte)SparseKeys.Write(slot.Transaction, slot.Keys);
                 break;
             case MessageKind.Order:
                 Counters.OrdersIn++;
@@ -67,6 +68,7 @@ internal sealed class StageState(PipelineOptions options, LinearScorer model, De
                 }
 
                 status = Features.Process(slot.Order, slot.Features);
+                slot.KeyCount = (byte)SparseKeys.Write(slot.Order, slot.Keys);
                 break;
             case MessageKind.Label:
                 Counters.LabelsIn++;
@@ -111,11 +113,7 @@ internal sealed class StageState(PipelineOptions options, LinearScorer model, De
             return;
         }
 
-        var model = Model;
-        ReadOnlySpan<float> features = slot.Features;
-        slot.Decision.Score = model.Score(features);
-        slot.Decision.ModelVersion = model.Version;
-        slot.ReasonCount = (byte)model.TopReasons(features, slot.Reasons);
+        Model.Score(ref slot);
     }
 
     /// <summary>Applies the policy and hands the decision to the sink (decide stage).</summary>
