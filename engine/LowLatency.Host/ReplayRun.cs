@@ -46,14 +46,20 @@ internal static class ReplayRun
 
         using var sourceScope = source;
         var simulator = new PaymentSimulator(new SimulatorOptions { Seed = o.ModelSeed, Cards = o.SimCards, Merchants = Math.Max(100, o.SimCards / 10) });
-        FeatureSpec spec = FeatureSpec.LoadDefault("payments").WithMaxCapacity(o.CardCapacity);
+        FeatureSpec spec = (o.Spec ?? FeatureSpec.LoadDefault("payments")).WithMaxCapacity(o.CardCapacity);
         BootstrapModel model = HistoryTrainer.Train(simulator, o.History, spec, o.Champion);
         model.Features.Dispose(); // a replay starts from empty windows (or from a recovered snapshot)
         string origin = o.Champion.Model is null
             ? $"bootstrap {o.Champion.Combination.ToString().ToLowerInvariant()} model-seed={o.ModelSeed} sim-cards={o.SimCards} history={o.History}"
             : $"model {o.Champion.ModelOrigin}, thresholds from model-seed={o.ModelSeed} sim-cards={o.SimCards} history={o.History}";
+        if (o.SpecFile is not null)
+        {
+            origin += $" features={o.SpecFile.Name}";
+        }
+
         var options = new PipelineOptions { Topology = o.Topology, Features = spec };
-        console.MarkupLine(CultureInfo.InvariantCulture, $"Replaying {Markup.Escape(source.Description)} at {(speed == 0 ? "max speed" : $"{speed}x")}; engine: {Markup.Escape(options.ToString())}; model v{model.Model.Version} ({Markup.Escape(origin)})");
+        console.MarkupLine(CultureInfo.InvariantCulture, $"Replaying {Markup.Escape(source.Description)} at {(speed == 0 ? "max speed" : $"{speed}x")}; engine: {Markup.Escape(options.ToString())}");
+        console.MarkupLine(CultureInfo.InvariantCulture, $"Model v{model.Model.Version}: {Markup.Escape(model.Model.Describe())} over {model.Model.DenseCount} features ({Markup.Escape(origin)})");
 
         DecisionLog? log = null;
         if (o.Decisions is not null)
@@ -134,7 +140,7 @@ internal static class ReplayRun
                 $"Replayed {result.Messages:N0} messages in {result.Elapsed.TotalSeconds:F2} s ({result.MessagesPerSecond:N0}/s): {stats.DecisionsPublished:N0} decisions, {stats.Rejected:N0} rejected ({result.DecodeRejects:N0} undecodable), {source.Malformed:N0} malformed input records");
             if (result.ModelMismatches > 0)
             {
-                console.MarkupLine(CultureInfo.InvariantCulture, $"[yellow]{result.ModelMismatches} model-swap record(s) name a model other than the one scoring this replay: decisions will differ from the recording.[/]");
+                console.MarkupLine(CultureInfo.InvariantCulture, $"[yellow]{result.ModelMismatches} model-swap record(s) name a model other than the one scoring this replay: decisions will differ from the recording{(o.Champion.Model is not null || o.SpecFile is not null ? " (a what-if run with --model/--features)" : string.Empty)}.[/]");
             }
 
             if (recorder is not null)
