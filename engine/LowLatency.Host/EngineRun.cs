@@ -6,6 +6,7 @@ using LowLatency.Adapters.Load;
 using LowLatency.Adapters.Simulation;
 using LowLatency.Adapters.Transport;
 using LowLatency.Engine.Features;
+using LowLatency.Engine.Learning;
 using LowLatency.Engine.Metrics;
 using LowLatency.Engine.Pipeline;
 
@@ -29,7 +30,8 @@ internal sealed class EngineRun : IDisposable
     /// Builds the pipeline over <paramref name="transport"/>; <paramref name="features"/> (warm state, owned by the
     /// pipeline from here) or empty windows. The gateway client speaks payments only: the orders flow runs in process.
     /// </summary>
-    public EngineRun(IFlowSource source, BootstrapModel model, PipelineOptions options, RunTransport transport = RunTransport.InProc, Featurizer? features = null)
+    /// <para><paramref name="learning"/> turns continual learning on, starting from the bootstrap's model and learner state.</para>
+    public EngineRun(IFlowSource source, BootstrapModel model, PipelineOptions options, RunTransport transport = RunTransport.InProc, Featurizer? features = null, LearningOptions? learning = null)
     {
         if (transport == RunTransport.Udp && source.Flow != FeatureEventKind.Transaction)
         {
@@ -55,7 +57,9 @@ internal sealed class EngineRun : IDisposable
             _wireDriver = new GatewayLoadDriver(source, Truth);
         }
 
-        Pipeline = new ScoringPipeline<RunSink>(options, model.Model, model.Policy, new RunSink(monitor, _transport?.CreateSink()), features: features);
+        Pipeline = new ScoringPipeline<RunSink>(
+            options, model.Model, model.Policy, new RunSink(monitor, _transport?.CreateSink()), features: features,
+            learning: learning is null ? null : registry => new OnlineLearning(learning, model.Model, model.Learner, model.Scaling, registry));
         _driver = new OpenLoopDriver(source, Truth);
     }
 

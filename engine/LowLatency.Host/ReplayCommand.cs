@@ -3,6 +3,7 @@ using System.Globalization;
 using LowLatency.Adapters.Simulation;
 using LowLatency.Engine.Features;
 using LowLatency.Engine.Journal;
+using LowLatency.Engine.Learning;
 using LowLatency.Engine.Pipeline;
 
 namespace LowLatency.Host;
@@ -65,11 +66,24 @@ internal static class ReplayCommand
         };
         var champion = new ChampionOptions();
         champion.AddTo(command);
+        var learning = new LearningCliOptions(
+            Switch.Off,
+            "Model versions: where the learner writes them (default <journal>/versions with --journal, else a temporary directory), or where the swaps of a replayed journal find them (default <input>/versions)");
+        learning.AddTo(command);
         command.SetAction(parse =>
         {
             if (!TryLoadSpec(parse.GetValue(features), out var spec) || !ChampionOptions.TryResolve(champion, parse, spec, out var bootstrap))
             {
                 return 2;
+            }
+
+            var journalDir = parse.GetValue(journal);
+            var versions = learning.Versions(parse);
+            LearningOptions? learn = null;
+            if (learning.Enabled(parse))
+            {
+                string dir = versions?.FullName ?? (journalDir is not null ? Path.Combine(journalDir.FullName, "versions") : Path.Combine(Path.GetTempPath(), "lowlat-versions-" + Guid.NewGuid().ToString("N")));
+                learn = learning.Resolve(parse, dir);
             }
 
             var options = new ReplayOptions(
@@ -80,6 +94,8 @@ internal static class ReplayCommand
                 Champion = bootstrap,
                 Spec = spec,
                 SpecFile = parse.GetValue(features),
+                Learning = learn,
+                Versions = versions,
             };
             return ReplayRun.Run(options);
         });
@@ -150,4 +166,10 @@ internal sealed record ReplayOptions(
 
     /// <summary>Where <see cref="Spec"/> came from (null: shipped).</summary>
     public FileInfo? SpecFile { get; init; }
+
+    /// <summary>Continual learning during the replay (versions written to its directory), or null when off.</summary>
+    public LearningOptions? Learning { get; init; }
+
+    /// <summary>The <c>--versions</c> directory given (without learning: where the input's swaps find their models).</summary>
+    public DirectoryInfo? Versions { get; init; }
 }

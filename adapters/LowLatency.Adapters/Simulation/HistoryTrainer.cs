@@ -21,7 +21,8 @@ namespace LowLatency.Adapters.Simulation;
 /// (pass it to the pipeline, which takes ownership; or dispose it).
 /// </param>
 /// <param name="Learner">The FTRL state behind the logistic part, for online learning to continue from (null when the champion has none or was loaded).</param>
-public sealed record BootstrapModel(ServingModel Model, DecisionPolicy Policy, int Transactions, int Frauds, double TrainingAuc, Featurizer Features, FtrlLearner? Learner);
+/// <param name="Scaling">The standardisation <paramref name="Learner"/> works in (its weights are folded back to raw features in the model).</param>
+public sealed record BootstrapModel(ServingModel Model, DecisionPolicy Policy, int Transactions, int Frauds, double TrainingAuc, Featurizer Features, FtrlLearner? Learner, InputScaling? Scaling);
 
 /// <summary>
 /// Trains the pipeline's starting champion: runs the simulator for a stretch of history, computes each event's features
@@ -112,6 +113,7 @@ public static class HistoryTrainer
 
         ReadOnlySpan<ulong> KeysOf(int i) => keys.AsSpan(i * SparseKeyBuffer.Capacity, keyCounts[i]);
         FtrlLearner? learner = null;
+        InputScaling? scaling = null;
         ChampionModel champion;
         if (options.Model is { } model)
         {
@@ -124,16 +126,20 @@ public static class HistoryTrainer
             TreeEnsemble? trees = null;
             if (options.Combination != BootstrapCombination.Trees)
             {
+                // FTRL learns on standardised features (raw ones span orders of magnitude); the model folds the scaling back.
+                scaling = InputScaling.Fit(rows.AsSpan(0, n * columns), columns);
                 learner = new FtrlLearner(columns, options.Logistic);
+                var z = new float[columns];
                 for (int epoch = 0; epoch < options.LogisticEpochs; epoch++)
                 {
                     for (int i = 0; i < n; i++)
                     {
-                        learner.TryUpdate(rows.AsSpan(i * columns, columns), KeysOf(i), labels[i] != 0, out _);
+                        scaling.Apply(rows.AsSpan(i * columns, columns), z);
+                        learner.TryUpdate(z, KeysOf(i), labels[i] != 0, out _);
                     }
                 }
 
-                logistic = learner.Snapshot();
+                logistic = scaling.Fold(learner.Snapshot());
             }
 
             progress?.Invoke(0.5);
@@ -149,7 +155,7 @@ public static class HistoryTrainer
                 BootstrapCombination.Max => new ChampionBlend(ChampionCombination.Max, 1f, 1f, 0f),
                 _ => ChampionBlend.Sum,
             };
-            champion = new ChampionModel(new ModelLayout(layoutNames, logistic?.HashBits ?? 0), logistic, trees, blend, ColumnMeans(rows, columns, n));
+            champion = new ChampionModel(new ModelLayout(layoutNames, logistic?.HashBits ?? 0), logistic, trees, blend, scaling?.Mean.ToArray() ?? ColumnMeans(rows, columns, n));
         }
 
         var scores = new float[n];
@@ -162,7 +168,7 @@ public static class HistoryTrainer
         int frauds = labels.Count(l => l != 0);
         string origin = options.Model is null ? $"bootstrap {options.Combination.ToString().ToLowerInvariant()} on {n} simulated events" : options.ModelOrigin;
         var serving = new ServingModel(champion, version: 1, origin);
-        return new BootstrapModel(serving, DecisionPolicy.FromRates(scores, options.ReviewRate, options.DeclineRate), n, frauds, Auc(scores, labels), features, learner);
+        return new BootstrapModel(serving, DecisionPolicy.FromRates(scores, options.ReviewRate, options.DeclineRate), n, frauds, Auc(scores, labels), features, learner, scaling);
     }
 
     /// <summary>Mean of each column over the finite values: the point logistic reason codes are measured from.</summary>

@@ -1,4 +1,5 @@
 using LowLatency.Engine.Features;
+using LowLatency.Engine.Learning;
 using LowLatency.Engine.Ring;
 
 namespace LowLatency.Engine.Pipeline;
@@ -22,9 +23,14 @@ public sealed class ScoringPipeline<TSink> : IDisposable
     /// must have been built from the same spec as <see cref="PipelineOptions.Features"/>. <paramref name="beside"/>
     /// (the journal) sees every slot beside the stages, gating the decisions or not as it says.
     /// </summary>
+    /// <para>
+    /// <paramref name="learning"/> (built with this pipeline's <see cref="Models"/> registry and starting model) turns on
+    /// continual learning: decisions are logged for their labels on the scoring thread, and the learner thread it owns
+    /// (started and stopped with the pipeline) publishes new versions into the ring, which therefore takes several producers.
+    /// </para>
     public ScoringPipeline(
         PipelineOptions options, ServingModel model, DecisionPolicy policy, TSink sink, ProducerType producers = ProducerType.Single,
-        ISideConsumer? beside = null, Featurizer? features = null)
+        ISideConsumer? beside = null, Featurizer? features = null, Func<ModelRegistry, OnlineLearning>? learning = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(model);
@@ -38,15 +44,23 @@ public sealed class ScoringPipeline<TSink> : IDisposable
             throw new ArgumentException("The feature state given was built from another feature spec than the options name.", nameof(features));
         }
 
-        _state = new StageState(options, model, policy, features ?? new Featurizer(plan));
+        var featurizer = features ?? new Featurizer(plan);
+        _state = new StageState(options, model, policy, featurizer, new ModelRegistry(featurizer.Names));
         try
         {
             CheckLayout(model);
+            _state.Registry.Add(model);
+            if (learning is not null)
+            {
+                _state.Learning = learning(_state.Registry);
+                producers = ProducerType.Multi;
+            }
 
             _ring = new RingPipeline<PipelineSlot>(options.RingSize, producers);
         }
         catch
         {
+            _state.Learning?.Dispose();
             _state.Dispose();
             throw;
         }
@@ -69,17 +83,33 @@ public sealed class ScoringPipeline<TSink> : IDisposable
     /// <summary>The inbound slots.</summary>
     public RingBuffer<PipelineSlot> Ring => _ring.Ring;
 
-    /// <summary>The champion model; setting it swaps atomically (takes effect from the next event scored).</summary>
+    /// <summary>
+    /// The model in force (safe to read from any thread). Set it only before <see cref="Start"/>: a running pipeline
+    /// changes models through swap events in its input sequence (<see cref="MessageKind.ModelSwap"/>, or a Promote or
+    /// Rollback control), so that the journal records where each took effect and a replay reproduces it.
+    /// </summary>
     public ServingModel Model
     {
         get => _state.Model;
         set
         {
             ArgumentNullException.ThrowIfNull(value);
+            if (_started)
+            {
+                throw new InvalidOperationException("The pipeline is running: swap models through the input sequence (a ModelSwap slot or a Promote control).");
+            }
+
             CheckLayout(value);
+            _state.Registry.Add(value);
             _state.Model = value;
         }
     }
+
+    /// <summary>The model versions swap events may name: the starting model, the learner's versions, versions loaded for a replay.</summary>
+    public ModelRegistry Models => _state.Registry;
+
+    /// <summary>Continual learning, or null when off.</summary>
+    public OnlineLearning? Learning => _state.Learning;
 
     /// <summary>Decision thresholds; setting swaps atomically.</summary>
     public DecisionPolicy Policy
@@ -147,19 +177,28 @@ public sealed class ScoringPipeline<TSink> : IDisposable
         _state.Features.ReplaceStore(FeatureStore.LoadSnapshot(stream, _state.Features.Store.Plan));
     }
 
-    /// <summary>Starts the consumer threads.</summary>
+    /// <summary>Starts the consumer threads (and the learner thread, when learning is on).</summary>
     public void Start()
     {
         _started = true;
         _ring.Start();
+        _state.Learning?.Start(_ring.Sequencer, _ring.Ring);
     }
 
-    /// <summary>Waits until everything published has been decided (bounded), then stops the threads.</summary>
-    public bool DrainAndStop(TimeSpan timeout) => !_started || _ring.DrainAndHalt(timeout);
+    /// <summary>
+    /// Stops the learner (no more swaps enter), then waits until everything published has been decided (bounded) and
+    /// stops the threads.
+    /// </summary>
+    public bool DrainAndStop(TimeSpan timeout)
+    {
+        _state.Learning?.Stop();
+        return !_started || _ring.DrainAndHalt(timeout);
+    }
 
     /// <summary>Stops the threads (without waiting for the backlog).</summary>
     public void Dispose()
     {
+        _state.Learning?.Dispose();
         _ring.Dispose();
         _state.Dispose();
     }

@@ -18,15 +18,19 @@ public sealed class ChampionLearner
     private readonly ChampionModel _template;
     private readonly ChampionLearnerOptions _options;
     private readonly FtrlLearner? _logistic;
+    private readonly InputScaling? _scaling;
+    private readonly float[] _scaled;
     private readonly LeafRefitter? _trees;
     private int _sinceRefit;
 
     /// <summary>
     /// Starts from <paramref name="start"/>. <paramref name="logistic"/> (its state, not copied) learns the logistic part
-    /// and must read the same dense features and hash bits; null leaves that part fixed. The tree part, when it has a
-    /// logistic output, is refit.
+    /// and must read the same dense features and hash bits; null leaves that part fixed. With <paramref name="scaling"/>,
+    /// the FTRL learner works on standardised features and the published logistic part is its weights folded back to raw
+    /// values (<see cref="InputScaling.Fold"/>), so the start's logistic part must be that fold. The tree part, when it
+    /// has a logistic output, is refit.
     /// </summary>
-    public ChampionLearner(ChampionModel start, FtrlLearner? logistic, ChampionLearnerOptions? options = null)
+    public ChampionLearner(ChampionModel start, FtrlLearner? logistic, ChampionLearnerOptions? options = null, InputScaling? scaling = null)
     {
         ArgumentNullException.ThrowIfNull(start);
         _options = options ?? new ChampionLearnerOptions();
@@ -45,8 +49,15 @@ public sealed class ChampionLearner
             }
         }
 
+        if (scaling is not null && scaling.Count != start.Layout.DenseCount)
+        {
+            throw new ArgumentException($"The input scaling covers {scaling.Count} features; the champion's layout has {start.Layout.DenseCount}.", nameof(scaling));
+        }
+
         _template = start;
         _logistic = logistic;
+        _scaling = logistic is null ? null : scaling;
+        _scaled = new float[_scaling is null ? 0 : start.Layout.DenseCount];
         _trees = start.Trees is { Output: not TreeOutput.RawMargin } t ? new LeafRefitter(t, _options.LeafL2, _options.LeafLearningRate) : null;
     }
 
@@ -55,6 +66,8 @@ public sealed class ChampionLearner
         _template = other._template;
         _options = other._options;
         _logistic = other._logistic?.Clone();
+        _scaling = other._scaling;
+        _scaled = new float[other._scaled.Length];
         _trees = other._trees?.Clone();
         _sinceRefit = other._sinceRefit;
         Updates = other.Updates;
@@ -76,6 +89,9 @@ public sealed class ChampionLearner
 
     /// <summary>The FTRL learner of the logistic part, or null when that part is fixed or absent.</summary>
     public FtrlLearner? Logistic => _logistic;
+
+    /// <summary>The standardisation the logistic learner works in, or null (raw features).</summary>
+    public InputScaling? Scaling => _scaling;
 
     /// <summary>The leaf refitter of the tree part, or null when that part is fixed or absent.</summary>
     public LeafRefitter? Trees => _trees;
@@ -100,9 +116,16 @@ public sealed class ChampionLearner
         }
 
         double logisticMargin = 0, treeMargin = 0;
+        ReadOnlySpan<float> learnerInput = dense;
+        if (_scaling is not null)
+        {
+            _scaling.Apply(dense, _scaled);
+            learnerInput = _scaled;
+        }
+
         if (_logistic is not null)
         {
-            logisticMargin = _logistic.Margin(dense, keys);
+            logisticMargin = _logistic.Margin(learnerInput, keys);
             if (double.IsNaN(logisticMargin))
             {
                 Rejected++;
@@ -121,7 +144,7 @@ public sealed class ChampionLearner
 
         double margin = Combine(logisticMargin, treeMargin);
         probability = margin >= 0 ? 1.0 / (1.0 + Math.Exp(-margin)) : Math.Exp(margin) / (1.0 + Math.Exp(margin));
-        if (_logistic is not null && !_logistic.TryUpdate(dense, keys, label, out _))
+        if (_logistic is not null && !_logistic.TryUpdate(learnerInput, keys, label, out _))
         {
             Rejected++;
             probability = double.NaN;
@@ -143,12 +166,13 @@ public sealed class ChampionLearner
     }
 
     /// <summary>
-    /// The champion as the learner scores now (FTRL weights rounded to float, the last leaf refit; statistics gathered
-    /// since then are not applied), with the starting champion's layout, blend and reference point. Allocates.
+    /// The champion as the learner scores now (FTRL weights rounded to float and folded back to raw features, the last
+    /// leaf refit; statistics gathered since then are not applied), with the starting champion's layout, blend and
+    /// reference point. Allocates.
     /// </summary>
     public ChampionModel Snapshot()
     {
-        LogisticModel? logistic = _logistic?.Snapshot() ?? _template.Logistic;
+        LogisticModel? logistic = _logistic is null ? _template.Logistic : _scaling is null ? _logistic.Snapshot() : _scaling.Fold(_logistic.Snapshot());
         TreeEnsemble? trees = _trees?.Model ?? _template.Trees;
         return _template.WithParts(logistic, trees);
     }
@@ -166,6 +190,8 @@ public sealed class ChampionLearner
         writer.Write(Updates);
         writer.Write(_logistic is not null);
         _logistic?.WriteState(writer);
+        writer.Write(_scaling is not null);
+        _scaling?.Write(writer);
     }
 
     /// <summary>Restores a learner written by <see cref="WriteState"/> beside <paramref name="snapshot"/>; <see cref="ModelFormatException"/> when malformed.</summary>
@@ -175,9 +201,10 @@ public sealed class ChampionLearner
         ArgumentNullException.ThrowIfNull(snapshot);
         long updates = reader.ReadInt64();
         var logistic = reader.ReadBoolean() ? FtrlLearner.ReadState(reader) : null;
+        var scaling = reader.ReadBoolean() ? InputScaling.Read(reader) : null;
         try
         {
-            return new ChampionLearner(snapshot, logistic, options) { Updates = updates };
+            return new ChampionLearner(snapshot, logistic, options, scaling) { Updates = updates };
         }
         catch (ArgumentException e)
         {

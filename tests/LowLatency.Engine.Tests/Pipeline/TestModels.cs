@@ -1,8 +1,10 @@
+using LowLatency.Engine.Events;
 using LowLatency.Engine.Features;
 using LowLatency.Engine.Pipeline;
 using LowLatency.Models;
 using LowLatency.Models.Champion;
 using LowLatency.Models.Linear;
+using LowLatency.Models.Online;
 using LowLatency.Models.Trees;
 
 namespace LowLatency.Engine.Tests.Pipeline;
@@ -31,7 +33,32 @@ internal static class TestModels
         return new ServingModel(new ChampionModel(new ModelLayout(names, lr is null ? 0 : 8), lr, te, blend, reference), version, $"random seed {seed}");
     }
 
-    private static TreeSpec Tree(Random rng, int maxDepth, int features)
+    /// <summary>
+    /// A champion a learner can continue: the logistic part is <paramref name="learner"/>'s snapshot (a fresh FTRL
+    /// learner over the spec's features, standardised by <paramref name="scaling"/> fitted on <paramref name="sample"/>,
+    /// with 2^8 hashed slots: all weights zero) blended with 10 random trees of small leaves (noise the learner can outgrow).
+    /// </summary>
+    public static ServingModel Learnable(int seed, FeatureSpec spec, Transaction[] sample, out FtrlLearner learner, out InputScaling scaling)
+    {
+        var names = Featurizer.NamesFor(FeaturePlan.Compile(spec));
+        var rows = new float[sample.Length * names.Length];
+        using (var features = new Featurizer(FeaturePlan.Compile(spec)))
+        {
+            for (int i = 0; i < sample.Length; i++)
+            {
+                features.Process(sample[i], rows.AsSpan(i * names.Length, names.Length));
+            }
+        }
+
+        scaling = InputScaling.Fit(rows, names.Length);
+        var rng = new Random(seed);
+        learner = new FtrlLearner(names.Length, new FtrlOptions { HashBits = 8 });
+        var te = TreeEnsemble.Create([.. Enumerable.Range(0, 10).Select(_ => Tree(rng, 4, names.Length, leafScale: 0.1f))], names.Length, -3f, TreeOutput.Logistic, featureNames: names);
+        var champion = new ChampionModel(new ModelLayout(names, 8), scaling.Fold(learner.Snapshot()), te, ChampionBlend.Average, scaling.Mean.ToArray());
+        return new ServingModel(champion, 1, "learnable");
+    }
+
+    private static TreeSpec Tree(Random rng, int maxDepth, int features, float leafScale = 1f)
     {
         var left = new List<int>();
         var right = new List<int>();
@@ -53,7 +80,7 @@ internal static class TestModels
             cover.Add((float)(1 + (rng.NextDouble() * 10)));
             if (depth == maxDepth || (depth > 1 && rng.NextDouble() < 0.2))
             {
-                leaf[id] = (float)((rng.NextDouble() * 2) - 1);
+                leaf[id] = leafScale * (float)((rng.NextDouble() * 2) - 1);
                 return id;
             }
 
