@@ -73,6 +73,45 @@ public class ChampionLearnerTests
     }
 
     [Fact]
+    public void A_learner_in_standardised_features_publishes_weights_folded_back_to_raw_ones()
+    {
+        // Raw features on wildly different scales and offsets; the learner sees z = (x − mean)/sd.
+        var stream = new LifecycleStream(13);
+        var data = Enumerable.Range(0, 8000).Select(_ => stream.Next()).Select(s => (X: s.X.Select((v, i) => (v * (1 + (i * 40))) + (i * 100)).ToArray(), s.Keys, s.Y)).ToArray();
+        var scaling = InputScaling.Fit([.. data.Take(2000).SelectMany(d => d.X)], LifecycleStream.Dense);
+        Assert.Equal(500f, scaling.Mean[5], 15f);
+        var ftrl = new FtrlLearner(LifecycleStream.Dense, Ftrl);
+        var start = new ChampionModel(ModelLayout.Positional(LifecycleStream.Dense, Ftrl.HashBits), scaling.Fold(ftrl.Snapshot()), null, ChampionBlend.Sum, scaling.Mean.ToArray());
+        var learner = new ChampionLearner(start, ftrl, scaling: scaling);
+        var reference = new FtrlLearner(LifecycleStream.Dense, Ftrl);
+        var z = new float[LifecycleStream.Dense];
+        foreach (var (x, k, y) in data.Take(6000))
+        {
+            learner.TryUpdate(x, k, y, out double p);
+            scaling.Apply(x, z);
+            reference.TryUpdate(z, k, y, out double q);
+            Assert.Equal(q, p, 1e-12); // the learner is exactly FTRL on z
+        }
+
+        // The published model scores raw values as FTRL's own snapshot scores z (up to float rounding of the fold).
+        var published = learner.Snapshot();
+        var zModel = reference.Snapshot();
+        foreach (var (x, k, _) in data.Skip(6000))
+        {
+            scaling.Apply(x, z);
+            Assert.Equal(zModel.Margin(z, k), published.Margin(x, k), 1e-3);
+        }
+
+        var window = new LowLatency.Models.Evaluation.PrequentialWindow(2000);
+        foreach (var (x, k, y) in data.Skip(6000))
+        {
+            window.Add(published.Score(x, k).Probability, y);
+        }
+
+        Assert.True(window.Auc() > 0.85, $"held-out AUC {window.Auc()}");
+    }
+
+    [Fact]
     public void A_part_without_learner_state_stays_fixed_while_the_trees_refit()
     {
         var (start, _) = Blend(4);
