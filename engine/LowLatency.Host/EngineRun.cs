@@ -29,8 +29,8 @@ internal sealed class EngineRun : IDisposable
     /// <summary>
     /// Builds the pipeline over <paramref name="transport"/>; <paramref name="features"/> (warm state, owned by the
     /// pipeline from here) or empty windows. The gateway client speaks payments only: the orders flow runs in process.
+    /// <paramref name="learning"/> turns continual learning on, starting from the bootstrap's model and learner state.
     /// </summary>
-    /// <para><paramref name="learning"/> turns continual learning on, starting from the bootstrap's model and learner state.</para>
     public EngineRun(IFlowSource source, BootstrapModel model, PipelineOptions options, RunTransport transport = RunTransport.InProc, Featurizer? features = null, LearningOptions? learning = null)
     {
         if (transport == RunTransport.Udp && source.Flow != FeatureEventKind.Transaction)

@@ -22,12 +22,12 @@ public sealed class ScoringPipeline<TSink> : IDisposable
     /// <paramref name="features"/> (warmed on history or loaded from a snapshot; the pipeline takes ownership), which
     /// must have been built from the same spec as <see cref="PipelineOptions.Features"/>. <paramref name="beside"/>
     /// (the journal) sees every slot beside the stages, gating the decisions or not as it says.
-    /// </summary>
     /// <para>
     /// <paramref name="learning"/> (built with this pipeline's <see cref="Models"/> registry and starting model) turns on
     /// continual learning: decisions are logged for their labels on the scoring thread, and the learner thread it owns
     /// (started and stopped with the pipeline) publishes new versions into the ring, which therefore takes several producers.
     /// </para>
+    /// </summary>
     public ScoringPipeline(
         PipelineOptions options, ServingModel model, DecisionPolicy policy, TSink sink, ProducerType producers = ProducerType.Single,
         ISideConsumer? beside = null, Featurizer? features = null, Func<ModelRegistry, OnlineLearning>? learning = null)

@@ -19,6 +19,23 @@ public sealed class LearningReplayTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
+    /// <summary>Polls <paramref name="condition"/> every millisecond (sleeping, never spinning) until it holds or <paramref name="timeout"/> passes.</summary>
+    private static bool Eventually(Func<bool> condition, TimeSpan timeout)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (clock.Elapsed > timeout)
+            {
+                return false;
+            }
+
+            Thread.Sleep(1);
+        }
+
+        return true;
+    }
+
     /// <summary>A stream whose labels come quickly (20 simulated seconds) and often (half the genuine ones), so a short run learns.</summary>
     private static SimulatorOptions FastLabels(ulong seed) => new()
     {
@@ -62,7 +79,7 @@ public sealed class LearningReplayTests : IDisposable
         {
             Feed(pipeline, messages.Skip(from).Take(4000));
             var l = pipeline.Learning!;
-            SpinWait.SpinUntil(() => l.Stats.QueuedNow == 0 && pipeline.Stats.LabelsJoined + pipeline.Stats.LabelsUnmatched + pipeline.Stats.LabelsDropped >= pipeline.Stats.LabelsIn, TimeSpan.FromSeconds(30));
+            Eventually(() => l.Stats.QueuedNow == 0 && pipeline.Stats.LabelsJoined + pipeline.Stats.LabelsUnmatched + pipeline.Stats.LabelsDropped >= pipeline.Stats.LabelsIn, TimeSpan.FromSeconds(30));
             Thread.Sleep(20);
         }
     }
@@ -217,7 +234,7 @@ public sealed class LearningReplayTests : IDisposable
             {
                 // Let the learner keep up, so the policy sees the labels in a realistic rhythm.
                 var l = pipeline.Learning!;
-                SpinWait.SpinUntil(() => l.Stats.QueuedNow == 0, TimeSpan.FromSeconds(30));
+                Eventually(() => l.Stats.QueuedNow == 0, TimeSpan.FromSeconds(30));
                 if (labels == burstFrom)
                 {
                     Thread.Sleep(50);

@@ -20,6 +20,23 @@ public sealed class OnlineLearningTests : IDisposable
         }
     }
 
+    /// <summary>Polls <paramref name="condition"/> every millisecond (sleeping, never spinning) until it holds or <paramref name="timeout"/> passes.</summary>
+    private static bool Eventually(Func<bool> condition, TimeSpan timeout)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (clock.Elapsed > timeout)
+            {
+                return false;
+            }
+
+            Thread.Sleep(1);
+        }
+
+        return true;
+    }
+
     /// <summary>Fraud is a property of the merchant (1 in 20): learnable from the hashed merchant key, unknown to the starting model.</summary>
     private static bool IsFraud(in Transaction tx) => tx.MerchantId % 20 == 3;
 
@@ -73,7 +90,7 @@ public sealed class OnlineLearningTests : IDisposable
         for (int from = 0; from < txs.Length; from += 5000)
         {
             Feed(pipeline, txs, from, Math.Min(txs.Length, from + 5000));
-            SpinWait.SpinUntil(() => pipeline.Learning!.Stats.QueuedNow == 0 && pipeline.Learning.Stats.Learned + pipeline.Stats.LabelsDropped >= pipeline.Stats.LabelsJoined, TimeSpan.FromSeconds(30));
+            Eventually(() => pipeline.Learning!.Stats.QueuedNow == 0 && pipeline.Learning.Stats.Learned + pipeline.Stats.LabelsDropped >= pipeline.Stats.LabelsJoined, TimeSpan.FromSeconds(30));
         }
 
         Assert.True(pipeline.DrainAndStop(TimeSpan.FromSeconds(60)));
@@ -151,7 +168,7 @@ public sealed class OnlineLearningTests : IDisposable
         pipeline.Learning!.Pause();
         pipeline.Start();
         Feed(pipeline, txs, 0, txs.Length);
-        Assert.True(SpinWait.SpinUntil(() => log.Count == txs.Length, TimeSpan.FromSeconds(30)), "decisions stalled behind the learner");
+        Assert.True(Eventually(() => log.Count == txs.Length, TimeSpan.FromSeconds(30)), "decisions stalled behind the learner");
         pipeline.Learning.Resume();
         Assert.True(pipeline.DrainAndStop(TimeSpan.FromSeconds(30)));
         var s = pipeline.Stats;
