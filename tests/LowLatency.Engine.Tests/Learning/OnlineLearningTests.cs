@@ -37,8 +37,11 @@ public sealed class OnlineLearningTests : IDisposable
         return true;
     }
 
-    /// <summary>Fraud is a property of the merchant (1 in 20): learnable from the hashed merchant key, unknown to the starting model.</summary>
-    private static bool IsFraud(in Transaction tx) => tx.MerchantId % 20 == 3;
+    /// <summary>
+    /// Fraud is one channel × entry-mode combination (1 in 25 transactions): learnable from the hashed channel × entry
+    /// mode key, unknown to the starting model.
+    /// </summary>
+    private static bool IsFraud(in Transaction tx) => (int)tx.Channel == 1 && (int)tx.EntryMode == 3;
 
     private LearningOptions Options(string name, int queue = 1024) => new()
     {
