@@ -187,39 +187,73 @@ public sealed class ChampionModel
         var work = scratch[..slots];
         work.Clear();
         float mL = Logistic is { } l ? Blend.LogisticWeight * l.Margin(dense, sparseKeys) : 0f;
-        float mT = Trees is { } t ? Blend.TreeWeight * t.Margin(dense) : 0f;
-        float margin = Combine(mL, mT, out int winner);
         float bias = Blend.Intercept;
-        if (Logistic is { } lr && winner != 2)
+        float mT = 0f;
+        bool treesExplained = false;
+        if (Trees is { } t)
         {
-            bias += Blend.LogisticWeight * lr.Contributions(dense, sparseKeys, work);
-            if (_referenceTerms.Length > 0)
+            if (Blend.Mode == ChampionCombination.Max && Logistic is not null)
             {
-                // w·x = w·r + w·(x − r): the reference's share moves into the bias.
-                bias += Blend.LogisticWeight * _referenceMargin;
-                for (int i = 0; i < _referenceTerms.Length; i++)
-                {
-                    work[i] -= _referenceTerms[i];
-                }
+                mT = Blend.TreeWeight * t.Margin(dense); // whether the trees explain depends on who wins
             }
-
-            float w = Blend.LogisticWeight;
-            if (w != 1f)
+            else
             {
-                for (int i = 0; i < work.Length; i++)
-                {
-                    work[i] *= w;
-                }
+                // The trees always count: one walk gives their margin and their Saabas contributions.
+                bias += t.AddContributions(dense, work, Blend.TreeWeight, out float treeMargin);
+                mT = Blend.TreeWeight * treeMargin;
+                treesExplained = true;
             }
         }
 
-        if (Trees is { } tr && winner != 1)
+        float margin = Combine(mL, mT, out int winner);
+        if (Logistic is { } lr && winner != 2)
+        {
+            bias += AddLogisticContributions(lr, dense, sparseKeys, work);
+        }
+
+        if (Trees is { } tr && winner != 1 && !treesExplained)
         {
             bias += tr.AddContributions(dense, work, Blend.TreeWeight);
         }
 
         int count = TopContributions.Select(work, reasons);
         return new ChampionScore(margin, ToProbability(margin), bias, count);
+    }
+
+    /// <summary>
+    /// Adds wL·w_i·(x_i − r_i) (wL·w_i·x_i without a reference; a missing x counts 0) to slot i and wL·table[slot(key k)]
+    /// to slot DenseCount + k, in one pass; returns the logistic part's share of the bias, wL·(b + Σ w_i·r_i).
+    /// </summary>
+    private float AddLogisticContributions(LogisticModel lr, ReadOnlySpan<float> dense, ReadOnlySpan<ulong> keys, Span<float> work)
+    {
+        float wl = Blend.LogisticWeight;
+        var w = lr.DenseWeights;
+        int n = Layout.DenseCount;
+        if (_referenceTerms.Length > 0)
+        {
+            var terms = _referenceTerms.AsSpan(0, n);
+            for (int i = 0; i < n; i++)
+            {
+                float v = dense[i];
+                work[i] += wl * ((float.IsNaN(v) ? 0f : w[i] * v) - terms[i]);
+            }
+        }
+        else
+        {
+            for (int i = 0; i < n; i++)
+            {
+                float v = dense[i];
+                work[i] += wl * (float.IsNaN(v) ? 0f : w[i] * v);
+            }
+        }
+
+        var table = lr.HashedWeights;
+        for (int k = 0; k < keys.Length; k++)
+        {
+            work[n + k] += wl * table[FeatureHasher.Slot(keys[k], lr.HashBits)];
+        }
+
+        return wl * (lr.Bias + _referenceMargin);
     }
 
     /// <summary>Combines the weighted margins; winner 0 = both count, 1 = logistic, 2 = trees (Max mode only).</summary>
