@@ -38,6 +38,7 @@ public sealed class OnlineLearning : IDisposable
     private double _championAuc = double.NaN;
     private double _challengerAuc = double.NaN;
     private Exception? _failure;
+    private bool _disposed;
 
     /// <summary>
     /// Sets learning up from the pipeline's starting model <paramref name="initial"/> (which must be version 1) and, when
@@ -149,6 +150,11 @@ public sealed class OnlineLearning : IDisposable
     /// <summary>Stops the learner thread (examples still queued are not learned); bounded wait.</summary>
     public void Stop()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
         _stop = true;
         _running.Set();
         _thread?.Join(TimeSpan.FromSeconds(30));
@@ -157,7 +163,13 @@ public sealed class OnlineLearning : IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
         Stop();
+        _disposed = true;
         _running.Dispose();
     }
 
