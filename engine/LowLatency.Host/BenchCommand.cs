@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using LowLatency.Adapters.Load;
 using LowLatency.Adapters.Simulation;
+using LowLatency.Engine.Learning;
 using LowLatency.Engine.Metrics;
 using LowLatency.Engine.Pipeline;
 using Spectre.Console;
@@ -38,10 +39,30 @@ internal static class BenchCommand
         {
             rate, duration, warmup, topology, wait, seed, outDir, sweep, transport,
         };
+        var champion = new ChampionOptions();
+        champion.AddTo(command);
+        var learning = new LearningCliOptions(Switch.Off, "Directory the learner writes model versions to (default: a temporary directory per rate, deleted at the end)");
+        learning.AddTo(command);
         command.SetAction(parse =>
         {
             var rates = parse.GetValue(sweep) is { } s ? ParseRates(s)! : [parse.GetValue(rate)];
-            return Run(rates, parse.GetValue(duration), parse.GetValue(warmup), new PipelineOptions { Topology = parse.GetValue(topology), WaitStrategy = parse.GetValue(wait) }, (ulong)parse.GetValue(seed), parse.GetValue(outDir), parse.GetValue(transport));
+            var options = new PipelineOptions { Topology = parse.GetValue(topology), WaitStrategy = parse.GetValue(wait) };
+            if (!ChampionOptions.TryResolve(champion, parse, options.Features, out var bootstrap))
+            {
+                return 2;
+            }
+
+            Func<(LearningOptions Options, bool Temporary)>? learn = null;
+            if (learning.Enabled(parse))
+            {
+                // One empty version directory per measured rate: each run learns from its own version 1.
+                var given = learning.Versions(parse);
+                learn = () => given is null
+                    ? (learning.Resolve(parse, Path.Combine(Path.GetTempPath(), "lowlat-bench-versions-" + Guid.NewGuid().ToString("N"))), true)
+                    : (learning.Resolve(parse, Path.Combine(given.FullName, "run-" + Guid.NewGuid().ToString("N")[..8])), false);
+            }
+
+            return Run(rates, parse.GetValue(duration), parse.GetValue(warmup), options, (ulong)parse.GetValue(seed), parse.GetValue(outDir), parse.GetValue(transport), bootstrap, learn);
         });
         return command;
     }
@@ -61,7 +82,7 @@ internal static class BenchCommand
         return rates.Length > 0 ? rates : null;
     }
 
-    private static int Run(long[] rates, TimeSpan duration, TimeSpan warmup, PipelineOptions options, ulong seed, DirectoryInfo? outDir, RunTransport transport = RunTransport.InProc)
+    private static int Run(long[] rates, TimeSpan duration, TimeSpan warmup, PipelineOptions options, ulong seed, DirectoryInfo? outDir, RunTransport transport, BootstrapOptions bootstrap, Func<(LearningOptions Options, bool Temporary)>? learning)
     {
         var console = AnsiConsole.Console;
         string where = transport == RunTransport.Udp && options.Topology == Topology.SingleThread ? " (stages on the engine's network thread)" : string.Empty;
@@ -70,7 +91,8 @@ internal static class BenchCommand
         var simOptions = new SimulatorOptions { Seed = seed };
         var source = new PaymentFlow(new PaymentSimulator(simOptions));
         BootstrapModel model = null!;
-        console.Status().Start("Training the starting model on simulated history…", _ => model = HistoryTrainer.Train(source, 100_000, options.Features));
+        console.Status().Start(bootstrap.Model is null ? "Training the starting model on simulated history…" : "Calibrating thresholds on simulated history…", _ => model = HistoryTrainer.Train(source, 100_000, options.Features, bootstrap));
+        console.MarkupLine(CultureInfo.InvariantCulture, $"Model v{model.Model.Version}: {Markup.Escape(model.Model.Describe())} ({Markup.Escape(model.Model.Origin)})");
         model.Features.Dispose(); // each measured run starts from empty windows (the latency of a cold store is the worse case)
 
         LatencyHistogram? floor = null;
@@ -90,7 +112,9 @@ internal static class BenchCommand
         var results = new List<(long Rate, double Achieved, LatencyHistogram Histogram)>();
         foreach (long rate in rates)
         {
-            using var run = new EngineRun(source, model, options, transport);
+            var learn = learning?.Invoke();
+            using var versions = new TemporaryDirectory(learn?.Options.VersionDirectory, learn?.Temporary ?? false);
+            using var run = new EngineRun(source, model, options, transport, learning: learn?.Options);
             var histogram = new LatencyHistogram();
             string label = rate == 0 ? "unpaced" : $"{rate:N0}/s";
             long decidedBefore = 0;
@@ -149,6 +173,11 @@ internal static class BenchCommand
             }
 
             console.Write(table);
+            if (run.Pipeline.Learning is { } l)
+            {
+                console.MarkupLine(CultureInfo.InvariantCulture, $"Learning on: model v{run.Pipeline.Model.Version}; {Markup.Escape(LearningSummary.DashboardLine(l, run.Pipeline.Stats))}");
+            }
+
             if (run.GatewayPublication is { } pub)
             {
                 // Refused offers stall the driver (it retries), and the stall is charged to every event due meanwhile.

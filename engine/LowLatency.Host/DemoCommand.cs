@@ -5,6 +5,7 @@ using System.Numerics;
 using LowLatency.Adapters.Load;
 using LowLatency.Adapters.Simulation;
 using LowLatency.Engine.Features;
+using LowLatency.Engine.Learning;
 using LowLatency.Engine.Metrics;
 using LowLatency.Engine.Pipeline;
 using Spectre.Console;
@@ -29,6 +30,10 @@ internal static class DemoCommand
         {
             duration, rate, seed, cards, topology, wait, flow, transport,
         };
+        var champion = new ChampionOptions();
+        champion.AddTo(command);
+        var learning = new LearningCliOptions(Switch.On, "Directory the learner writes model versions to (default: a temporary directory, deleted at the end)");
+        learning.AddTo(command);
         command.SetAction(parse =>
         {
             DemoFlow f = parse.GetValue(flow);
@@ -38,7 +43,30 @@ internal static class DemoCommand
                 Topology = parse.GetValue(topology), WaitStrategy = parse.GetValue(wait),
                 Features = f == DemoFlow.Orders ? FeatureSpec.LoadDefault("orders") : DemoFeatures(population),
             };
-            return Run(parse.GetValue(duration), parse.GetValue(rate), (ulong)parse.GetValue(seed), population, f, options, parse.GetValue(transport));
+            if (!ChampionOptions.TryResolve(champion, parse, options.Features, out var bootstrap))
+            {
+                return 2;
+            }
+
+            string? temporary = null;
+            LearningOptions? learn = null;
+            if (learning.Enabled(parse))
+            {
+                string dir = learning.Versions(parse)?.FullName ?? (temporary = Path.Combine(Path.GetTempPath(), "lowlat-demo-versions-" + Guid.NewGuid().ToString("N")));
+                learn = learning.Resolve(parse, dir);
+            }
+
+            try
+            {
+                return Run(parse.GetValue(duration), parse.GetValue(rate), (ulong)parse.GetValue(seed), population, f, options, parse.GetValue(transport), bootstrap, learn);
+            }
+            finally
+            {
+                if (temporary is not null && Directory.Exists(temporary))
+                {
+                    Directory.Delete(temporary, recursive: true);
+                }
+            }
         });
         return command;
     }
@@ -47,7 +75,7 @@ internal static class DemoCommand
     internal static FeatureSpec DemoFeatures(int cards) =>
         FeatureSpec.LoadDefault("payments").WithMaxCapacity((int)Math.Min(1 << 20, BitOperations.RoundUpToPowerOf2((uint)Math.Max(1 << 14, cards * 4))));
 
-    private static int Run(TimeSpan duration, long rate, ulong seed, int cards, DemoFlow flow, PipelineOptions options, RunTransport transport)
+    private static int Run(TimeSpan duration, long rate, ulong seed, int cards, DemoFlow flow, PipelineOptions options, RunTransport transport, BootstrapOptions bootstrap, LearningOptions? learning)
     {
         var console = AnsiConsole.Console;
         console.Write(new Rule(flow == DemoFlow.Orders ? "[bold]LowLatency demo — orders flow[/]" : "[bold]LowLatency demo[/]").LeftJustified());
@@ -71,9 +99,11 @@ internal static class DemoCommand
 
         const int History = 200_000;
         BootstrapModel model = null!;
-        console.Status().Start($"Training the starting model on {History:N0} {what} of simulated history…", _ => model = HistoryTrainer.Train(source, History, options.Features));
+        string task = bootstrap.Model is null ? $"Training the starting model on {History:N0} {what} of simulated history…" : $"Warming the feature windows on {History:N0} {what} of simulated history…";
+        console.Status().Start(task, _ => model = HistoryTrainer.Train(source, History, options.Features, bootstrap));
+        string trained = bootstrap.Model is null ? "trained on" : $"loaded from {bootstrap.ModelOrigin}, thresholds calibrated on";
         console.MarkupLine(CultureInfo.InvariantCulture,
-            $"Model v{model.Model.Version}: logistic over {model.Features.Count} features ({model.Features.Store.Plan.TotalBytes / (1 << 20):N0} MiB of rolling windows for {options.Features.Entities.Count} entity types), trained on {model.Transactions:N0} {what} ({model.Frauds:N0} {(flow == DemoFlow.Orders ? "spoofing" : "fraud")}), training AUC {model.TrainingAuc:F3}; review at score ≥ {model.Policy.Review:F3}, decline at ≥ {model.Policy.Decline:F3}");
+            $"Model v{model.Model.Version}: {Markup.Escape(model.Model.Describe())} over {model.Features.Count} features ({model.Features.Store.Plan.TotalBytes / (1 << 20):N0} MiB of rolling windows for {options.Features.Entities.Count} entity types), {trained} {model.Transactions:N0} {what} ({model.Frauds:N0} {(flow == DemoFlow.Orders ? "spoofing" : "fraud")}), training AUC {model.TrainingAuc:F3}; review at score ≥ {model.Policy.Review:F3}, decline at ≥ {model.Policy.Decline:F3}");
 
         using var cancel = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) =>
@@ -89,7 +119,12 @@ internal static class DemoCommand
                 transport = RunTransport.InProc; // the gateway client publishes payments only
             }
 
-            using var run = new EngineRun(source, model, options, transport, model.Features);
+            using var run = new EngineRun(source, model, options, transport, model.Features, learning);
+            if (learning is not null)
+            {
+                console.MarkupLine(CultureInfo.InvariantCulture, $"Learning: labels join their decisions; a learner thread trains a challenger (FTRL on the logistic part, leaf refit on the trees) and promotes it when its windowed AUC beats the champion's by {learning.Lifecycle.PromotionMargin} over {learning.Lifecycle.MinLabels:N0} labels; versions in {Markup.Escape(learning.VersionDirectory)}");
+            }
+
             console.MarkupLine(transport == RunTransport.Udp ? "Transport: Aeron UDP on loopback — gateway client ↔ engine; latency is until the decision is back at the gateway" : "Transport: in process");
             var total = new LatencyHistogram();
             var interval = new LatencyHistogram();
@@ -130,7 +165,7 @@ internal static class DemoCommand
                     Frame();
                     var s = run.Pipeline.Stats;
                     console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"{clock.Elapsed.TotalSeconds,5:F1}s  {lastDecisions:N0} decisions  p50 {interval.ValueAtPercentile(50) / 1e3:F1} µs  p99 {interval.ValueAtPercentile(99) / 1e3:F1} µs  declined {s.Declined:N0}  fraud caught {run.Tally.FraudCaught:N0}/{run.Tally.Fraud:N0}"));
+                        $"{clock.Elapsed.TotalSeconds,5:F1}s  {lastDecisions:N0} decisions  p50 {interval.ValueAtPercentile(50) / 1e3:F1} µs  p99 {interval.ValueAtPercentile(99) / 1e3:F1} µs  declined {s.Declined:N0}  fraud caught {run.Tally.FraudCaught:N0}/{run.Tally.Fraud:N0}  model v{run.Pipeline.Model.Version}"));
                 }
             }
 
@@ -165,7 +200,9 @@ internal static class DemoCommand
         table.AddRow(run.Source.Flow == FeatureEventKind.Order ? "Spoofing flagged" : "Fraud caught", $"{t.FraudCaught:N0} of {t.Fraud:N0} ({Pct(t.FraudCaught, t.Fraud)})");
         table.AddRow("False positives", $"{t.GenuineDeclined:N0} genuine declined, {t.GenuineReviewed:N0} genuine sent to review");
         table.AddRow("Labels received", $"{s.LabelsIn:N0}");
-        table.AddRow("Model", $"v{run.Pipeline.Model.Version}");
+        table.AddRow("Model", run.Pipeline.Learning is { } learning
+            ? $"v{run.Pipeline.Model.Version} — {Markup.Escape(LearningSummary.DashboardLine(learning, s))}"
+            : $"v{run.Pipeline.Model.Version} (learning off)");
         table.AddRow("Rejects", $"{s.Rejected:N0}");
         table.AddRow("Simulated clock", $"≈{simTime} after start");
         return table;
@@ -213,12 +250,19 @@ internal static class DemoCommand
         }
 
         console.Write(patterns);
+        if (run.Pipeline.Learning is { } learning)
+        {
+            LearningSummary.Print(console, learning, s);
+        }
+
         if (orders)
         {
             return;
         }
 
-        console.MarkupLine("[grey]AppCryptoEscalation appears only after the drift point; the static starting model has never seen it (continual learning is the next step).[/]");
+        console.MarkupLine(run.Pipeline.Learning is null
+            ? "[grey]AppCryptoEscalation appears only after the drift point; the static starting model has never seen it (run with --learning on to let the engine learn it from the labels).[/]"
+            : "[grey]AppCryptoEscalation appears only after the drift point: the starting model has never seen it; promoted versions learned from its labels catch it as the run goes on.[/]");
     }
 
     private static string Us(long ns) => string.Create(CultureInfo.InvariantCulture, $"{ns / 1000.0:F1} µs");

@@ -6,6 +6,7 @@ using LowLatency.Adapters.Load;
 using LowLatency.Adapters.Simulation;
 using LowLatency.Adapters.Transport;
 using LowLatency.Engine.Features;
+using LowLatency.Engine.Learning;
 using LowLatency.Engine.Metrics;
 using LowLatency.Engine.Pipeline;
 
@@ -28,8 +29,9 @@ internal sealed class EngineRun : IDisposable
     /// <summary>
     /// Builds the pipeline over <paramref name="transport"/>; <paramref name="features"/> (warm state, owned by the
     /// pipeline from here) or empty windows. The gateway client speaks payments only: the orders flow runs in process.
+    /// <paramref name="learning"/> turns continual learning on, starting from the bootstrap's model and learner state.
     /// </summary>
-    public EngineRun(IFlowSource source, BootstrapModel model, PipelineOptions options, RunTransport transport = RunTransport.InProc, Featurizer? features = null)
+    public EngineRun(IFlowSource source, BootstrapModel model, PipelineOptions options, RunTransport transport = RunTransport.InProc, Featurizer? features = null, LearningOptions? learning = null)
     {
         if (transport == RunTransport.Udp && source.Flow != FeatureEventKind.Transaction)
         {
@@ -62,7 +64,9 @@ internal sealed class EngineRun : IDisposable
             options = options with { PolledByCaller = true };
         }
 
-        Pipeline = new ScoringPipeline<RunSink>(options, model.Model, model.Policy, new RunSink(monitor, _transport?.CreateSink(options.PolledByCaller)), features: features);
+        Pipeline = new ScoringPipeline<RunSink>(
+            options, model.Model, model.Policy, new RunSink(monitor, _transport?.CreateSink(options.PolledByCaller)), features: features,
+            learning: learning is null ? null : registry => new OnlineLearning(learning, model.Model, model.Learner, model.Scaling, registry));
         _driver = new OpenLoopDriver(source, Truth);
     }
 

@@ -21,14 +21,19 @@ internal static class FeaturesCommand
         var modelSeed = CliOptions.AtLeast("--model-seed", "Simulator seed of the training history", 42, 0);
         var simCards = CliOptions.AtLeast("--sim-cards", "Cards in the training simulation", 200_000, 1_000);
         var cardCapacity = CliOptions.AtLeast("--card-capacity", "Cards the feature table holds", 1 << 20, 1);
+        var features = ReplayCommand.FeaturesOption();
         var export = new Command("export", "Write each transaction's features as they were just before it (computed by the live pipeline code), with its label joined by txId, as CSV.")
         {
-            input, output, format, map, history, modelSeed, simCards, cardCapacity,
+            input, output, format, map, history, modelSeed, simCards, cardCapacity, features,
         };
-        export.SetAction(parse => Export(
-            new ReplayOptions(parse.GetValue(input)!, parse.GetValue(format), parse.GetValue(map), "max", null, DecisionsFormat.Auto, null, null, default, false, null,
-                (int)parse.GetValue(history), (ulong)parse.GetValue(modelSeed), (int)parse.GetValue(simCards), (int)parse.GetValue(cardCapacity), Topology.SingleThread),
-            parse.GetValue(output)!));
+        var champion = new ChampionOptions();
+        champion.AddTo(export);
+        export.SetAction(parse => ReplayCommand.TryLoadSpec(parse.GetValue(features), out var spec) && ChampionOptions.TryResolve(champion, parse, spec, out var bootstrap)
+            ? Export(
+                new ReplayOptions(parse.GetValue(input)!, parse.GetValue(format), parse.GetValue(map), "max", null, DecisionsFormat.Auto, null, null, default, false, null,
+                    (int)parse.GetValue(history), (ulong)parse.GetValue(modelSeed), (int)parse.GetValue(simCards), (int)parse.GetValue(cardCapacity), Topology.SingleThread) { Spec = spec, Champion = bootstrap },
+                parse.GetValue(output)!)
+            : 2);
         return new Command("features", "Feature tooling.") { export };
     }
 
@@ -48,8 +53,8 @@ internal static class FeaturesCommand
 
         using var sourceScope = source;
         var simulator = new PaymentSimulator(new SimulatorOptions { Seed = o.ModelSeed, Cards = o.SimCards, Merchants = Math.Max(100, o.SimCards / 10) });
-        FeatureSpec spec = FeatureSpec.LoadDefault("payments").WithMaxCapacity(o.CardCapacity);
-        var model = HistoryTrainer.Train(simulator, o.History, spec);
+        FeatureSpec spec = (o.Spec ?? FeatureSpec.LoadDefault("payments")).WithMaxCapacity(o.CardCapacity);
+        var model = HistoryTrainer.Train(simulator, o.History, spec, o.Champion);
         model.Features.Dispose(); // the export starts from empty windows, like the replay it mirrors
         using var writer = new TrainingSetWriter(Featurizer.NamesFor(FeaturePlan.Compile(spec)));
         using (var pipeline = new ScoringPipeline<TrainingSetSink>(new PipelineOptions { Features = spec }, model.Model, model.Policy, new TrainingSetSink(writer)))

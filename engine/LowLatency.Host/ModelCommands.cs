@@ -1,4 +1,5 @@
 using LowLatency.Engine.Events;
+using LowLatency.Engine.Pipeline;
 
 namespace LowLatency.Host;
 
@@ -6,8 +7,9 @@ namespace LowLatency.Host;
 /// What <c>lowlat serve</c> does with the model commands of the control stream. Called on the pipeline's features thread
 /// at the command's place in the input (in the single-thread topology everything before it was scored by the old model and
 /// a swap made here applies from the next event; see <c>ScoringPipeline.ModelCommandRequested</c> for the pipelined one),
-/// so it must be quick; an exception is caught and logged as a command not applied. This is the seam where a model version store connects: an
-/// implementation looks the version up, swaps <c>ScoringPipeline.Model</c>, and says what it did.
+/// so it must be quick; an exception is caught and logged as a command not applied. The pipeline itself applies the command
+/// right after (promote: a version in its model registry; rollback: the previous champion); a model version store connects
+/// here by adding versions to <c>ScoringPipeline.Models</c> before they are promoted, and the handler says what happens.
 /// </summary>
 internal interface IModelCommandHandler
 {
@@ -24,14 +26,19 @@ internal interface IModelCommandHandler
 internal readonly record struct ModelCommandResult(bool Applied, string Detail);
 
 /// <summary>
-/// The handler serve uses until a model version store is wired in: the command was validated, counted and logged, and the
-/// champion stays as it is.
+/// What serve reports for promote and rollback. The pipeline applies both itself at the command's place in the input
+/// (promote: the version from its model registry; rollback: the champion before the last swap); this handler says which
+/// will happen, for the log and the counters.
 /// </summary>
-internal sealed class UnwiredModelCommands : IModelCommandHandler
+internal sealed class PipelineModelCommands(ScoringPipeline<ServeSink> pipeline) : IModelCommandHandler
 {
-    private const string Why = "no model version store is connected to serve yet; the champion is unchanged";
+    public ModelCommandResult Promote(in ControlMessage command, long sequence) =>
+        pipeline.Models.Find(command.ModelVersion) is not null
+            ? new(true, $"v{command.ModelVersion} from the model registry")
+            : new(false, $"no model v{command.ModelVersion} in the model registry (serve registers only the model it started with); the champion is unchanged");
 
-    public ModelCommandResult Promote(in ControlMessage command, long sequence) => new(false, Why);
-
-    public ModelCommandResult Rollback(in ControlMessage command, long sequence) => new(false, Why);
+    public ModelCommandResult Rollback(in ControlMessage command, long sequence) =>
+        pipeline.PreviousModel is { } previous
+            ? new(true, $"back to v{previous.Version}")
+            : new(false, "no previous champion to return to; the champion is unchanged");
 }

@@ -1,6 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
+using LowLatency.Adapters.Simulation;
+using LowLatency.Engine.Features;
 using LowLatency.Engine.Journal;
+using LowLatency.Engine.Learning;
 using LowLatency.Engine.Pipeline;
 
 namespace LowLatency.Host;
@@ -56,19 +59,79 @@ internal static class ReplayCommand
         var simCards = CliOptions.AtLeast("--sim-cards", "Cards in the training simulation", 200_000, 1_000);
         var cardCapacity = CliOptions.AtLeast("--card-capacity", "Cards the feature table holds", 1 << 20, 1);
         var topology = CliOptions.Choice("--topology", "Processing threads: single or pipelined", Topology.SingleThread);
+        var features = FeaturesOption();
         var command = new Command("replay", "Feed a recorded stream (journal, frames, pcap of Aeron UDP, CSV) through the live pipeline; decisions to a file, an HTML report.")
         {
-            input, format, map, speed, decisions, decisionsFormat, report, journal, durability, recover, stateOut, history, modelSeed, simCards, cardCapacity, topology,
+            input, format, map, speed, decisions, decisionsFormat, report, journal, durability, recover, stateOut, history, modelSeed, simCards, cardCapacity, topology, features,
         };
+        var champion = new ChampionOptions();
+        champion.AddTo(command);
+        var learning = new LearningCliOptions(
+            Switch.Off,
+            "Model versions: where the learner writes them (default <journal>/versions with --journal, else a temporary directory), or where the swaps of a replayed journal find them (default <input>/versions)");
+        learning.AddTo(command);
         command.SetAction(parse =>
         {
+            if (!TryLoadSpec(parse.GetValue(features), out var spec) || !ChampionOptions.TryResolve(champion, parse, spec, out var bootstrap))
+            {
+                return 2;
+            }
+
+            var journalDir = parse.GetValue(journal);
+            var versions = learning.Versions(parse);
+            LearningOptions? learn = null;
+            if (learning.Enabled(parse))
+            {
+                string dir = versions?.FullName ?? (journalDir is not null ? Path.Combine(journalDir.FullName, "versions") : Path.Combine(Path.GetTempPath(), "lowlat-versions-" + Guid.NewGuid().ToString("N")));
+                learn = learning.Resolve(parse, dir);
+            }
+
             var options = new ReplayOptions(
                 parse.GetValue(input)!, parse.GetValue(format), parse.GetValue(map), parse.GetValue(speed)!, parse.GetValue(decisions), parse.GetValue(decisionsFormat),
                 parse.GetValue(report), parse.GetValue(journal), parse.GetValue(durability), parse.GetValue(recover), parse.GetValue(stateOut),
-                (int)parse.GetValue(history), (ulong)parse.GetValue(modelSeed), (int)parse.GetValue(simCards), (int)parse.GetValue(cardCapacity), parse.GetValue(topology));
+                (int)parse.GetValue(history), (ulong)parse.GetValue(modelSeed), (int)parse.GetValue(simCards), (int)parse.GetValue(cardCapacity), parse.GetValue(topology))
+            {
+                Champion = bootstrap,
+                Spec = spec,
+                SpecFile = parse.GetValue(features),
+                Learning = learn,
+                Versions = versions,
+            };
             return ReplayRun.Run(options);
         });
         return command;
+    }
+
+    /// <summary>The <c>--features SPEC</c> option of the commands that run the pipeline over a recording.</summary>
+    public static Option<FileInfo?> FeaturesOption() => new("--features")
+    {
+        Description = "Feature spec (JSON, see docs/features.md) to compute features with instead of the shipped payments spec: a what-if run with another feature set (the starting model is trained on it, or --model must name its features)",
+    };
+
+    /// <summary>Loads <paramref name="file"/> (or the shipped payments spec when null); prints the error naming the place and returns false when it is invalid.</summary>
+    public static bool TryLoadSpec(FileInfo? file, out FeatureSpec spec)
+    {
+        spec = FeatureSpec.LoadDefault("payments");
+        if (file is null)
+        {
+            return true;
+        }
+
+        try
+        {
+            spec = FeatureSpec.Parse(File.ReadAllText(file.FullName));
+            if (spec.Event != FeatureEventKind.Transaction)
+            {
+                throw new FeatureSpecException("$.event", "replay trains its starting model on simulated payments; this spec is for orders.");
+            }
+
+            return true;
+        }
+        catch (Exception ex) when (ex is FeatureSpecException or IOException or UnauthorizedAccessException)
+        {
+            Spectre.Console.AnsiConsole.MarkupLine(CultureInfo.InvariantCulture, $"[red]--features {Spectre.Console.Markup.Escape(file.Name)}: {Spectre.Console.Markup.Escape(ex.Message)}[/]");
+            return false;
+        }
     }
 
     /// <summary>Parses "max", "1x", "10x", "2.5" into a factor (0 = max); false when invalid.</summary>
@@ -93,4 +156,20 @@ internal static class ReplayCommand
 /// <summary>Everything <c>lowlat replay</c> was asked to do.</summary>
 internal sealed record ReplayOptions(
     string Input, ReplayFormat Format, FileInfo? Map, string Speed, FileInfo? Decisions, DecisionsFormat DecisionsFormat, FileInfo? Report,
-    DirectoryInfo? Journal, JournalDurability Durability, bool Recover, FileInfo? StateOut, int History, ulong ModelSeed, int SimCards, int CardCapacity, Topology Topology);
+    DirectoryInfo? Journal, JournalDurability Durability, bool Recover, FileInfo? StateOut, int History, ulong ModelSeed, int SimCards, int CardCapacity, Topology Topology)
+{
+    /// <summary>How the scoring champion is trained on the history, or the model file that replaces it.</summary>
+    public BootstrapOptions Champion { get; init; } = new();
+
+    /// <summary>The feature spec (before <see cref="CardCapacity"/> caps its tables); null = the shipped payments spec.</summary>
+    public FeatureSpec? Spec { get; init; }
+
+    /// <summary>Where <see cref="Spec"/> came from (null: shipped).</summary>
+    public FileInfo? SpecFile { get; init; }
+
+    /// <summary>Continual learning during the replay (versions written to its directory), or null when off.</summary>
+    public LearningOptions? Learning { get; init; }
+
+    /// <summary>The <c>--versions</c> directory given (without learning: where the input's swaps find their models).</summary>
+    public DirectoryInfo? Versions { get; init; }
+}

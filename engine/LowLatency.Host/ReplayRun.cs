@@ -4,6 +4,7 @@ using LowLatency.Adapters.Files;
 using LowLatency.Adapters.Simulation;
 using LowLatency.Engine.Features;
 using LowLatency.Engine.Journal;
+using LowLatency.Engine.Learning;
 using LowLatency.Engine.Pipeline;
 using Spectre.Console;
 
@@ -33,6 +34,12 @@ internal static class ReplayRun
             return 2;
         }
 
+        if (o.Learning is not null && o.Recover)
+        {
+            console.MarkupLine("[red]--learning on cannot resume with --recover: a recovered run replays the journal's swaps with learning off.[/]");
+            return 2;
+        }
+
         IMessageSource source;
         try
         {
@@ -46,12 +53,20 @@ internal static class ReplayRun
 
         using var sourceScope = source;
         var simulator = new PaymentSimulator(new SimulatorOptions { Seed = o.ModelSeed, Cards = o.SimCards, Merchants = Math.Max(100, o.SimCards / 10) });
-        FeatureSpec spec = FeatureSpec.LoadDefault("payments").WithMaxCapacity(o.CardCapacity);
-        BootstrapModel model = HistoryTrainer.Train(simulator, o.History, spec);
+        FeatureSpec spec = (o.Spec ?? FeatureSpec.LoadDefault("payments")).WithMaxCapacity(o.CardCapacity);
+        BootstrapModel model = HistoryTrainer.Train(simulator, o.History, spec, o.Champion);
         model.Features.Dispose(); // a replay starts from empty windows (or from a recovered snapshot)
-        string origin = $"bootstrap model-seed={o.ModelSeed} sim-cards={o.SimCards} history={o.History}";
+        string origin = o.Champion.Model is null
+            ? $"bootstrap {o.Champion.Combination.ToString().ToLowerInvariant()} model-seed={o.ModelSeed} sim-cards={o.SimCards} history={o.History}"
+            : $"model {o.Champion.ModelOrigin}, thresholds from model-seed={o.ModelSeed} sim-cards={o.SimCards} history={o.History}";
+        if (o.SpecFile is not null)
+        {
+            origin += $" features={o.SpecFile.Name}";
+        }
+
         var options = new PipelineOptions { Topology = o.Topology, Features = spec };
-        console.MarkupLine(CultureInfo.InvariantCulture, $"Replaying {Markup.Escape(source.Description)} at {(speed == 0 ? "max speed" : $"{speed}x")}; engine: {Markup.Escape(options.ToString())}; model v{model.Model.Version} ({Markup.Escape(origin)})");
+        console.MarkupLine(CultureInfo.InvariantCulture, $"Replaying {Markup.Escape(source.Description)} at {(speed == 0 ? "max speed" : $"{speed}x")}; engine: {Markup.Escape(options.ToString())}");
+        console.MarkupLine(CultureInfo.InvariantCulture, $"Model v{model.Model.Version}: {Markup.Escape(model.Model.Describe())} over {model.Model.DenseCount} features ({Markup.Escape(origin)})");
 
         DecisionLog? log = null;
         if (o.Decisions is not null)
@@ -82,7 +97,8 @@ internal static class ReplayRun
 
                 if (o.Recover)
                 {
-                    var (state, recovery) = EngineRecovery.Recover(o.Journal.FullName, journal, options, model.Model, model.Policy, log);
+                    string versionsDir = o.Versions?.FullName ?? Path.Combine(o.Journal.FullName, "versions");
+                    var (state, recovery) = EngineRecovery.Recover(o.Journal.FullName, journal, options, model.Model, model.Policy, log, versionsDir);
                     recoveredState = state;
                     console.MarkupLine(CultureInfo.InvariantCulture,
                         $"Recovered from {(recovery.Snapshot is null ? "no snapshot" : Markup.Escape(Path.GetFileName(recovery.Snapshot)))} + {recovery.TailMessages:N0} journaled messages; resuming the input at message {recovery.NextSequence:N0}");
@@ -96,15 +112,29 @@ internal static class ReplayRun
             }
 
             var attachment = journal is null ? null : new JournalAttachment<SbeJournalEncoder>(journal, default);
-            using var pipeline = new ScoringPipeline<ReplaySink>(options, model.Model, model.Policy, new ReplaySink(log, recorder), beside: attachment);
+            var learning = o.Learning;
+            using var pipeline = new ScoringPipeline<ReplaySink>(
+                options, model.Model, model.Policy, new ReplaySink(log, recorder), beside: attachment,
+                learning: learning is null ? null : registry => new OnlineLearning(learning, model.Model, model.Learner, model.Scaling, registry));
             if (recoveredState is not null)
             {
                 pipeline.ReadState(new MemoryStream(recoveredState));
             }
 
+            if (learning is not null)
+            {
+                console.MarkupLine(CultureInfo.InvariantCulture, $"Learning on: versions in {Markup.Escape(learning.VersionDirectory)}");
+            }
+            else if ((o.Versions?.FullName ?? DefaultVersions(o)) is { } versionsDir && Directory.Exists(versionsDir))
+            {
+                // A journal recorded with learning on names the versions its swaps put in force: score with exactly those.
+                var (loaded, conflicting) = pipeline.Models.AddFrom(versionsDir);
+                console.MarkupLine(CultureInfo.InvariantCulture, $"Model versions from {Markup.Escape(versionsDir)}: {loaded} loaded{(conflicting > 0 ? $", {conflicting} differing from this run's model under the same number" : string.Empty)}");
+            }
+
             if (journal is not null)
             {
-                var swap = new ModelSwapRecord(model.Model.Version, ModelSwapRecord.FingerprintOf(model.Model), origin);
+                var swap = new ModelSwapRecord(model.Model.Version, model.Model.Fingerprint, origin);
                 Span<byte> buffer = stackalloc byte[512];
                 journal.Append(JournalRecordType.ModelSwap, journal.NextSequence, (DateTime.UtcNow - DateTime.UnixEpoch).Ticks * 100, buffer[..swap.Encode(buffer)]);
                 long journalBase = journal.NextSequence;
@@ -130,9 +160,19 @@ internal static class ReplayRun
             var stats = pipeline.Stats;
             console.MarkupLine(CultureInfo.InvariantCulture,
                 $"Replayed {result.Messages:N0} messages in {result.Elapsed.TotalSeconds:F2} s ({result.MessagesPerSecond:N0}/s): {stats.DecisionsPublished:N0} decisions, {stats.Rejected:N0} rejected ({result.DecodeRejects:N0} undecodable), {source.Malformed:N0} malformed input records");
-            if (result.ModelMismatches > 0)
+            if (result.ModelSwaps > 0 || stats.ModelSwaps > 0)
             {
-                console.MarkupLine(CultureInfo.InvariantCulture, $"[yellow]{result.ModelMismatches} model-swap record(s) name a model other than the one scoring this replay: decisions will differ from the recording.[/]");
+                console.MarkupLine(CultureInfo.InvariantCulture, $"Model swaps: {result.ModelSwaps:N0} in the input, {stats.ModelSwaps:N0} put in force; scoring ended with v{pipeline.Model.Version}");
+            }
+
+            if (stats.SwapsRefused > 0)
+            {
+                console.MarkupLine(CultureInfo.InvariantCulture, $"[yellow]{stats.SwapsRefused} model-swap record(s) name a model other than the ones scoring this replay: decisions will differ from the recording{(o.Champion.Model is not null || o.SpecFile is not null ? " (a what-if run with --model/--features)" : " (give the recording's versions with --versions)")}.[/]");
+            }
+
+            if (pipeline.Learning is { } l)
+            {
+                LearningSummary.Print(console, l, stats);
             }
 
             if (recorder is not null)
@@ -150,6 +190,10 @@ internal static class ReplayRun
 
         return 0;
     }
+
+    /// <summary>The versions directory of a journal input (<c>INPUT/versions</c>), or null for other inputs.</summary>
+    private static string? DefaultVersions(ReplayOptions o) =>
+        Directory.Exists(o.Input) && JournalReader.IsJournal(o.Input) ? Path.Combine(o.Input, "versions") : null;
 
     internal static IMessageSource OpenSource(ReplayOptions o)
     {

@@ -62,7 +62,7 @@ internal sealed class ServeHost : IDisposable
 
                 string origin = "serve: " + model.Description;
                 origin = origin.Length > 300 ? origin[..300] : origin; // ≤ 900 UTF-8 bytes: fits the buffer below
-                var swap = new ModelSwapRecord(model.Model.Version, ModelSwapRecord.FingerprintOf(model.Model), origin);
+                var swap = new ModelSwapRecord(model.Model.Version, model.Model.Fingerprint, origin);
                 Span<byte> buffer = stackalloc byte[1024];
                 _journal.Append(JournalRecordType.ModelSwap, _journal.NextSequence, (DateTime.UtcNow - DateTime.UnixEpoch).Ticks * 100, buffer[..swap.Encode(buffer)]);
                 _journalBase = _journal.NextSequence;
@@ -90,7 +90,7 @@ internal sealed class ServeHost : IDisposable
             throw;
         }
 
-        _modelCommands = modelCommands?.Invoke(Pipeline) ?? new UnwiredModelCommands();
+        _modelCommands = modelCommands?.Invoke(Pipeline) ?? new PipelineModelCommands(Pipeline);
         Pipeline.SnapshotRequested = OnSnapshot;
         Pipeline.ModelCommandRequested = OnModelCommand;
     }

@@ -11,7 +11,8 @@ using LowLatency.Engine.Events;
 using LowLatency.Engine.Features;
 using LowLatency.Engine.Metrics;
 using LowLatency.Engine.Pipeline;
-using LowLatency.Models.Training;
+using LowLatency.Models.Champion;
+using LowLatency.Models.Linear;
 
 namespace LowLatency.Benchmarks;
 
@@ -48,7 +49,7 @@ public readonly struct CountingListener(DecisionCount count) : IDecisionListener
 public class AeronRoundTripBenchmarks
 {
     private static readonly FeatureSpec Spec = FeatureSpec.LoadDefault("payments").WithMaxCapacity(1 << 16);
-    private static readonly int FeatureCount = Featurizer.NamesFor(FeaturePlan.Compile(Spec)).Length;
+    private static readonly string[] FeatureNames = Featurizer.NamesFor(FeaturePlan.Compile(Spec));
 
     private const int RoundTrips = 2_000;
     private readonly LatencyHistogram _raw = new();
@@ -127,15 +128,15 @@ public class AeronRoundTripBenchmarks
             new CountingListener(_decisions));
         _transport = new EngineTransport(new EngineTransportOptions { Inbound = new IPEndPoint(IPAddress.Loopback, enginePort), DecisionDestination = _gateway.LocalEndPoint });
         var rng = new Random(1);
-        float[] w = [.. Enumerable.Range(0, FeatureCount).Select(_ => (float)(rng.NextDouble() - 0.5))];
-        float[] m = new float[FeatureCount];
+        float[] w = [.. Enumerable.Range(0, FeatureNames.Length).Select(_ => (float)(rng.NextDouble() - 0.5))];
+        var model = new ServingModel(ChampionModel.FromLogistic(new LogisticModel(w, new float[2], -2f), FeatureNames), 1);
         _pipeline = new ScoringPipeline<DecisionPublicationSink>(
             new PipelineOptions
             {
                 RingSize = 4096, Features = Spec, WaitStrategy = Engine == EngineThreads.StageThreadBlocking ? WaitStrategyKind.Blocking : WaitStrategyKind.Yielding,
                 PolledByCaller = Engine == EngineThreads.NetworkThread,
             },
-            new LinearScorer(new LogisticFit(w, -2f, m), 1), new DecisionPolicy(0.5f, 0.9f), _transport.CreateSink(Engine == EngineThreads.NetworkThread));
+            model, new DecisionPolicy(0.5f, 0.9f), _transport.CreateSink(Engine == EngineThreads.NetworkThread));
         _pipeline.Start();
         _transport.Start(_pipeline.Sequencer, _pipeline.Ring, Engine == EngineThreads.NetworkThread ? () => _pipeline.Poll() : null);
         if (!_gateway.WaitUntilConnected(TimeSpan.FromSeconds(10)))

@@ -9,7 +9,8 @@ using LowLatency.Engine.Events;
 using LowLatency.Engine.Features;
 using LowLatency.Engine.Journal;
 using LowLatency.Engine.Pipeline;
-using LowLatency.Models.Training;
+using LowLatency.Models.Champion;
+using LowLatency.Models.Linear;
 using Xunit.Abstractions;
 using static LowLatency.Host.Tests.ServeHarness;
 
@@ -91,7 +92,7 @@ public sealed partial class ServeTests(ITestOutputHelper testOutput) : IDisposab
     }
 
     [Fact]
-    public void A_model_file_needs_fixed_thresholds_and_a_tree_model_is_refused_until_the_champion_runtime_scores_in_the_pipeline()
+    public void A_model_file_needs_fixed_thresholds_and_must_read_the_features_the_spec_computes()
     {
         string model = Path.Combine(_dir.FullName, "m.llmodel");
         WriteModel(model, seed: 1);
@@ -101,9 +102,10 @@ public sealed partial class ServeTests(ITestOutputHelper testOutput) : IDisposab
         string lightgbm = Path.Combine(AppContext.BaseDirectory, "fixtures", "lightgbm", "binary_numeric.txt");
         Assert.True(File.Exists(lightgbm), lightgbm);
         var config = Parse($$"""{ {{channels}}, "model": { "path": {{Json(lightgbm)}} }, "thresholds": { "review": 0.5, "decline": 0.9 } }""");
+        // A tree ensemble scores in the pipeline now, but this one reads its own features, not the spec's.
         var ex = Assert.Throws<ServeConfigException>(() => ServeModel.Create(config, _ => { }));
         Assert.Equal("model.path", ex.Field);
-        Assert.Contains("tree ensemble", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("does not read the features the spec computes", ex.Message, StringComparison.Ordinal);
 
         // A logistic file over other features than the spec's is refused too, naming the first difference.
         var other = Parse($$"""{ {{channels}}, "features": { "spec": "orders" }, "model": { "path": "m.llmodel" }, "thresholds": { "review": 0.5, "decline": 0.9 } }""");
@@ -187,7 +189,8 @@ public sealed partial class ServeTests(ITestOutputHelper testOutput) : IDisposab
         control.SendRaw(buffer => TransactionCodec.Encode(buffer, Transactions(1, seed: 9)[0])); // refused: not a control message
         control.Send(new ControlMessage { Command = ControlCommand.PromoteModel, ModelVersion = 7, RequestId = 3 });
         control.Send(new ControlMessage { Command = ControlCommand.RollbackModel, RequestId = 4 });
-        Assert.True(WaitFor(() => host.ModelCommands.Applied + host.ModelCommands.NotApplied == 2 && host.Snapshots == 1, Bound), log.ToString());
+        control.Send(new ControlMessage { Command = ControlCommand.PromoteModel, ModelVersion = 7, RequestId = 5 });
+        Assert.True(WaitFor(() => host.ModelCommands.Applied + host.ModelCommands.NotApplied == 3 && host.Snapshots == 1, Bound), log.ToString());
         Assert.True(WaitFor(() => host.Transport.ControlReceiver!.Counters.Rejected(ReceiverRejectReason.SourceNotAllowed) >= 2, Bound));
 
         // The snapshot: written where configured, named by its input sequence (after the 500 transactions), a pipeline state file.
@@ -195,12 +198,15 @@ public sealed partial class ServeTests(ITestOutputHelper testOutput) : IDisposab
         Assert.Equal(500, sequence);
         Assert.Equal("LLSTATE2"u8.ToArray(), File.ReadAllBytes(path)[..8]);
 
-        // Promote reached the handler at its place in the input and swapped the model; rollback was refused by it.
-        Assert.Equal([(ControlCommand.PromoteModel, 7u, 3ul, 501L), (ControlCommand.RollbackModel, 0u, 4ul, 502L)], commands.Calls);
-        Assert.Equal((1L, 1L), host.ModelCommands);
+        // Each command reached the handler at its place in the input: promote to 7, back to 1, promote to 7 again.
+        Assert.Equal(
+            [(ControlCommand.PromoteModel, 7u, 3ul, 501L), (ControlCommand.RollbackModel, 0u, 4ul, 502L), (ControlCommand.PromoteModel, 7u, 5ul, 503L)],
+            commands.Calls);
+        Assert.Equal((3L, 0L), host.ModelCommands);
         var c = host.Transport.ControlCounters;
-        Assert.Equal((1L, 1L, 1L, 1L, 1L, 0L), (c.Snapshot, c.Promote, c.Rollback, c.MissingModelVersion, c.NotControl, c.Malformed));
-        Assert.Equal(3, host.Pipeline.Stats.ControlsIn);
+        Assert.Equal((1L, 2L, 1L, 1L, 1L, 0L), (c.Snapshot, c.Promote, c.Rollback, c.MissingModelVersion, c.NotControl, c.Malformed));
+        Assert.Equal(4, host.Pipeline.Stats.ControlsIn);
+        Assert.Equal(3, host.Pipeline.Stats.ModelSwaps);
         Assert.False(foreign.IsConnected);
 
         // Transactions after the promote are scored by version 7.
@@ -213,7 +219,8 @@ public sealed partial class ServeTests(ITestOutputHelper testOutput) : IDisposab
         string text = log.ToString();
         Assert.Contains("snapshot written at input sequence 500", text, StringComparison.Ordinal);
         Assert.Contains("control: promote to model v7 (request 3) at input sequence 501: applied", text, StringComparison.Ordinal);
-        Assert.Contains("control: rollback (request 4) at input sequence 502: not applied", text, StringComparison.Ordinal);
+        Assert.Contains("control: rollback (request 4) at input sequence 502: applied", text, StringComparison.Ordinal);
+        Assert.Contains("control: promote to model v7 (request 5) at input sequence 503: applied", text, StringComparison.Ordinal);
         Assert.True(host.Stop("test").Drained);
     }
 
@@ -239,7 +246,7 @@ public sealed partial class ServeTests(ITestOutputHelper testOutput) : IDisposab
         Assert.True(WaitFor(() => decisions.Count >= 50, Bound));
         Assert.All(decisions.Matched, d => Assert.Equal(1u, d.ModelVersion));
         host.FlushNotices();
-        Assert.Contains("promote to model v5 (request 8) at input sequence 0: not applied — no model version store", log.ToString(), StringComparison.Ordinal);
+        Assert.Contains("promote to model v5 (request 8) at input sequence 0: not applied — no model v5 in the model registry", log.ToString(), StringComparison.Ordinal);
         Assert.Contains("no snapshot directory configured", log.ToString(), StringComparison.Ordinal);
         Assert.True(host.Stop("test").Drained);
     }
@@ -353,16 +360,21 @@ public sealed partial class ServeTests(ITestOutputHelper testOutput) : IDisposab
         }
         """;
 
-    /// <summary>Swaps in a model of the promoted version (the shape a model version store would have); refuses rollback.</summary>
+    /// <summary>
+    /// Acts as a model version store would: on promote it registers a model of that version (zero weights, bias -2) so the
+    /// pipeline can swap to it; what happens is reported by serve's own handler.
+    /// </summary>
     private sealed class RecordingModelCommands : IModelCommandHandler
     {
         private ScoringPipeline<ServeSink>? _pipeline;
+        private PipelineModelCommands? _report;
 
         public List<(ControlCommand, uint, ulong, long)> Calls { get; } = [];
 
         public IModelCommandHandler Attach(ScoringPipeline<ServeSink> pipeline)
         {
             _pipeline = pipeline;
+            _report = new PipelineModelCommands(pipeline);
             return this;
         }
 
@@ -370,15 +382,19 @@ public sealed partial class ServeTests(ITestOutputHelper testOutput) : IDisposab
         {
             Calls.Add((command.Command, command.ModelVersion, command.RequestId, sequence));
             var current = _pipeline!.Model;
-            float[] weights = new float[current.FeatureCount];
-            _pipeline.Model = new LinearScorer(new LogisticFit(weights, -2f, new float[weights.Length]), command.ModelVersion);
-            return new ModelCommandResult(true, "swapped");
+            if (_pipeline.Models.Find(command.ModelVersion) is null)
+            {
+                var zero = new LogisticModel(new float[current.DenseCount], new float[2], -2f);
+                _pipeline.Models.Add(new ServingModel(ChampionModel.FromLogistic(zero, current.Champion.Layout.FeatureNames), command.ModelVersion, "test store"));
+            }
+
+            return _report!.Promote(command, sequence);
         }
 
         public ModelCommandResult Rollback(in ControlMessage command, long sequence)
         {
             Calls.Add((command.Command, command.ModelVersion, command.RequestId, sequence));
-            return new ModelCommandResult(false, "nothing to roll back to");
+            return _report!.Rollback(command, sequence);
         }
     }
 

@@ -131,6 +131,44 @@ public sealed class ChampionModelTests
     }
 
     [Fact]
+    public void A_reference_point_measures_logistic_reasons_from_it_and_leaves_the_scores_alone()
+    {
+        var blend = new ChampionBlend(ChampionCombination.WeightedMargin, 0.7f, 1.3f, 0.05f);
+        var plain = NumericSample(11, blend);
+        float[] point = [.. Enumerable.Range(0, 10).Select(i => (i * 0.3f) - 1f)];
+        var centred = new ChampionModel(plain.Layout, plain.Logistic, plain.Trees, blend, point);
+        var rng = new Random(12);
+        var scratch = new float[centred.ExplainSlots(Keys.Length)];
+        var reasons = new Contribution[3];
+        for (int i = 0; i < 300; i++)
+        {
+            var x = RandomTrees.Row(rng, 10, 0.15);
+            Assert.Equal(plain.Margin(x, Keys), centred.Margin(x, Keys));
+            var score = centred.Explain(x, Keys, scratch, reasons);
+
+            // Reference: the naive contributions, with the logistic ones taken as wL·w_i·(x_i − r_i) (a missing x counts 0).
+            var (c, bias) = Reference(plain, x, Keys, true, true);
+            for (int f = 0; f < point.Length; f++)
+            {
+                double shift = 0.7 * plain.Logistic!.DenseWeights[f] * point[f];
+                c[f] -= shift;
+                bias += shift;
+            }
+
+            Assert.Equal(bias, score.Bias, 1e-4);
+            for (int f = 0; f < c.Length; f++)
+            {
+                Assert.Equal(c[f], scratch[f], 1e-4);
+            }
+
+            Assert.Equal(score.Margin, score.Bias + scratch.Sum(v => (double)v), 1e-4);
+        }
+
+        Assert.Contains("reference has 9", Assert.Throws<ModelFormatException>(() => new ChampionModel(plain.Layout, plain.Logistic, plain.Trees, blend, new float[9])).Message, StringComparison.Ordinal);
+        Assert.Contains("reference[2]", Assert.Throws<ModelFormatException>(() => new ChampionModel(plain.Layout, plain.Logistic, plain.Trees, blend, [0, 0, float.NaN, 0, 0, 0, 0, 0, 0, 0])).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_lone_model_scores_exactly_as_itself()
     {
         var both = NumericSample(5, ChampionBlend.Sum);

@@ -13,7 +13,7 @@ public sealed class ModelFileTests
 {
     internal static readonly string[] Names = [.. Enumerable.Range(0, 10).Select(i => "feat_" + i)];
 
-    internal static ChampionModel Sample(int seed, bool logistic = true, bool trees = true, ChampionBlend? blend = null)
+    internal static ChampionModel Sample(int seed, bool logistic = true, bool trees = true, ChampionBlend? blend = null, bool reference = false)
     {
         var rng = new Random(seed);
         LogisticModel? lr = logistic
@@ -33,7 +33,8 @@ public sealed class ModelFileTests
             te = TreeEnsemble.Create(specs, 10, -0.2f, TreeOutput.Logistic);
         }
 
-        return new ChampionModel(new ModelLayout(Names, lr is null ? 0 : 6), lr, te, blend ?? new ChampionBlend(ChampionCombination.WeightedMargin, 0.7f, 1.3f, 0.05f));
+        float[]? point = reference ? [.. Enumerable.Range(0, 10).Select(i => i * 0.25f)] : null;
+        return new ChampionModel(new ModelLayout(Names, lr is null ? 0 : 6), lr, te, blend ?? new ChampionBlend(ChampionCombination.WeightedMargin, 0.7f, 1.3f, 0.05f), point);
     }
 
     private static byte[] Reseal(byte[] bytes, int payloadLength)
@@ -62,15 +63,18 @@ public sealed class ModelFileTests
     }
 
     [Theory]
-    [InlineData(true, true)]
-    [InlineData(true, false)]
-    [InlineData(false, true)]
-    public void A_saved_model_loads_back_scoring_and_explaining_bit_for_bit(bool logistic, bool trees)
+    [InlineData(true, true, false)]
+    [InlineData(true, false, false)]
+    [InlineData(false, true, false)]
+    [InlineData(true, true, true)]
+    public void A_saved_model_loads_back_scoring_and_explaining_bit_for_bit(bool logistic, bool trees, bool reference)
     {
-        var model = Sample(1, logistic, trees);
+        var model = Sample(1, logistic, trees, reference: reference);
         var bytes = ModelFile.ToBytes(model);
         var back = ModelFile.Read(bytes, Names);
         Assert.Equal(bytes, ModelFile.ToBytes(back));
+        Assert.Equal(model.Reference.ToArray(), back.Reference.ToArray());
+        Assert.Equal(reference ? 4 : 0, BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(10)) & 4);
         var rng = new Random(2);
         ulong[] keys = [11, 22, 33];
         var c1 = new float[model.ExplainSlots(3)];

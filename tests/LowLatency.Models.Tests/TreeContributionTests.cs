@@ -7,6 +7,31 @@ namespace LowLatency.Models.Tests;
 
 public sealed class TreeContributionTests
 {
+    [Theory]
+    [InlineData(TreeAggregation.Sum)]
+    [InlineData(TreeAggregation.Average)]
+    public void The_explaining_walk_returns_the_margin_bit_for_bit_and_the_same_contributions(TreeAggregation aggregation)
+    {
+        var rng = new Random((int)aggregation + 3);
+        var specs = Enumerable.Range(0, 25).Select(_ => RandomTrees.Tree(rng, 6, 9)).ToList();
+        var e = TreeEnsemble.Create(specs, 9, -0.3f, TreeOutput.Logistic, aggregation);
+        Assert.True(e.IsCompiled);
+        var a = new float[9];
+        var b = new float[9];
+        for (int r = 0; r < 500; r++)
+        {
+            var x = RandomTrees.Row(rng, 9, 0.2);
+            Array.Clear(a);
+            Array.Clear(b);
+            float biasA = e.AddContributions(x, a, 0.7f, out float margin);
+            float biasB = e.AddContributions(x, b, 0.7f);
+            Assert.Equal(BitConverter.SingleToInt32Bits(e.Margin(x)), BitConverter.SingleToInt32Bits(margin));
+            Assert.Equal(BitConverter.SingleToInt32Bits(e.MarginNodeWalk(x)), BitConverter.SingleToInt32Bits(margin));
+            Assert.Equal(biasB, biasA);
+            Assert.Equal(b, a);
+        }
+    }
+
     [Property(MaxTest = 60)]
     public bool Saabas_contributions_equal_the_naive_recursive_reference_and_sum_to_the_margin(PositiveInt treeCount, NonNegativeInt depth, int seed)
     {

@@ -13,13 +13,20 @@ public static class EngineRecovery
 {
     /// <summary>
     /// Recovers from the journal in <paramref name="directory"/>, whose writer (<paramref name="journal"/>) was opened
-    /// already (that repaired a torn tail and knows where the journal ends).
+    /// already (that repaired a torn tail and knows where the journal ends). Model swaps in the tail are put in force
+    /// from the versions in <paramref name="versions"/> (a learner's version store), when given.
     /// </summary>
-    public static (byte[] State, RecoveryResult Result) Recover(string directory, JournalWriter journal, PipelineOptions options, LinearScorer model, DecisionPolicy policy, DecisionLog? tailDecisions)
+    public static (byte[] State, RecoveryResult Result) Recover(
+        string directory, JournalWriter journal, PipelineOptions options, ServingModel model, DecisionPolicy policy, DecisionLog? tailDecisions, string? versions = null)
     {
         ArgumentNullException.ThrowIfNull(journal);
         var rejected = new List<string>();
         using var pipeline = new ScoringPipeline<ReplaySink>(options with { Topology = Topology.SingleThread }, model, policy, new ReplaySink(tailDecisions, null));
+        if (versions is not null && Directory.Exists(versions))
+        {
+            pipeline.Models.AddFrom(versions);
+        }
+
         string? used = null;
         long from = long.MinValue;
         foreach (var (seq, path) in EngineSnapshots.List(directory))

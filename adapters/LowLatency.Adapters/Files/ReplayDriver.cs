@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using LowLatency.Adapters.Sbe;
+using LowLatency.Engine.Events;
 using LowLatency.Engine.Journal;
 using LowLatency.Engine.Pipeline;
 
@@ -31,8 +32,7 @@ public sealed class ReplayDriver(double speed)
 
         var sequencer = pipeline.Sequencer;
         var ring = pipeline.Ring;
-        ulong fingerprint = ModelSwapRecord.FingerprintOf(pipeline.Model);
-        long messages = 0, rejects = 0, swaps = 0, mismatches = 0, skipped = 0;
+        long messages = 0, rejects = 0, swaps = 0, skipped = 0;
         long firstRecordedNs = long.MinValue, firstWall = 0;
         double ticksPerRecordedNs = speed > 0 ? Stopwatch.Frequency / 1e9 / speed : 0;
         long start = Stopwatch.GetTimestamp();
@@ -40,12 +40,23 @@ public sealed class ReplayDriver(double speed)
         {
             if (m.Type == JournalRecordType.ModelSwap)
             {
+                // The swap goes into the input where it was recorded: the pipeline puts it in force between the same
+                // two events, if it has that version with that fingerprint (else it counts the swap as refused).
                 swaps++;
-                if (!ModelSwapRecord.TryDecode(m.Bytes, out var swap) || swap.Fingerprint != fingerprint)
+                if (!ModelSwapRecord.TryDecode(m.Bytes, out var swap))
                 {
-                    mismatches++;
+                    skipped++;
+                    continue;
                 }
 
+                long at = sequencer.Next();
+                ref var swapSlot = ref ring[at];
+                swapSlot.Kind = MessageKind.ModelSwap;
+                swapSlot.Rejected = false;
+                swapSlot.RejectReason = PipelineReject.None;
+                swapSlot.Control = new ControlMessage { ModelVersion = swap.Version, RequestId = swap.Fingerprint, Command = ControlCommand.PromoteModel };
+                swapSlot.IngestTicks = Stopwatch.GetTimestamp();
+                sequencer.Publish(at);
                 continue;
             }
 
@@ -86,7 +97,7 @@ public sealed class ReplayDriver(double speed)
         }
 
         progress?.Invoke(source.Progress);
-        return new ReplayResult(messages, rejects, swaps, mismatches, skipped, Stopwatch.GetElapsedTime(start));
+        return new ReplayResult(messages, rejects, swaps, skipped, Stopwatch.GetElapsedTime(start));
     }
 
     private static long EventTime(ref PipelineSlot slot) => slot.Kind switch

@@ -195,14 +195,8 @@ public static class LearningEvaluation
         return target.Count(s => s.Score(strategy) > threshold) / (double)target.Count;
     }
 
-    private static void Keys(in Transaction tx, Span<ulong> keys)
-    {
-        // A tag in the top byte keeps, say, merchant 840 and country 840 apart before hashing.
-        keys[0] = (1UL << 56) ^ tx.MerchantId;
-        keys[1] = (2UL << 56) ^ tx.Mcc;
-        keys[2] = (3UL << 56) ^ tx.Country;
-        keys[3] = (4UL << 56) ^ ((ulong)tx.Channel << 8) ^ (ulong)tx.EntryMode;
-    }
+    /// <summary>The pipeline's own hashed keys of a transaction (merchant, MCC, country, channel × entry mode).</summary>
+    private static void Keys(in Transaction tx, Span<ulong> keys) => SparseKeys.Write(tx, keys);
 
     private static long Ns(TimeSpan span) => span.Ticks * 100;
 

@@ -12,6 +12,9 @@ public interface IJournalEncoder
     /// <summary>Longest encoding of any message.</summary>
     int MaxLength { get; }
 
-    /// <summary>Encodes the slot's message into <paramref name="destination"/> (at least <see cref="MaxLength"/> bytes); returns the length, 0 when it cannot.</summary>
+    /// <summary>
+    /// Encodes the slot's message into <paramref name="destination"/> (at least <see cref="MaxLength"/> bytes); returns the
+    /// length, 0 when it cannot. A <see cref="MessageKind.ModelSwap"/> slot encodes as a <see cref="ModelSwapRecord"/>.
+    /// </summary>
     int Encode(ref PipelineSlot slot, Span<byte> destination);
 }

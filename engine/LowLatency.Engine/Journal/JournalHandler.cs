@@ -5,7 +5,8 @@ using LowLatency.Engine.Ring;
 namespace LowLatency.Engine.Journal;
 
 /// <summary>
-/// The ring consumer that journals every accepted inbound message in sequence order, encoding it straight into
+/// The ring consumer that journals every accepted inbound message — and every model swap the engine put into the
+/// input sequence (as a <see cref="JournalRecordType.ModelSwap"/> record) — in sequence order, encoding it straight into
 /// the mapped segment. Slots the decoder rejected (kind None) are not journaled: they leave a gap in the record
 /// sequences that <c>lowlat inspect</c> reports. The durability policy runs at the end of each batch.
 /// </summary>
@@ -40,14 +41,15 @@ public struct JournalHandler<TEncoder> : IEventHandler<PipelineSlot>
     /// <inheritdoc/>
     public void OnEvent(ref PipelineSlot evt, long sequence, bool endOfBatch)
     {
-        if (evt.Kind is >= MessageKind.Transaction and <= MessageKind.Control)
+        if (evt.Kind is >= MessageKind.Transaction and <= MessageKind.ModelSwap)
         {
             var destination = _writer.Claim(_encoder.MaxLength);
             int n = _encoder.Encode(ref evt, destination);
             if (n > 0)
             {
                 long receivedNs = _anchorUnixNs + (long)((evt.IngestTicks - _anchorTicks) * _nsPerTick);
-                _writer.Commit((JournalRecordType)evt.Kind, _baseSequence + sequence, receivedNs, n);
+                var type = evt.Kind == MessageKind.ModelSwap ? JournalRecordType.ModelSwap : (JournalRecordType)evt.Kind;
+                _writer.Commit(type, _baseSequence + sequence, receivedNs, n);
             }
             else
             {

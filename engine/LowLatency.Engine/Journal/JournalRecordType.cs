@@ -16,7 +16,8 @@ public enum JournalRecordType : ushort
     Control = 4,
     /// <summary>
     /// The engine put a model in force from the record's sequence on (payload: <see cref="ModelSwapRecord"/>); written
-    /// at start-up and at every swap, so a replay can check it scores with the same model.
+    /// at start-up, and for every swap the learner put into the input sequence at the place it took effect, so a replay
+    /// swaps at the same point (and can check it scores with the same model).
     /// </summary>
     ModelSwap = 16,
     /// <summary>A snapshot of engine state was written covering every record before the record's sequence (payload: the file name, UTF-8).</summary>

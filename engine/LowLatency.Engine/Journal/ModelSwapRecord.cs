@@ -10,7 +10,7 @@ namespace LowLatency.Engine.Journal;
 /// u16 origin length, origin UTF-8.
 /// </summary>
 /// <param name="Version">Model version reported in decisions.</param>
-/// <param name="Fingerprint">Hash of the model's scores on fixed probe vectors (<see cref="FingerprintOf"/>).</param>
+/// <param name="Fingerprint">Hash of the model's scores on fixed probe events (<see cref="ServingModel.Fingerprint"/>).</param>
 /// <param name="Origin">Where the model came from, for people reading the journal.</param>
 public readonly record struct ModelSwapRecord(uint Version, ulong Fingerprint, string Origin)
 {
@@ -43,31 +43,5 @@ public readonly record struct ModelSwapRecord(uint Version, ulong Fingerprint, s
 
         record = new ModelSwapRecord(BinaryPrimitives.ReadUInt32LittleEndian(payload), BinaryPrimitives.ReadUInt64LittleEndian(payload[4..]), Encoding.UTF8.GetString(payload[FixedLength..]));
         return true;
-    }
-
-    /// <summary>
-    /// A behavioural fingerprint: the model's scores on 64 fixed pseudo-random feature vectors, hashed bit for bit.
-    /// Two models with this fingerprint equal score identically on those probes, which in practice means the same weights.
-    /// </summary>
-    public static ulong FingerprintOf(LinearScorer model)
-    {
-        ArgumentNullException.ThrowIfNull(model);
-        Span<float> x = stackalloc float[model.FeatureCount];
-        Span<byte> bits = stackalloc byte[4];
-        ulong state = 0x9E3779B97F4A7C15UL;
-        uint crc = ~0u;
-        for (int probe = 0; probe < 64; probe++)
-        {
-            for (int i = 0; i < x.Length; i++)
-            {
-                state = (state * 6364136223846793005UL) + 1442695040888963407UL;
-                x[i] = (float)((state >> 40) / (double)(1UL << 24) * 8.0 - 2.0);
-            }
-
-            BinaryPrimitives.WriteSingleLittleEndian(bits, model.Margin(x));
-            crc = Crc32C.Append(crc, bits);
-        }
-
-        return ((ulong)model.Version << 32) | ~crc;
     }
 }

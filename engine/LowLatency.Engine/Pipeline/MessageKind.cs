@@ -13,4 +13,10 @@ public enum MessageKind : byte
     Order = 3,
     /// <summary>A control command.</summary>
     Control = 4,
+    /// <summary>
+    /// The engine's own model swap: put version <see cref="Events.ControlMessage.ModelVersion"/> in force from this slot on, if
+    /// its fingerprint is <see cref="Events.ControlMessage.RequestId"/>. Published by the learner thread (or a replay of a
+    /// journaled swap) into the input sequence, and journaled as a model-swap record.
+    /// </summary>
+    ModelSwap = 5,
 }

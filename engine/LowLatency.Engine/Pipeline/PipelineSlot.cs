@@ -29,6 +29,10 @@ public struct PipelineSlot
     public ControlMessage Control;
     /// <summary>Features as of just before this event, written by the feature stage.</summary>
     public FeatureBuffer Features;
+    /// <summary>Number of valid entries in <see cref="Keys"/>.</summary>
+    public byte KeyCount;
+    /// <summary>The event's hashed categorical keys, written by the feature stage.</summary>
+    public SparseKeyBuffer Keys;
     /// <summary>The decision, written by the decide stage.</summary>
     public Decision Decision;
     /// <summary>Number of valid entries in <see cref="Reasons"/>.</summary>

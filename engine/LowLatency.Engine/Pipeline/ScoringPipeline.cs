@@ -1,5 +1,6 @@
 using LowLatency.Engine.Events;
 using LowLatency.Engine.Features;
+using LowLatency.Engine.Learning;
 using LowLatency.Engine.Ring;
 
 namespace LowLatency.Engine.Pipeline;
@@ -24,10 +25,15 @@ public sealed class ScoringPipeline<TSink> : IDisposable
     /// <paramref name="features"/> (warmed on history or loaded from a snapshot; the pipeline takes ownership), which
     /// must have been built from the same spec as <see cref="PipelineOptions.Features"/>. <paramref name="beside"/>
     /// (the journal) sees every slot beside the stages, gating the decisions or not as it says.
+    /// <para>
+    /// <paramref name="learning"/> (built with this pipeline's <see cref="Models"/> registry and starting model) turns on
+    /// continual learning: decisions are logged for their labels on the scoring thread, and the learner thread it owns
+    /// (started and stopped with the pipeline) publishes new versions into the ring, which therefore takes several producers.
+    /// </para>
     /// </summary>
     public ScoringPipeline(
-        PipelineOptions options, LinearScorer model, DecisionPolicy policy, TSink sink, ProducerType producers = ProducerType.Single,
-        ISideConsumer? beside = null, Featurizer? features = null)
+        PipelineOptions options, ServingModel model, DecisionPolicy policy, TSink sink, ProducerType producers = ProducerType.Single,
+        ISideConsumer? beside = null, Featurizer? features = null, Func<ModelRegistry, OnlineLearning>? learning = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(model);
@@ -41,19 +47,23 @@ public sealed class ScoringPipeline<TSink> : IDisposable
             throw new ArgumentException("The feature state given was built from another feature spec than the options name.", nameof(features));
         }
 
-        _state = new StageState(options, model, policy, features ?? new Featurizer(plan));
+        var featurizer = features ?? new Featurizer(plan);
+        _state = new StageState(options, model, policy, featurizer, new ModelRegistry(featurizer.Names));
         try
         {
-            if (model.FeatureCount != _state.Features.Count)
+            CheckLayout(model);
+            _state.Registry.Add(model);
+            if (learning is not null)
             {
-                throw new ArgumentException(
-                    $"The model expects {model.FeatureCount} features but the feature spec computes {_state.Features.Count} ({_state.Features.Event} flow).");
+                _state.Learning = learning(_state.Registry);
+                producers = ProducerType.Multi;
             }
 
             _ring = new RingPipeline<PipelineSlot>(options.RingSize, producers);
         }
         catch
         {
+            _state.Learning?.Dispose();
             _state.Dispose();
             throw;
         }
@@ -76,12 +86,39 @@ public sealed class ScoringPipeline<TSink> : IDisposable
     /// <summary>The inbound slots.</summary>
     public RingBuffer<PipelineSlot> Ring => _ring.Ring;
 
-    /// <summary>The champion model; setting it swaps atomically (takes effect from the next event scored).</summary>
-    public LinearScorer Model
+    /// <summary>
+    /// The model in force (safe to read from any thread). Set it only before <see cref="Start"/>: a running pipeline
+    /// changes models through swap events in its input sequence (<see cref="MessageKind.ModelSwap"/>, or a Promote or
+    /// Rollback control), so that the journal records where each took effect and a replay reproduces it.
+    /// </summary>
+    public ServingModel Model
     {
         get => _state.Model;
-        set => _state.Model = value ?? throw new ArgumentNullException(nameof(value));
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            if (_started)
+            {
+                throw new InvalidOperationException("The pipeline is running: swap models through the input sequence (a ModelSwap slot or a Promote control).");
+            }
+
+            CheckLayout(value);
+            _state.Registry.Add(value);
+            _state.Model = value;
+        }
     }
+
+    /// <summary>The model versions swap events may name: the starting model, the learner's versions, versions loaded for a replay.</summary>
+    public ModelRegistry Models => _state.Registry;
+
+    /// <summary>
+    /// The champion a RollbackModel command would return to, or null. Read from <see cref="ModelCommandRequested"/> it is
+    /// exact in the single-thread topology (the scoring stage applies commands right after that hook).
+    /// </summary>
+    public ServingModel? PreviousModel => _state.PreviousModel;
+
+    /// <summary>Continual learning, or null when off.</summary>
+    public OnlineLearning? Learning => _state.Learning;
 
     /// <summary>Decision thresholds; setting swaps atomically.</summary>
     public DecisionPolicy Policy
@@ -176,16 +213,21 @@ public sealed class ScoringPipeline<TSink> : IDisposable
         _state.Features.ReplaceStore(FeatureStore.LoadSnapshot(stream, _state.Features.Store.Plan));
     }
 
-    /// <summary>Starts the consumer threads.</summary>
+    /// <summary>Starts the consumer threads (and the learner thread, when learning is on).</summary>
     public void Start()
     {
         _started = true;
         _ring.Start();
+        _state.Learning?.Start(_ring.Sequencer, _ring.Ring);
     }
 
-    /// <summary>Waits until everything published has been decided (bounded), then stops the threads.</summary>
+    /// <summary>
+    /// Stops the learner (no more swaps enter), then waits until everything published has been decided (bounded) and
+    /// stops the threads.
+    /// </summary>
     public bool DrainAndStop(TimeSpan timeout)
     {
+        _state.Learning?.Stop();
         if (!_started)
         {
             return true;
@@ -216,8 +258,22 @@ public sealed class ScoringPipeline<TSink> : IDisposable
     /// <summary>Stops the threads (without waiting for the backlog).</summary>
     public void Dispose()
     {
+        _state.Learning?.Dispose();
         _ring.Dispose();
         _state.Dispose();
+    }
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first feature where the model's layout and the feature spec differ.</summary>
+    private void CheckLayout(ServingModel model)
+    {
+        try
+        {
+            model.Champion.Layout.Verify(_state.Features.Names);
+        }
+        catch (Models.ModelFormatException ex)
+        {
+            throw new ArgumentException($"The model does not fit the {_state.Features.Event} feature spec: {ex.Message}", nameof(model), ex);
+        }
     }
 
     private void Wire<TWait>(TSink sink, TWait wait, ISideConsumer? beside)

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using LowLatency.Engine.Events;
 using LowLatency.Engine.Features;
+using LowLatency.Engine.Learning;
 using LowLatency.Engine.Ring;
 
 namespace LowLatency.Engine.Pipeline;
@@ -9,10 +10,20 @@ namespace LowLatency.Engine.Pipeline;
 /// The work of each stage, written once and called by both topologies. State that a stage owns (feature
 /// tables, counters) is touched only by the thread that runs that stage.
 /// </summary>
-internal sealed class StageState(PipelineOptions options, LinearScorer model, DecisionPolicy policy, Featurizer features) : IDisposable
+internal sealed class StageState(PipelineOptions options, ServingModel model, DecisionPolicy policy, Featurizer features, ModelRegistry registry) : IDisposable
 {
-    private LinearScorer _model = model;
+    private ServingModel _model = model;
+    private ServingModel? _previous;
+
+    /// <summary>The champion a RollbackModel command returns to, or null (written by the scoring stage).</summary>
+    public ServingModel? PreviousModel => Volatile.Read(ref _previous);
     private DecisionPolicy _policy = policy;
+
+    /// <summary>The versions swaps may name.</summary>
+    public readonly ModelRegistry Registry = registry;
+
+    /// <summary>Continual learning (decision log, label join, learner queue), or null when off. Set before the threads start.</summary>
+    public OnlineLearning? Learning;
 
     /// <summary>The rolling features; owned by the features stage's thread.</summary>
     public readonly Featurizer Features = features;
@@ -23,8 +34,11 @@ internal sealed class StageState(PipelineOptions options, LinearScorer model, De
     /// <summary>Counters, each field written by one stage's thread.</summary>
     public PipelineCounters Counters;
 
-    /// <summary>The champion, read once per event; replaced by one reference write.</summary>
-    public LinearScorer Model
+    /// <summary>
+    /// The champion, read once per event. Swapped by the scoring thread when a swap slot passes (release write, so a
+    /// monitor reading it sees the whole model), or by the owner while the pipeline is not running.
+    /// </summary>
+    public ServingModel Model
     {
         get => Volatile.Read(ref _model);
         set => Volatile.Write(ref _model, value);
@@ -86,6 +100,7 @@ internal sealed class StageState(PipelineOptions options, LinearScorer model, De
                 }
 
                 status = Features.Process(slot.Transaction, slot.Features);
+                slot.KeyCount = (byte)SparseKeys.Write(slot.Transaction, slot.Keys);
                 break;
             case MessageKind.Order:
                 Counters.OrdersIn++;
@@ -95,6 +110,7 @@ internal sealed class StageState(PipelineOptions options, LinearScorer model, De
                 }
 
                 status = Features.Process(slot.Order, slot.Features);
+                slot.KeyCount = (byte)SparseKeys.Write(slot.Order, slot.Keys);
                 break;
             case MessageKind.Label:
                 Counters.LabelsIn++;
@@ -111,6 +127,8 @@ internal sealed class StageState(PipelineOptions options, LinearScorer model, De
                 }
 
                 return;
+            case MessageKind.ModelSwap:
+                return; // the scoring stage puts it in force
             default:
                 Reject(ref slot, PipelineReject.UnsupportedKind);
                 return;
@@ -134,20 +152,38 @@ internal sealed class StageState(PipelineOptions options, LinearScorer model, De
     /// <inheritdoc/>
     public void Dispose() => Features.Dispose();
 
-    /// <summary>Scores a featurized message and keeps its top reasons (scoring stage).</summary>
+    /// <summary>
+    /// Scores a featurized message and keeps its top reasons, logging it for learning (scoring stage). Labels join their
+    /// decisions here and model swaps take effect here, so every event is scored whole by the model in force at its
+    /// place in the input sequence.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Score(ref PipelineSlot slot)
     {
-        if (slot.Kind != Scored || slot.Rejected)
+        if (slot.Kind == Scored)
         {
+            if (!slot.Rejected)
+            {
+                _model.Score(ref slot);
+                if (Learning is { } learning)
+                {
+                    bool order = slot.Kind == MessageKind.Order;
+                    learning.OnDecision(ref slot, order ? slot.Order.OrderId : slot.Transaction.TxId, order ? slot.Order.EventTimeNs : slot.Transaction.EventTimeNs);
+                }
+            }
+
             return;
         }
 
-        var model = Model;
-        ReadOnlySpan<float> features = slot.Features;
-        slot.Decision.Score = model.Score(features);
-        slot.Decision.ModelVersion = model.Version;
-        slot.ReasonCount = (byte)model.TopReasons(features, slot.Reasons);
+        switch (slot.Kind)
+        {
+            case MessageKind.Label:
+                OnLabel(ref slot);
+                break;
+            case MessageKind.Control or MessageKind.ModelSwap:
+                Swap(ref slot);
+                break;
+        }
     }
 
     /// <summary>Applies the policy and hands the decision to the sink (decide stage).</summary>
@@ -179,6 +215,71 @@ internal sealed class StageState(PipelineOptions options, LinearScorer model, De
         }
 
         Counters.DecisionsPublished++;
+    }
+
+    private void OnLabel(ref PipelineSlot slot)
+    {
+        if (slot.Rejected)
+        {
+            return;
+        }
+
+        switch (Learning?.OnLabel(slot.Label) ?? LabelOutcome.Unmatched)
+        {
+            case LabelOutcome.Queued: Counters.LabelsJoined++; break;
+            case LabelOutcome.Dropped: Counters.LabelsDropped++; break;
+            default: Counters.LabelsUnmatched++; break;
+        }
+    }
+
+    /// <summary>
+    /// Puts a swap in force between this slot and the next: the engine's own (version and fingerprint must match a
+    /// registered model), or a Promote/Rollback control (by version, or back to the model before the current one).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)] // rare: keep the per-event path small
+    private void Swap(ref PipelineSlot slot)
+    {
+        if (slot.Rejected)
+        {
+            return;
+        }
+
+        ref ControlMessage c = ref slot.Control;
+        ServingModel? next;
+        if (slot.Kind == MessageKind.ModelSwap)
+        {
+            next = Registry.Find(c.ModelVersion);
+            if (next is null || next.Fingerprint != c.RequestId)
+            {
+                Counters.SwapsRefused++;
+                return;
+            }
+        }
+        else if (c.Command == ControlCommand.PromoteModel)
+        {
+            next = Registry.Find(c.ModelVersion);
+        }
+        else if (c.Command == ControlCommand.RollbackModel)
+        {
+            next = _previous;
+        }
+        else
+        {
+            return;
+        }
+
+        if (next is null)
+        {
+            Counters.SwapsRefused++;
+            return;
+        }
+
+        if (!ReferenceEquals(next, _model))
+        {
+            Volatile.Write(ref _previous, _model);
+            Model = next;
+            Counters.ModelSwaps++;
+        }
     }
 
     private void Reject(ref PipelineSlot slot, PipelineReject reason)

@@ -16,8 +16,17 @@ namespace LowLatency.Models.Champion;
 /// </summary>
 public sealed class ChampionModel
 {
-    /// <summary>Builds a champion; at least one of the two models must be present and match the layout.</summary>
-    public ChampionModel(ModelLayout layout, LogisticModel? logistic, TreeEnsemble? trees, ChampionBlend blend)
+    private readonly float[] _reference;
+    private readonly float[] _referenceTerms;
+    private readonly float _referenceMargin;
+
+    /// <summary>
+    /// Builds a champion; at least one of the two models must be present and match the layout. <paramref name="reference"/>
+    /// (optional, one value per dense feature, typically the training means) is the point the logistic reason codes are
+    /// measured from: contribution i is w_i·(x_i − r_i) rather than w_i·x_i, so a feature that sits at its usual value
+    /// explains nothing, as a tree's Saabas contributions (measured from the root's mean) already do. Scores never change.
+    /// </summary>
+    public ChampionModel(ModelLayout layout, LogisticModel? logistic, TreeEnsemble? trees, ChampionBlend blend, IReadOnlyList<float>? reference = null)
     {
         ArgumentNullException.ThrowIfNull(layout);
         blend.Validate();
@@ -42,6 +51,38 @@ public sealed class ChampionModel
         if (trees is not null && trees.FeatureCount > layout.DenseCount)
         {
             throw new ModelFormatException($"trees.feature_count = {trees.FeatureCount} exceeds layout.feature_names ({layout.DenseCount} features).");
+        }
+
+        _reference = [];
+        _referenceTerms = [];
+        if (reference is { Count: > 0 })
+        {
+            if (reference.Count != layout.DenseCount)
+            {
+                throw new ModelFormatException($"reference has {reference.Count} values; layout.feature_names has {layout.DenseCount} features.");
+            }
+
+            _reference = [.. reference];
+            for (int i = 0; i < _reference.Length; i++)
+            {
+                if (!float.IsFinite(_reference[i]))
+                {
+                    throw new ModelFormatException($"reference[{i}] = {_reference[i]} is not finite.");
+                }
+            }
+
+            if (logistic is not null)
+            {
+                _referenceTerms = new float[_reference.Length];
+                double sum = 0;
+                for (int i = 0; i < _reference.Length; i++)
+                {
+                    _referenceTerms[i] = logistic.DenseWeights[i] * _reference[i];
+                    sum += _referenceTerms[i];
+                }
+
+                _referenceMargin = (float)sum;
+            }
         }
 
         Layout = layout;
@@ -77,6 +118,15 @@ public sealed class ChampionModel
 
     /// <summary>Combination configuration.</summary>
     public ChampionBlend Blend { get; }
+
+    /// <summary>The point logistic reason codes are measured from (one value per dense feature), or empty: measured from 0.</summary>
+    public ReadOnlySpan<float> Reference => _reference;
+
+    /// <summary>
+    /// The same layout, blend and reference with other parts (a learner's new weights or refit leaves); the parts must
+    /// fit the layout as in the constructor.
+    /// </summary>
+    public ChampionModel WithParts(LogisticModel? logistic, TreeEnsemble? trees) => new(Layout, logistic, trees, Blend, _reference);
 
     /// <summary>Scratch floats <see cref="Explain"/> needs for a call with <paramref name="sparseKeyCount"/> keys.</summary>
     public int ExplainSlots(int sparseKeyCount) => Layout.DenseCount + sparseKeyCount;
@@ -137,29 +187,73 @@ public sealed class ChampionModel
         var work = scratch[..slots];
         work.Clear();
         float mL = Logistic is { } l ? Blend.LogisticWeight * l.Margin(dense, sparseKeys) : 0f;
-        float mT = Trees is { } t ? Blend.TreeWeight * t.Margin(dense) : 0f;
-        float margin = Combine(mL, mT, out int winner);
         float bias = Blend.Intercept;
-        if (Logistic is { } lr && winner != 2)
+        float mT = 0f;
+        bool treesExplained = false;
+        if (Trees is { } t)
         {
-            bias += Blend.LogisticWeight * lr.Contributions(dense, sparseKeys, work);
-            float w = Blend.LogisticWeight;
-            if (w != 1f)
+            if (Blend.Mode == ChampionCombination.Max && Logistic is not null)
             {
-                for (int i = 0; i < work.Length; i++)
-                {
-                    work[i] *= w;
-                }
+                mT = Blend.TreeWeight * t.Margin(dense); // whether the trees explain depends on who wins
+            }
+            else
+            {
+                // The trees always count: one walk gives their margin and their Saabas contributions.
+                bias += t.AddContributions(dense, work, Blend.TreeWeight, out float treeMargin);
+                mT = Blend.TreeWeight * treeMargin;
+                treesExplained = true;
             }
         }
 
-        if (Trees is { } tr && winner != 1)
+        float margin = Combine(mL, mT, out int winner);
+        if (Logistic is { } lr && winner != 2)
+        {
+            bias += AddLogisticContributions(lr, dense, sparseKeys, work);
+        }
+
+        if (Trees is { } tr && winner != 1 && !treesExplained)
         {
             bias += tr.AddContributions(dense, work, Blend.TreeWeight);
         }
 
         int count = TopContributions.Select(work, reasons);
         return new ChampionScore(margin, ToProbability(margin), bias, count);
+    }
+
+    /// <summary>
+    /// Adds wL·w_i·(x_i − r_i) (wL·w_i·x_i without a reference; a missing x counts 0) to slot i and wL·table[slot(key k)]
+    /// to slot DenseCount + k, in one pass; returns the logistic part's share of the bias, wL·(b + Σ w_i·r_i).
+    /// </summary>
+    private float AddLogisticContributions(LogisticModel lr, ReadOnlySpan<float> dense, ReadOnlySpan<ulong> keys, Span<float> work)
+    {
+        float wl = Blend.LogisticWeight;
+        var w = lr.DenseWeights;
+        int n = Layout.DenseCount;
+        if (_referenceTerms.Length > 0)
+        {
+            var terms = _referenceTerms.AsSpan(0, n);
+            for (int i = 0; i < n; i++)
+            {
+                float v = dense[i];
+                work[i] += wl * ((float.IsNaN(v) ? 0f : w[i] * v) - terms[i]);
+            }
+        }
+        else
+        {
+            for (int i = 0; i < n; i++)
+            {
+                float v = dense[i];
+                work[i] += wl * (float.IsNaN(v) ? 0f : w[i] * v);
+            }
+        }
+
+        var table = lr.HashedWeights;
+        for (int k = 0; k < keys.Length; k++)
+        {
+            work[n + k] += wl * table[FeatureHasher.Slot(keys[k], lr.HashBits)];
+        }
+
+        return wl * (lr.Bias + _referenceMargin);
     }
 
     /// <summary>Combines the weighted margins; winner 0 = both count, 1 = logistic, 2 = trees (Max mode only).</summary>

@@ -1,16 +1,18 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using LowLatency.Models.Champion;
 using LowLatency.Models.Evaluation;
-using LowLatency.Models.Linear;
 using LowLatency.Models.Online;
 
 namespace LowLatency.Models.Lifecycle;
 
 /// <summary>
-/// The learning loop behind the scorer. Decisions are logged in a <see cref="LabelJoinStore"/>; each label
-/// that joins is checked (garbage features are quarantined; a spike in the positive-label rate pauses
-/// learning), then scored prequentially by the champion, the FTRL challenger and — for a while after a
-/// promotion — the previous champion, and only then learned by the challenger. Every
+/// The learning loop behind the scorer. Decisions are logged in a <see cref="LabelJoinStore"/> (here, or by
+/// the caller, who then hands joined examples to <see cref="Learn"/>); each labelled example is checked
+/// (garbage features are quarantined; a spike in the positive-label rate pauses learning), then scored
+/// prequentially (in shadow) by the champion, the challenger — a <see cref="ChampionLearner"/>: FTRL on the
+/// logistic part, leaf refit on the trees — and, for a while after a promotion, the previous champion, and
+/// only then learned by the challenger. Every
 /// <see cref="LifecycleOptions.CheckEvery"/> labels the rules run: a challenger whose windowed AUC beats
 /// the champion's by the margin over at least <see cref="LifecycleOptions.MinLabels"/> labels is snapshotted
 /// to disk and promoted; a new champion is on probation for <see cref="LifecycleOptions.RollbackWatch"/>
@@ -23,7 +25,7 @@ public sealed class ChampionChallenger
 {
     private readonly LifecycleOptions _options;
     private readonly VersionStore _store;
-    private readonly LabelJoinStore _join;
+    private readonly LabelJoinStore? _join;
     private readonly PrequentialWindow _championWindow;
     private readonly PrequentialWindow _challengerWindow;
     private readonly PrequentialWindow _previousWindow;
@@ -35,10 +37,10 @@ public sealed class ChampionChallenger
     private PsiMonitor[]? _psi;
     private int _driftedFeature = -1;
 
-    private LogisticModel _champion;
+    private ChampionModel _champion;
     private ModelVersion _championVersion;
-    private FtrlLearner _championLearner;
-    private FtrlLearner _challenger;
+    private ChampionLearner _championLearner;
+    private ChampionLearner _challenger;
     private ModelVersion? _previous;
     private uint _nextVersion;
     private long _sinceTransition;
@@ -49,38 +51,50 @@ public sealed class ChampionChallenger
     private long _baseTotal;
     private bool _inSpike;
 
-    /// <summary>Publishes the snapshot of <paramref name="initialLearner"/> (or an all-zero model) as version 1; the learner continues as the challenger.</summary>
+    /// <summary>Publishes the snapshot of <paramref name="initialLearner"/> (or an all-zero logistic model) as version 1; the learner continues as the challenger.</summary>
     /// <param name="options">Policy (validated).</param>
     /// <param name="join">Sizing of the label join store (its dense count must match).</param>
     /// <param name="store">Where versions are written.</param>
-    /// <param name="initialLearner">Learner state to start from (null = fresh); version 1 is its snapshot.</param>
+    /// <param name="initialLearner">FTRL state to start from (null = fresh); version 1 is its snapshot, over positional features.</param>
     /// <param name="startNs">Event time of the installation.</param>
     public ChampionChallenger(LifecycleOptions options, LabelJoinOptions join, VersionStore store, FtrlLearner? initialLearner = null, long startNs = 0)
+        : this(options, join ?? throw new ArgumentNullException(nameof(join)), store,
+            ChampionLearner.ForLogistic(initialLearner?.Clone() ?? new FtrlLearner(options?.DenseCount ?? 0, options?.Ftrl)), startNs)
+    {
+    }
+
+    /// <summary>Publishes <paramref name="initial"/>'s snapshot as version 1; a copy of the learner continues as the challenger.</summary>
+    /// <param name="options">Policy (validated).</param>
+    /// <param name="join">Sizing of a label join store kept here (its dense count must match), or null when the caller joins labels and calls <see cref="Learn"/>.</param>
+    /// <param name="store">Where versions are written.</param>
+    /// <param name="initial">The champion's learner (its state is copied, not taken).</param>
+    /// <param name="startNs">Event time of the installation.</param>
+    public ChampionChallenger(LifecycleOptions options, LabelJoinOptions? join, VersionStore store, ChampionLearner initial, long startNs = 0)
     {
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(join);
         ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(initial);
         options.Validate();
-        if (join.DenseCount != options.DenseCount)
+        if (join is not null && join.DenseCount != options.DenseCount)
         {
             throw new ArgumentException($"The join store logs {join.DenseCount} dense features; the learner expects {options.DenseCount}.", nameof(join));
         }
 
+        if (initial.Layout.DenseCount != options.DenseCount)
+        {
+            throw new ArgumentException($"The initial learner has {initial.Layout.DenseCount} dense features; options say {options.DenseCount}.", nameof(initial));
+        }
+
         _options = options;
         _store = store;
-        _join = new LabelJoinStore(join);
+        _join = join is null ? null : new LabelJoinStore(join);
         _championWindow = new PrequentialWindow(options.Window);
         _challengerWindow = new PrequentialWindow(options.Window);
         _previousWindow = new PrequentialWindow(options.Window);
         _drift = new PageHinkley(options.DriftDelta, options.DriftLambda);
         _spikeRing = new bool[options.SpikeWindow];
         _psiReference = new float[options.PsiReference * options.DenseCount];
-        _challenger = initialLearner?.Clone() ?? new FtrlLearner(options.DenseCount, options.Ftrl);
-        if (_challenger.DenseCount != options.DenseCount)
-        {
-            throw new ArgumentException($"The initial learner has {_challenger.DenseCount} dense features; options say {options.DenseCount}.", nameof(initialLearner));
-        }
-
+        _challenger = initial.Clone();
         _championLearner = _challenger.Clone();
         _nextVersion = 1;
         _championVersion = Publish(0, startNs);
@@ -92,16 +106,16 @@ public sealed class ChampionChallenger
     /// The model to score with. Acquire read: a scorer that sees the new reference also sees the fully built
     /// model behind it (its arrays were written before the release in <see cref="SetChampion"/>).
     /// </summary>
-    public LogisticModel Champion => Volatile.Read(ref _champion);
+    public ChampionModel Champion => Volatile.Read(ref _champion);
 
     /// <summary>Version number of <see cref="Champion"/>.</summary>
     public uint ChampionVersion => _championVersion.Version;
 
     /// <summary>The learning challenger (learner thread only).</summary>
-    public FtrlLearner Challenger => _challenger;
+    public ChampionLearner Challenger => _challenger;
 
-    /// <summary>The join store with its counters (unknown, evicted, duplicate, early labels).</summary>
-    public LabelJoinStore Join => _join;
+    /// <summary>The join store with its counters (unknown, evicted, duplicate, early labels), or null when labels are joined by the caller.</summary>
+    public LabelJoinStore? Join => _join;
 
     /// <summary>Every transition so far, in order.</summary>
     public IReadOnlyList<ModelEvent> Events => _events;
@@ -111,6 +125,9 @@ public sealed class ChampionChallenger
 
     /// <summary>Labels the challenger learned from.</summary>
     public long Learned { get; private set; }
+
+    /// <summary>Examples refused for their shape (dense length other than the options', or malformed for the learner).</summary>
+    public long Malformed { get; private set; }
 
     /// <summary>Examples quarantined for garbage feature values.</summary>
     public long QuarantinedFeatures { get; private set; }
@@ -129,12 +146,12 @@ public sealed class ChampionChallenger
 
     /// <summary>Logs a decision so that its label can join later.</summary>
     public RecordStatus OnDecision(ulong txId, long decisionTimeNs, float score, ReadOnlySpan<float> dense, ReadOnlySpan<ulong> keys) =>
-        _join.Record(txId, decisionTimeNs, score, dense, keys);
+        JoinStore.Record(txId, decisionTimeNs, score, dense, keys);
 
     /// <summary>Joins a label with its decision and learns from it; anything but <see cref="JoinStatus.Joined"/> is counted by the store and dropped.</summary>
     public JoinStatus OnLabel(ulong txId, long labelTimeNs, bool fraud)
     {
-        var status = _join.TryJoin(txId, labelTimeNs, out var example);
+        var status = JoinStore.TryJoin(txId, labelTimeNs, out var example);
         if (status == JoinStatus.Joined)
         {
             Learn(example.Dense, example.Keys, fraud, labelTimeNs);
@@ -147,6 +164,12 @@ public sealed class ChampionChallenger
     public void Learn(ReadOnlySpan<float> dense, ReadOnlySpan<ulong> keys, bool label, long eventTimeNs)
     {
         Labels++;
+        if (dense.Length != _options.DenseCount)
+        {
+            Malformed++;
+            return;
+        }
+
         if (_options.Guards && IsGarbage(dense))
         {
             QuarantinedFeatures++;
@@ -159,11 +182,12 @@ public sealed class ChampionChallenger
             return;
         }
 
-        double champion = _champion.Probability(dense, keys);
-        double previous = _previous is { } p ? p.Model.Probability(dense, keys) : double.NaN;
+        double champion = _champion.Score(dense, keys).Probability;
+        double previous = _previous is { } p ? p.Model.Score(dense, keys).Probability : double.NaN;
         if (!_challenger.TryUpdate(dense, keys, label, out double challenger))
         {
-            return; // malformed for the learner (counted there); the champion is not judged on it either
+            Malformed++;
+            return; // malformed for the learner; the champion is not judged on it either
         }
 
         Learned++;
@@ -312,8 +336,8 @@ public sealed class ChampionChallenger
     private void Rollback(ModelVersion to, double championAuc, double previousAuc, long nowNs)
     {
         uint from = _championVersion.Version;
-        var (restored, learner) = _store.Read(to.Version); // verifies the checksum: a rotten file is an error, not a model
-        _challenger = learner ?? new FtrlLearner(_options.DenseCount, _options.Ftrl);
+        var (restored, learner) = _store.Read(to.Version, _challenger.Options); // verifies the checksum: a rotten file is an error, not a model
+        _challenger = learner ?? new ChampionLearner(restored.Model, null, _challenger.Options);
         _championLearner = _challenger.Clone();
         _previous = null;
         SetChampion(restored);
@@ -382,6 +406,8 @@ public sealed class ChampionChallenger
 
         return false;
     }
+
+    private LabelJoinStore JoinStore => _join ?? throw new InvalidOperationException("This controller keeps no join store: join labels elsewhere and call Learn.");
 
     private ModelVersion Publish(uint parent, long nowNs) =>
         _store.Write(_nextVersion++, parent, nowNs, _challenger.Snapshot(), _challenger);

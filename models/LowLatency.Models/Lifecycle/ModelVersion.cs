@@ -1,4 +1,4 @@
-using LowLatency.Models.Linear;
+using LowLatency.Models.Champion;
 
 namespace LowLatency.Models.Lifecycle;
 
@@ -8,4 +8,4 @@ namespace LowLatency.Models.Lifecycle;
 /// <param name="CreatedAtNs">Event time at which it was published.</param>
 /// <param name="Model">The scoring model (immutable; safe to share across threads).</param>
 /// <param name="Checksum">Checksum of its snapshot file.</param>
-public sealed record ModelVersion(uint Version, uint Parent, long CreatedAtNs, LogisticModel Model, ulong Checksum);
+public sealed record ModelVersion(uint Version, uint Parent, long CreatedAtNs, ChampionModel Model, ulong Checksum);

@@ -1,22 +1,25 @@
 using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
-using LowLatency.Models.Linear;
+using LowLatency.Models.Champion;
 using LowLatency.Models.Online;
+using LowLatency.Models.Persistence;
 
 namespace LowLatency.Models.Lifecycle;
 
 /// <summary>
 /// Versioned, checksummed model snapshots on disk, one file per version (<c>model-000007.llsnap</c>): the
-/// scoring weights and the learner state that produced them, so a rollback restores both. Layout,
-/// little-endian: magic "LLMV", format, version, parent, created-at (event time, ns), payload length,
-/// payload, then a 64-bit checksum of everything before it. Files are written to a temporary name and
-/// renamed, so a crash never leaves a half-written version under its real name.
+/// champion (in our model-file format, <see cref="Persistence.ModelFile"/>) and the learner state that
+/// produced it, so a rollback restores both and a replay can score with exactly the version a journal names.
+/// Layout, little-endian: magic "LLMV", format (2), version, parent, created-at (event time, ns), payload
+/// length, payload (u32 model length, model file, u8 has-learner, learner state), then a 64-bit checksum of
+/// everything before it. Files are written to a temporary name and renamed, so a crash never leaves a
+/// half-written version under its real name.
 /// </summary>
 public sealed class VersionStore
 {
     private const uint Magic = 0x564D4C4C; // "LLMV"
-    private const uint Format = 1;
+    private const uint Format = 2;
     private const int HeaderBytes = 28;
 
     /// <summary>Uses (and creates) <paramref name="directory"/>.</summary>
@@ -33,26 +36,33 @@ public sealed class VersionStore
     /// <summary>File of one version.</summary>
     public string PathOf(uint version) => Path.Combine(Directory, string.Create(CultureInfo.InvariantCulture, $"model-{version:D6}.llsnap"));
 
+    /// <summary>Versions present on disk, in increasing order (files named as <see cref="PathOf"/> names them).</summary>
+    public IReadOnlyList<uint> Versions()
+    {
+        var list = new List<uint>();
+        foreach (string path in System.IO.Directory.EnumerateFiles(Directory, "model-*.llsnap"))
+        {
+            string name = Path.GetFileNameWithoutExtension(path);
+            if (uint.TryParse(name.AsSpan("model-".Length), NumberStyles.None, CultureInfo.InvariantCulture, out uint v))
+            {
+                list.Add(v);
+            }
+        }
+
+        list.Sort();
+        return list;
+    }
+
     /// <summary>Writes a version; returns its descriptor (with the checksum).</summary>
-    public ModelVersion Write(uint version, uint parent, long createdAtNs, LogisticModel model, FtrlLearner? learner)
+    public ModelVersion Write(uint version, uint parent, long createdAtNs, ChampionModel model, ChampionLearner? learner)
     {
         ArgumentNullException.ThrowIfNull(model);
         using var payload = new MemoryStream();
         using (var w = new BinaryWriter(payload, System.Text.Encoding.UTF8, leaveOpen: true))
         {
-            w.Write(model.DenseCount);
-            w.Write(model.HashBits);
-            w.Write(model.Bias);
-            foreach (float v in model.DenseWeights)
-            {
-                w.Write(v);
-            }
-
-            foreach (float v in model.HashedWeights)
-            {
-                w.Write(v);
-            }
-
+            byte[] bytes = ModelFile.ToBytes(model);
+            w.Write(bytes.Length);
+            w.Write(bytes);
             w.Write(learner is not null);
             learner?.WriteState(w);
         }
@@ -77,7 +87,7 @@ public sealed class VersionStore
     }
 
     /// <summary>Reads and verifies a version; <see cref="ModelFormatException"/> names what is wrong.</summary>
-    public (ModelVersion Version, FtrlLearner? Learner) Read(uint version)
+    public (ModelVersion Version, ChampionLearner? Learner) Read(uint version, ChampionLearnerOptions? learnerOptions = null)
     {
         string path = PathOf(version);
         byte[] file = File.ReadAllBytes(path);
@@ -116,31 +126,17 @@ public sealed class VersionStore
         using var r = new BinaryReader(new MemoryStream(file, HeaderBytes, length, writable: false));
         try
         {
-            int dense = r.ReadInt32();
-            int bits = r.ReadInt32();
-            if (dense is < 0 or > 1 << 20 || bits is < 1 or > 26)
+            int modelLength = r.ReadInt32();
+            if (modelLength < 0 || modelLength > length - 4)
             {
-                Bad(path, $"dense count {dense} or hash bits {bits} out of range");
+                Bad(path, $"model length {modelLength} does not fit the payload of {length} bytes");
             }
 
-            float bias = r.ReadSingle();
-            var denseWeights = new float[dense];
-            for (int i = 0; i < dense; i++)
-            {
-                denseWeights[i] = r.ReadSingle();
-            }
-
-            var hashed = new float[1 << bits];
-            for (int i = 0; i < hashed.Length; i++)
-            {
-                hashed[i] = r.ReadSingle();
-            }
-
-            var model = new LogisticModel(denseWeights, hashed, bias);
-            var learner = r.ReadBoolean() ? FtrlLearner.ReadState(r) : null;
+            var model = ModelFile.Read(r.ReadBytes(modelLength));
+            var learner = r.ReadBoolean() ? ChampionLearner.ReadState(r, model, learnerOptions) : null;
             return (new ModelVersion(version, parent, created, model, expected), learner);
         }
-        catch (Exception e) when (e is EndOfStreamException or ArgumentException)
+        catch (Exception e) when (e is EndOfStreamException or ArgumentException or ModelFormatException)
         {
             throw new ModelFormatException($"{path}: {e.Message}", e);
         }

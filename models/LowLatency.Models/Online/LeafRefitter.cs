@@ -47,6 +47,20 @@ public sealed class LeafRefitter
         _hessian = new double[model.NodeCount];
     }
 
+    private LeafRefitter(LeafRefitter other)
+    {
+        _model = other._model;
+        _lambda = other._lambda;
+        _eta = other._eta;
+        _scale = other._scale;
+        _gradient = (double[])other._gradient.Clone();
+        _hessian = (double[])other._hessian.Clone();
+        _observed = other._observed;
+    }
+
+    /// <summary>A copy that continues independently: same ensemble, same statistics gathered since the last refit.</summary>
+    public LeafRefitter Clone() => new(this);
+
     /// <summary>The current ensemble (replaced by each <see cref="Refit"/>).</summary>
     public TreeEnsemble Model => _model;
 

@@ -12,9 +12,9 @@ namespace LowLatency.Models.Persistence;
 /// <code>
 ///  0  magic        8 bytes "LLMODEL\0"
 ///  8  version      u16 (1)
-/// 10  kind         u16 bit 0 = logistic part present, bit 1 = tree part present
+/// 10  kind         u16 bit 0 = logistic part present, bit 1 = tree part present, bit 2 = reference present
 /// 12  payload_len  u32
-/// 16  payload      layout | blend | [logistic] | [trees]
+/// 16  payload      layout | blend | [logistic] | [trees] | [reference]
 ///  .. checksum     u32 CRC-32 (IEEE) of every byte before it
 /// layout   : u32 n, n × (u16 byte length, UTF-8 name), i32 hash_bits
 /// blend    : u8 mode, f32 intercept, f32 logistic_weight, f32 tree_weight
@@ -23,6 +23,7 @@ namespace LowLatency.Models.Persistence;
 ///            u32 node_count and per node i32 left, i32 right, i32 feature, f32 threshold, u8 flags
 ///            (1 default-left, 2 zero-is-missing, 4 categorical), f32 leaf value, f32 cover,
 ///            and for categorical nodes u32 words, words × u32 category bit set.
+/// reference: u32 n (= layout n), n × f32 (the point logistic reason codes are measured from).
 /// </code>
 /// Loading checks magic, version, length and checksum before parsing anything, then every count against
 /// the bytes left, and builds the model only when everything is read; any failure throws
@@ -62,13 +63,22 @@ public static class ModelFile
             {
                 WriteTrees(w, t);
             }
+
+            if (!model.Reference.IsEmpty)
+            {
+                w.Write((uint)model.Reference.Length);
+                foreach (float v in model.Reference)
+                {
+                    w.Write(v);
+                }
+            }
         }
 
         int len = checked((int)payload.Length);
         var bytes = new byte[HeaderSize + len + 4];
         Magic.CopyTo(bytes);
         BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(8), Version);
-        ushort kind = (ushort)((model.Logistic is null ? 0 : 1) | (model.Trees is null ? 0 : 2));
+        ushort kind = (ushort)((model.Logistic is null ? 0 : 1) | (model.Trees is null ? 0 : 2) | (model.Reference.IsEmpty ? 0 : 4));
         BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(10), kind);
         BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(12), (uint)len);
         payload.GetBuffer().AsSpan(0, len).CopyTo(bytes.AsSpan(HeaderSize));
@@ -106,9 +116,9 @@ public static class ModelFile
         }
 
         ushort kind = BinaryPrimitives.ReadUInt16LittleEndian(bytes[10..]);
-        if (kind is 0 or > 3)
+        if ((kind & 3) == 0 || kind > 7)
         {
-            throw new ModelFormatException($"kind: {kind} is not a combination of logistic (1) and trees (2).");
+            throw new ModelFormatException($"kind: {kind} is not a combination of logistic (1) and trees (2), with or without a reference (4).");
         }
 
         uint len = BinaryPrimitives.ReadUInt32LittleEndian(bytes[12..]);
@@ -144,12 +154,24 @@ public static class ModelFile
         blend.Validate();
         LogisticModel? logistic = (kind & 1) != 0 ? ReadLogistic(ref r) : null;
         TreeEnsemble? trees = (kind & 2) != 0 ? ReadTrees(ref r, layout) : null;
+        float[]? reference = null;
+        if ((kind & 4) != 0)
+        {
+            int count = r.Count("reference.count", 4);
+            if (count != layout.DenseCount)
+            {
+                throw new ModelFormatException($"reference.count = {count} but layout.feature_names has {layout.DenseCount} features.");
+            }
+
+            reference = r.Floats(count, "reference.values");
+        }
+
         if (r.Remaining != 0)
         {
             throw new ModelFormatException($"payload: {r.Remaining} unexpected bytes after the last section.");
         }
 
-        return new ChampionModel(layout, logistic, trees, blend);
+        return new ChampionModel(layout, logistic, trees, blend, reference);
     }
 
     private static void WriteLayout(BinaryWriter w, ModelLayout layout)

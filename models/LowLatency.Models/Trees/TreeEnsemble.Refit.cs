@@ -34,8 +34,8 @@ public sealed partial class TreeEnsemble
     /// <summary>
     /// A new ensemble with the same trees and leaf values taken from <paramref name="nodeValues"/> (indexed by
     /// global node; entries of internal nodes are ignored). Validated like any imported model: a non-finite
-    /// leaf is a <see cref="ModelFormatException"/>. Training cover is not kept, so reason codes of the copy
-    /// weight the two children of a node equally. Allocates: a learner-thread operation.
+    /// leaf is a <see cref="ModelFormatException"/>. Node weights (training cover) are kept, so the copy's Saabas
+    /// reason codes weight paths as the original's did, over the new leaf values. Allocates: a learner-thread operation.
     /// </summary>
     public TreeEnsemble WithLeafValues(ReadOnlySpan<float> nodeValues)
     {
@@ -56,6 +56,7 @@ public sealed partial class TreeEnsemble
             var threshold = new float[n];
             var defaultLeft = new bool[n];
             var leaf = new float[n];
+            var cover = new float[n];
             var zeroMissing = new bool[n];
             var categories = new uint[]?[n];
             bool anyZero = false, anyCategorical = false;
@@ -69,6 +70,7 @@ public sealed partial class TreeEnsemble
                 threshold[i] = _threshold[g];
                 defaultLeft[i] = (_flags[g] & FlagDefaultLeft) != 0;
                 leaf[i] = isLeaf ? nodeValues[g] : 0f;
+                cover[i] = _weight[g];
                 zeroMissing[i] = (_flags[g] & FlagZeroMissing) != 0;
                 anyZero |= zeroMissing[i];
                 if ((_flags[g] & FlagCategorical) != 0)
@@ -80,6 +82,7 @@ public sealed partial class TreeEnsemble
 
             specs[t] = new TreeSpec(left, right, feature, threshold, defaultLeft, leaf)
             {
+                Cover = cover,
                 ZeroIsMissing = anyZero ? zeroMissing : null,
                 CategorySets = anyCategorical ? categories : null,
             };

@@ -85,7 +85,7 @@ public sealed class JournalReplayTests : IDisposable
     }
 
     private static LowLatency.Adapters.Simulation.BootstrapModel HistoryTrainerFor(ulong seed) =>
-        LowLatency.Adapters.Simulation.HistoryTrainer.Train(new LowLatency.Adapters.Simulation.PaymentSimulator(new LowLatency.Adapters.Simulation.SimulatorOptions { Seed = seed, Cards = 2000, Merchants = 200 }), 3000, ReplayFixtures.Spec, reviewRate: 0.2, declineRate: 0.1);
+        LowLatency.Adapters.Simulation.HistoryTrainer.Train(new LowLatency.Adapters.Simulation.PaymentSimulator(new LowLatency.Adapters.Simulation.SimulatorOptions { Seed = seed, Cards = 2000, Merchants = 200 }), 3000, ReplayFixtures.Spec, new LowLatency.Adapters.Simulation.BootstrapOptions { ReviewRate = 0.2, DeclineRate = 0.1 });
 
     [Fact]
     public void Under_sync_before_publish_no_decision_leaves_before_its_message_is_journaled()

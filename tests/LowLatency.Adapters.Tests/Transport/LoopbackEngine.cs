@@ -7,7 +7,9 @@ using LowLatency.Adapters.Transport;
 using LowLatency.Engine.Events;
 using LowLatency.Engine.Features;
 using LowLatency.Engine.Pipeline;
-using LowLatency.Models.Training;
+using LowLatency.Models;
+using LowLatency.Models.Champion;
+using LowLatency.Models.Linear;
 
 namespace LowLatency.Adapters.Tests.Transport;
 
@@ -17,14 +19,14 @@ internal sealed class LoopbackEngine : IDisposable
     /// <summary>The shipped payments spec over small tables.</summary>
     public static readonly FeatureSpec Spec = FeatureSpec.LoadDefault("payments").WithMaxCapacity(1 << 14);
 
-    private static readonly int FeatureCount = Featurizer.NamesFor(FeaturePlan.Compile(Spec)).Length;
+    private static readonly string[] FeatureNames = Featurizer.NamesFor(FeaturePlan.Compile(Spec));
 
     /// <summary>
     /// <paramref name="polled"/>: the stages run on the transport's network thread (PolledByCaller) instead of a stage
     /// thread of their own; <paramref name="ringSize"/> small forces the path where that thread finds the ring full.
     /// </summary>
     public LoopbackEngine(
-        int inboundPort, IPEndPoint decisionDestination, LinearScorer model, DecisionPolicy policy, bool polled = false, int ringSize = 4096,
+        int inboundPort, IPEndPoint decisionDestination, ServingModel model, DecisionPolicy policy, bool polled = false, int ringSize = 4096,
         int decisionWindow = 0)
     {
         Transport = new EngineTransport(new EngineTransportOptions
@@ -59,12 +61,15 @@ internal sealed class LoopbackEngine : IDisposable
         return ((IPEndPoint)s.LocalEndPoint!).Port;
     }
 
-    public static LinearScorer RandomModel(int seed)
+    /// <summary>A random logistic champion over the spec's features and 2^6 hashed-key weights, version 7.</summary>
+    public static ServingModel RandomModel(int seed)
     {
         var rng = new Random(seed);
-        var w = Enumerable.Range(0, FeatureCount).Select(_ => (float)((rng.NextDouble() * 2) - 1)).ToArray();
-        var m = Enumerable.Range(0, FeatureCount).Select(_ => (float)rng.NextDouble()).ToArray();
-        return new LinearScorer(new LogisticFit(w, -1f, m), 7);
+        var w = Enumerable.Range(0, FeatureNames.Length).Select(_ => (float)((rng.NextDouble() * 2) - 1)).ToArray();
+        var table = Enumerable.Range(0, 64).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray();
+        var reference = Enumerable.Range(0, FeatureNames.Length).Select(_ => (float)rng.NextDouble()).ToArray();
+        var logistic = new LogisticModel(w, table, -1f);
+        return new ServingModel(new ChampionModel(new ModelLayout(FeatureNames, logistic.HashBits), logistic, null, ChampionBlend.Sum, reference), 7);
     }
 
     public static Transaction[] RandomTransactions(int n, int seed)
@@ -86,7 +91,7 @@ internal sealed class LoopbackEngine : IDisposable
     }
 
     /// <summary>The same pipeline in-process, fed directly: the reference the wire path must reproduce exactly.</summary>
-    public static List<(Decision Decision, WireReason[] Reasons)> Reference(Transaction[] txs, LinearScorer model, DecisionPolicy policy)
+    public static List<(Decision Decision, WireReason[] Reasons)> Reference(Transaction[] txs, ServingModel model, DecisionPolicy policy)
     {
         var log = new List<(Decision, WireReason[])>();
         using var pipeline = new ScoringPipeline<RecordingSink>(new PipelineOptions { RingSize = 4096, Features = Spec }, model, policy, new RecordingSink(log));

@@ -1,7 +1,8 @@
 using LowLatency.Engine.Events;
 using LowLatency.Engine.Features;
 using LowLatency.Engine.Pipeline;
-using LowLatency.Models.Training;
+using LowLatency.Models.Champion;
+using LowLatency.Models.Linear;
 
 namespace LowLatency.Engine.Tests.Pipeline;
 
@@ -12,6 +13,7 @@ public class ScoringPipelineTests
     {
         public readonly Decision[] Decisions = new Decision[capacity];
         public readonly byte[] ReasonCounts = new byte[capacity];
+        public readonly ReasonCode[] Reasons = new ReasonCode[capacity * ReasonBuffer.Capacity];
         public int Count;
         public int Others;
         public long AllocatedAtStart = -1;
@@ -29,6 +31,11 @@ public class ScoringPipelineTests
             }
 
             log.ReasonCounts[log.Count] = slot.ReasonCount;
+            for (int i = 0; i < slot.ReasonCount; i++)
+            {
+                log.Reasons[(log.Count * ReasonBuffer.Capacity) + i] = slot.Reasons[i];
+            }
+
             log.Decisions[log.Count++] = slot.Decision;
             log.AllocatedAtEnd = GC.GetAllocatedBytesForCurrentThread();
             return true;
@@ -48,19 +55,8 @@ public class ScoringPipelineTests
 
     internal static Featurizer NewFeaturizer(FeatureSpec spec) => new(FeaturePlan.Compile(spec));
 
-    internal static LinearScorer RandomModel(int seed, uint version = 1, FeatureSpec? spec = null)
-    {
-        int count;
-        using (var f = NewFeaturizer(spec ?? Payments))
-        {
-            count = f.Count;
-        }
-
-        var rng = new Random(seed);
-        var w = Enumerable.Range(0, count).Select(_ => (float)((rng.NextDouble() * 2) - 1) / 4).ToArray();
-        var m = Enumerable.Range(0, count).Select(_ => (float)rng.NextDouble()).ToArray();
-        return new LinearScorer(new LogisticFit(w, -1f, m), version);
-    }
+    /// <summary>A champion of a random logistic model and random trees over the spec's features.</summary>
+    internal static ServingModel RandomModel(int seed, uint version = 1, FeatureSpec? spec = null) => TestModels.Random(seed, spec ?? Payments, version);
 
     internal static Transaction[] RandomTransactions(int n, int seed)
     {
@@ -81,7 +77,7 @@ public class ScoringPipelineTests
     }
 
     private static DecisionLog Run(
-        Transaction[] txs, Topology topology, WaitStrategyKind wait, LinearScorer model, DecisionPolicy policy, long measureFrom = -1, bool polled = false)
+        Transaction[] txs, Topology topology, WaitStrategyKind wait, ServingModel model, DecisionPolicy policy, long measureFrom = -1, bool polled = false)
     {
         var log = new DecisionLog(txs.Length, measureFrom);
         var options = new PipelineOptions { Topology = topology, WaitStrategy = wait, RingSize = 1024, Features = Payments, PolledByCaller = polled };
@@ -143,18 +139,26 @@ public class ScoringPipelineTests
         // The same components run inline on the test thread: what the ring, the stages and the threads add must be nothing.
         using var naiveFeatures = NewFeaturizer(Payments);
         var f = new float[naiveFeatures.Count];
-        var reasons = new ReasonCode[ReasonBuffer.Capacity];
+        ulong[] keys = new ulong[SparseKeyBuffer.Capacity];
+        var scratch = new float[model.Champion.ExplainSlots(keys.Length)];
+        var reasons = new Models.Contribution[ReasonBuffer.Capacity];
         Assert.Equal(txs.Length, log.Count);
         for (int i = 0; i < txs.Length; i++)
         {
             naiveFeatures.Process(txs[i], f);
-            float score = model.Score(f);
+            int keyCount = SparseKeys.Write(txs[i], keys);
+            var score = model.Champion.Explain(f, keys.AsSpan(0, keyCount), scratch, reasons);
             var d = log.Decisions[i];
             Assert.Equal(txs[i].TxId, d.TxId);
-            Assert.Equal(score, d.Score);
-            Assert.Equal(policy.Decide(score), d.Outcome);
+            Assert.Equal(score.Probability, d.Score);
+            Assert.Equal(policy.Decide(score.Probability), d.Outcome);
             Assert.Equal(model.Version, d.ModelVersion);
-            Assert.Equal(model.TopReasons(f, reasons), log.ReasonCounts[i]);
+            Assert.Equal(score.ReasonCount, log.ReasonCounts[i]);
+            for (int k = 0; k < score.ReasonCount; k++)
+            {
+                Assert.Equal(reasons[k].Feature, log.Reasons[(i * ReasonBuffer.Capacity) + k].FeatureId);
+                Assert.Equal(reasons[k].Value, log.Reasons[(i * ReasonBuffer.Capacity) + k].Contribution);
+            }
         }
 
         Assert.Contains(log.Decisions, d => d.Outcome == Outcome.Decline);
@@ -167,10 +171,17 @@ public class ScoringPipelineTests
     public void Steady_state_processing_allocates_nothing_per_event(bool polled)
     {
         // 220k events: the sink reads its thread's allocation counter after 20k (warm-up, tiering) and at the end.
+        // The champion has both parts, so the logistic dot product, the hashed keys, the SIMD trees and the Saabas
+        // reason codes are all on the measured path.
         var txs = RandomTransactions(220_000, seed: 3);
-        var log = Run(txs, Topology.SingleThread, WaitStrategyKind.Yielding, RandomModel(4), new DecisionPolicy(0.5f, 0.9f), measureFrom: 20_000, polled: polled);
+        var model = RandomModel(4);
+        Assert.NotNull(model.Champion.Logistic);
+        Assert.True(model.Champion.Trees is { IsCompiled: true });
+        var log = Run(txs, Topology.SingleThread, WaitStrategyKind.Yielding, model, new DecisionPolicy(0.5f, 0.9f), measureFrom: 20_000, polled: polled);
         Assert.True(log.AllocatedAtStart >= 0 && log.AllocatedAtEnd >= log.AllocatedAtStart);
         Assert.Equal(0, log.AllocatedAtEnd - log.AllocatedAtStart);
+        Assert.True(log.ReasonCounts.Count(c => c == ReasonBuffer.Capacity) > txs.Length / 2);
+        Assert.True(log.Decisions.Select(d => d.Score).Distinct().Count() > 1000);
     }
 
     [Fact]
@@ -211,11 +222,19 @@ public class ScoringPipelineTests
     }
 
     [Fact]
-    public void A_model_with_another_feature_layout_is_refused()
+    public void A_model_with_another_feature_layout_is_refused_naming_the_feature()
     {
-        var wrong = new LinearScorer(new LogisticFit([1f, 2f], 0, [0f, 0f]), 1);
-        var ex = Assert.Throws<ArgumentException>(() => new ScoringPipeline<RecordingSink>(new PipelineOptions(), wrong, new DecisionPolicy(0.5f, 0.9f), default));
-        Assert.Contains("expects 2 features", ex.Message, StringComparison.Ordinal);
+        var short2 = new ServingModel(ChampionModel.FromLogistic(new LogisticModel([1f, 2f], [0f, 0f], 0f), ["log_amount", "ecommerce"]), 1);
+        var ex = Assert.Throws<ArgumentException>(() => new ScoringPipeline<RecordingSink>(new PipelineOptions { Features = Payments }, short2, new DecisionPolicy(0.5f, 0.9f), default));
+        Assert.Contains("has 2 features but the feature spec has", ex.Message, StringComparison.Ordinal);
+
+        // Same count, one name swapped: the message names the position and both names.
+        var names = Featurizer.NamesFor(FeaturePlan.Compile(Payments));
+        var swapped = (string[])names.Clone();
+        (swapped[3], swapped[4]) = (swapped[4], swapped[3]);
+        var renamed = new ServingModel(ChampionModel.FromLogistic(new LogisticModel(new float[names.Length], [0f, 0f], 0f), swapped), 1);
+        ex = Assert.Throws<ArgumentException>(() => new ScoringPipeline<RecordingSink>(new PipelineOptions { Features = Payments }, renamed, new DecisionPolicy(0.5f, 0.9f), default));
+        Assert.Contains($"feature_names[3] = '{names[4]}' but the feature spec has '{names[3]}'", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -302,6 +321,7 @@ public class ScoringPipelineTests
         Assert.Equal(500, log.Others);
         using var inline = NewFeaturizer(Orders);
         var f = new float[inline.Count];
+        var keys = new ulong[SparseKeyBuffer.Capacity];
         int k = 0;
         for (int i = 0; i < orders.Length; i++)
         {
@@ -311,8 +331,9 @@ public class ScoringPipelineTests
             }
 
             inline.Process(orders[i], f);
+            int keyCount = SparseKeys.Write(orders[i], keys);
             Assert.Equal(orders[i].OrderId, log.Decisions[k].TxId);
-            Assert.Equal(model.Score(f), log.Decisions[k].Score);
+            Assert.Equal(model.Champion.Score(f, keys.AsSpan(0, keyCount)).Probability, log.Decisions[k].Score);
             k++;
         }
 

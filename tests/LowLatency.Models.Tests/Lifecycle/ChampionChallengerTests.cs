@@ -58,7 +58,7 @@ public sealed class ChampionChallengerTests : IDisposable
 
             long t = i * Second;
             ulong tx = (ulong)i + 1;
-            cc.OnDecision(tx, t, (float)cc.Champion.Probability(x, k), x, k);
+            cc.OnDecision(tx, t, (float)cc.Champion.Score(x, k).Probability, x, k);
             Assert.Equal(JoinStatus.Joined, cc.OnLabel(tx, t + 1, y));
             if (i % 50 == 0)
             {
@@ -94,7 +94,7 @@ public sealed class ChampionChallengerTests : IDisposable
             Assert.Contains("challenger AUC", p.Reason, StringComparison.Ordinal);
         }
 
-        Assert.True(run.Controller.Join.UnknownLabels >= 64_000 / 50);
+        Assert.True(run.Controller.Join!.UnknownLabels >= 64_000 / 50);
         Assert.Equal(64_000, run.Controller.Labels);
     }
 
@@ -134,7 +134,7 @@ public sealed class ChampionChallengerTests : IDisposable
         var a = Play(guards: true, "a");
         var b = Play(guards: true, "b");
         Assert.Equal(a.Controller.Events.Select(e => (e.Kind, e.LabelIndex, e.ToVersion, e.Reason)), b.Controller.Events.Select(e => (e.Kind, e.LabelIndex, e.ToVersion, e.Reason)));
-        Assert.Equal(a.Controller.Champion.HashedWeights.ToArray(), b.Controller.Champion.HashedWeights.ToArray());
+        Assert.Equal(a.Controller.Champion.Logistic!.HashedWeights.ToArray(), b.Controller.Champion.Logistic!.HashedWeights.ToArray());
         Assert.Equal(File.ReadAllBytes(a.Store.PathOf(a.Controller.ChampionVersion)), File.ReadAllBytes(b.Store.PathOf(b.Controller.ChampionVersion)));
     }
 

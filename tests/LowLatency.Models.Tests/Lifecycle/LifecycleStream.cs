@@ -1,5 +1,5 @@
 using LowLatency.Models.Evaluation;
-using LowLatency.Models.Linear;
+using LowLatency.Models.Champion;
 
 namespace LowLatency.Models.Tests.Lifecycle;
 
@@ -26,12 +26,12 @@ internal sealed class LifecycleStream(int seed)
     private double Gaussian() => Math.Sqrt(-2 * Math.Log(1 - _rng.NextDouble())) * Math.Cos(2 * Math.PI * _rng.NextDouble());
 
     /// <summary>AUC of a model on a fixed clean sample.</summary>
-    public static double CleanAuc(LogisticModel model, (float[] X, ulong[] Keys, bool Y)[] sample)
+    public static double CleanAuc(ChampionModel model, (float[] X, ulong[] Keys, bool Y)[] sample)
     {
         var w = new PrequentialWindow(sample.Length);
         foreach (var (x, k, y) in sample)
         {
-            w.Add(model.Probability(x, k), y);
+            w.Add(model.Score(x, k).Probability, y);
         }
 
         return w.Auc();

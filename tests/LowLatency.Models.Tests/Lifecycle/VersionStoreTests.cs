@@ -21,18 +21,20 @@ public sealed class VersionStoreTests : IDisposable
         }
 
         var store = new VersionStore(_dir);
-        var model = learner.Snapshot();
-        var written = store.Write(7, 6, 123, model, learner);
+        var champion = ChampionLearner.ForLogistic(learner);
+        var model = champion.Snapshot();
+        var written = store.Write(7, 6, 123, model, champion);
         var (read, restored) = store.Read(7);
         Assert.Equal((7u, 6u, 123L, written.Checksum), (read.Version, read.Parent, read.CreatedAtNs, read.Checksum));
-        Assert.Equal(model.DenseWeights.ToArray(), read.Model.DenseWeights.ToArray());
-        Assert.Equal(model.HashedWeights.ToArray(), read.Model.HashedWeights.ToArray());
-        Assert.Equal(model.Bias, read.Model.Bias);
+        Assert.Equal(model.Logistic!.DenseWeights.ToArray(), read.Model.Logistic!.DenseWeights.ToArray());
+        Assert.Equal(model.Logistic.HashedWeights.ToArray(), read.Model.Logistic.HashedWeights.ToArray());
+        Assert.Equal(model.Logistic.Bias, read.Model.Logistic.Bias);
         Assert.NotNull(restored);
+        Assert.Equal([7u], store.Versions());
         for (int i = 0; i < 500; i++)
         {
             var (x, k, y) = stream.Next();
-            learner.TryUpdate(x, k, y, out double a);
+            champion.TryUpdate(x, k, y, out double a);
             restored.TryUpdate(x, k, y, out double b);
             Assert.Equal(a, b);
         }

@@ -1,0 +1,258 @@
+using System.Diagnostics;
+using LowLatency.Engine.Events;
+using LowLatency.Engine.Pipeline;
+using LowLatency.Engine.Ring;
+using LowLatency.Models.Lifecycle;
+using LowLatency.Models.Online;
+
+namespace LowLatency.Engine.Learning;
+
+/// <summary>
+/// Continual learning beside a scoring pipeline, in two halves that share nothing but a queue and the model registry.
+/// On the scoring thread: every decision is logged (features, sparse keys, score) in a preallocated
+/// <see cref="LabelJoinStore"/>, and every label that joins its decision is copied into a bounded single-producer
+/// single-consumer <see cref="ExampleQueue"/> — never waiting: a full queue drops the example and counts it. On the
+/// learner thread: a <see cref="ChampionChallenger"/> scores each example in shadow (champion, challenger, previous
+/// champion), learns it, and promotes or rolls back by its rules, writing every version to a <see cref="VersionStore"/>.
+/// When the champion changes, the learner registers the new immutable model and claims a slot in the pipeline's ring
+/// for a <see cref="MessageKind.ModelSwap"/> event: the swap enters the input sequence like any message, so the
+/// scoring stage puts it in force exactly between two events, and the journal records it where it took effect.
+/// </summary>
+public sealed class OnlineLearning : IDisposable
+{
+    private static readonly TimeSpan FigureInterval = TimeSpan.FromMilliseconds(250);
+
+    private readonly LabelJoinStore _join;
+    private readonly ExampleQueue _queue;
+    private readonly ChampionChallenger _controller;
+    private readonly ModelRegistry _registry;
+    private readonly int _dense;
+    private readonly ManualResetEventSlim _running = new(initialState: true);
+    private ModelEvent[] _transitions = [];
+    private Thread? _thread;
+    private volatile bool _stop;
+    private Sequencer? _sequencer;
+    private RingBuffer<PipelineSlot>? _ring;
+    private uint _published;
+    private long _figuresAt;
+    private double _championAuc = double.NaN;
+    private double _challengerAuc = double.NaN;
+    private Exception? _failure;
+    private bool _disposed;
+
+    /// <summary>
+    /// Sets learning up from the pipeline's starting model <paramref name="initial"/> (which must be version 1) and, when
+    /// the bootstrap kept it, the FTRL state behind its logistic part (copied) with the standardisation it learns in.
+    /// Writes version 1 to the version store.
+    /// </summary>
+    public OnlineLearning(LearningOptions options, ServingModel initial, FtrlLearner? logisticState, InputScaling? scaling, ModelRegistry registry)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(initial);
+        ArgumentNullException.ThrowIfNull(registry);
+        options.Validate();
+        if (initial.Version != 1)
+        {
+            throw new ArgumentException($"Learning numbers versions from 1, the starting model; this one is v{initial.Version}.", nameof(initial));
+        }
+
+        var store = new VersionStore(options.VersionDirectory);
+        if (store.Versions().Count > 0)
+        {
+            throw new ArgumentException($"{options.VersionDirectory} already holds model versions; learning writes its own from version 1 into an empty directory.", nameof(options));
+        }
+
+        _dense = initial.DenseCount;
+        _registry = registry;
+        _registry.Add(initial);
+        var lifecycle = options.Lifecycle with { DenseCount = _dense };
+        var learner = new ChampionLearner(initial.Champion, logisticState?.Clone(), options.Learner, scaling);
+        _controller = new ChampionChallenger(lifecycle, null, store, learner);
+        var published = new ServingModel(_controller.Champion, 1);
+        if (published.Fingerprint != initial.Fingerprint)
+        {
+            throw new ArgumentException("The logistic state given is not the one behind the starting model's logistic part (version 1 would score differently).", nameof(logisticState));
+        }
+
+        _published = 1;
+        _join = new LabelJoinStore(new LabelJoinOptions { Capacity = options.JoinCapacity, Retention = options.Retention, DenseCount = _dense, MaxSparseKeys = SparseKeyBuffer.Capacity });
+        _queue = new ExampleQueue(options.QueueCapacity);
+        Options = options;
+        _transitions = [.. _controller.Events];
+    }
+
+    /// <summary>The options in force.</summary>
+    public LearningOptions Options { get; }
+
+    /// <summary>Every champion transition so far (installed, promoted, rolled back, spikes, drift), with its reason; a copy safe to read from any thread.</summary>
+    public IReadOnlyList<ModelEvent> Transitions => Volatile.Read(ref _transitions);
+
+    /// <summary>The label-join store's counters (unknown, evicted, duplicate labels); owned by the scoring thread, approximate elsewhere.</summary>
+    public LabelJoinStore Join => _join;
+
+    /// <summary>An exception that stopped the learner thread (the pipeline keeps scoring with the champion in force), or null.</summary>
+    public Exception? Failure => Volatile.Read(ref _failure);
+
+    /// <summary>Current figures.</summary>
+    public LearningStats Stats => new(
+        _join.Stored, _controller.Learned, _queue.Count, _controller.QuarantinedFeatures, _controller.QuarantinedSpike,
+        _controller.ChampionVersion, Volatile.Read(ref _championAuc), Volatile.Read(ref _challengerAuc));
+
+    /// <summary>Scoring thread: logs a decision so that its label can join it later. Allocates nothing.</summary>
+    public void OnDecision(ref PipelineSlot slot, ulong txId, long eventTimeNs)
+    {
+        ReadOnlySpan<float> dense = slot.Features;
+        ReadOnlySpan<ulong> keys = slot.Keys;
+        _join.Record(txId, eventTimeNs, slot.Decision.Score, dense[.._dense], keys[..slot.KeyCount]);
+    }
+
+    /// <summary>Scoring thread: joins a label with its decision and queues the example for the learner. Never waits, allocates nothing.</summary>
+    public LabelOutcome OnLabel(in Label label)
+    {
+        if (_join.TryJoin(label.TxId, label.LabelTimeNs, out var example) != JoinStatus.Joined)
+        {
+            return LabelOutcome.Unmatched;
+        }
+
+        ref LabelledExample slot = ref _queue.TryClaim();
+        if (System.Runtime.CompilerServices.Unsafe.IsNullRef(ref slot))
+        {
+            return LabelOutcome.Dropped;
+        }
+
+        slot.TxId = label.TxId;
+        slot.LabelTimeNs = label.LabelTimeNs;
+        slot.Fraud = label.Class == LabelClass.Fraud;
+        slot.DenseCount = (byte)example.Dense.Length;
+        slot.KeyCount = (byte)example.Keys.Length;
+        example.Dense.CopyTo(slot.Dense);
+        example.Keys.CopyTo(slot.Keys);
+        _queue.Publish();
+        return LabelOutcome.Queued;
+    }
+
+    /// <summary>Starts the learner thread; it injects swaps into <paramref name="ring"/> through <paramref name="sequencer"/> (which must accept several producers).</summary>
+    public void Start(Sequencer sequencer, RingBuffer<PipelineSlot> ring)
+    {
+        ArgumentNullException.ThrowIfNull(sequencer);
+        ArgumentNullException.ThrowIfNull(ring);
+        if (sequencer is not MultiProducerSequencer)
+        {
+            throw new ArgumentException("The learner publishes swaps into the ring beside the receiver: the ring needs a multi-producer sequencer.", nameof(sequencer));
+        }
+
+        _sequencer = sequencer;
+        _ring = ring;
+        _thread = new Thread(Run) { Name = "learner", IsBackground = true, Priority = ThreadPriority.BelowNormal };
+        _thread.Start();
+    }
+
+    /// <summary>Stops the learner thread (examples still queued are not learned); bounded wait.</summary>
+    public void Stop()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _stop = true;
+        _running.Set();
+        _thread?.Join(TimeSpan.FromSeconds(30));
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        Stop();
+        _disposed = true;
+        _running.Dispose();
+    }
+
+    /// <summary>Test hook: holds the learner thread between batches (the queue fills and overflows) until <see cref="Resume"/>.</summary>
+    internal void Pause() => _running.Reset();
+
+    /// <summary>Test hook: lets a paused learner thread continue.</summary>
+    internal void Resume() => _running.Set();
+
+    private void Run()
+    {
+        try
+        {
+            while (!_stop)
+            {
+                _running.Wait();
+                int learned = 0;
+                while (learned < 4096 && !_stop && _queue.TryDequeue(out var example))
+                {
+                    ReadOnlySpan<float> dense = example.Dense;
+                    ReadOnlySpan<ulong> keys = example.Keys;
+                    _controller.Learn(dense[..example.DenseCount], keys[..example.KeyCount], example.Fraud, example.LabelTimeNs);
+                    learned++;
+                    if (_controller.ChampionVersion != _published)
+                    {
+                        PublishChampion(example.LabelTimeNs);
+                    }
+                }
+
+                PublishFigures();
+                if (learned == 0)
+                {
+                    Thread.Sleep(1);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // The scoring thread is not affected: it keeps the champion in force. Reported through Failure.
+            Volatile.Write(ref _failure, ex);
+        }
+    }
+
+    /// <summary>Registers the controller's champion and puts a swap event into the input sequence.</summary>
+    private void PublishChampion(long eventTimeNs)
+    {
+        uint version = _controller.ChampionVersion;
+        var model = _registry.Find(version) ?? new ServingModel(_controller.Champion, version, "learner");
+        _registry.Add(model);
+        long sequence;
+        while (!_sequencer!.TryNext(1, out sequence))
+        {
+            if (_stop)
+            {
+                return;
+            }
+
+            Thread.Sleep(0);
+        }
+
+        ref PipelineSlot slot = ref _ring![sequence];
+        slot.Kind = MessageKind.ModelSwap;
+        slot.Rejected = false;
+        slot.RejectReason = PipelineReject.None;
+        slot.IngestTicks = Stopwatch.GetTimestamp();
+        slot.Control = new ControlMessage { RequestId = model.Fingerprint, EventTimeNs = eventTimeNs, ModelVersion = version, Command = ControlCommand.PromoteModel };
+        _sequencer.Publish(sequence);
+        _published = version;
+    }
+
+    private void PublishFigures()
+    {
+        if (_controller.Events.Count != _transitions.Length)
+        {
+            Volatile.Write(ref _transitions, [.. _controller.Events]);
+        }
+
+        long now = Stopwatch.GetTimestamp();
+        if (Stopwatch.GetElapsedTime(_figuresAt, now) >= FigureInterval)
+        {
+            _figuresAt = now;
+            Volatile.Write(ref _championAuc, _controller.ChampionWindow.Auc());
+            Volatile.Write(ref _challengerAuc, _controller.ChallengerWindow.Auc());
+        }
+    }
+}

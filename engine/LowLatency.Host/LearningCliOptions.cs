@@ -1,0 +1,85 @@
+using System.CommandLine;
+using System.Globalization;
+using LowLatency.Engine.Learning;
+
+namespace LowLatency.Host;
+
+/// <summary>On or off.</summary>
+internal enum Switch
+{
+    /// <summary>Off.</summary>
+    Off,
+
+    /// <summary>On.</summary>
+    On,
+}
+
+/// <summary>
+/// The continual-learning options shared by the commands that run the pipeline: whether the learner runs, where
+/// versions go, and the few policy knobs a run needs (the rest keep <see cref="Models.Lifecycle.LifecycleOptions"/>'s defaults).
+/// </summary>
+internal sealed class LearningCliOptions
+{
+    private readonly Option<Switch> _learning;
+    private readonly Option<DirectoryInfo?> _versions;
+    private readonly Option<long> _minLabels = CliOptions.AtLeast("--min-labels", "Labels both champion and challenger are judged on before a promotion or rollback", 2000, 10);
+    private readonly Option<double> _margin = new("--promotion-margin") { Description = "Windowed AUC by which a challenger must beat the champion to be promoted", DefaultValueFactory = _ => 0.005 };
+    private readonly Option<long> _joinCapacity = CliOptions.AtLeast("--join-capacity", "Decisions kept waiting for their labels (the oldest leave first)", 1 << 18, 1);
+
+    public LearningCliOptions(Switch defaultLearning, string versionsHelp)
+    {
+        _learning = CliOptions.Choice("--learning", "Continual learning: labels join their decisions, a learner thread trains a challenger and promotes or rolls back versions, swapping them into the input sequence", defaultLearning);
+        _versions = new Option<DirectoryInfo?>("--versions") { Description = versionsHelp };
+        _margin.Validators.Add(r =>
+        {
+            double m = r.GetValueOrDefault<double>();
+            if (!(m >= 0 && m < 1))
+            {
+                r.AddError($"--promotion-margin must be in [0, 1); got {m.ToString(CultureInfo.InvariantCulture)}.");
+            }
+        });
+        _joinCapacity.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<long>() > 1 << 26)
+            {
+                r.AddError("--join-capacity must be at most 67108864.");
+            }
+        });
+    }
+
+    /// <summary>Adds the options to <paramref name="command"/>.</summary>
+    public void AddTo(Command command)
+    {
+        command.Options.Add(_learning);
+        command.Options.Add(_versions);
+        command.Options.Add(_minLabels);
+        command.Options.Add(_margin);
+        command.Options.Add(_joinCapacity);
+    }
+
+    /// <summary>Whether learning was asked for.</summary>
+    public bool Enabled(ParseResult parse) => parse.GetValue(_learning) == Switch.On;
+
+    /// <summary>The <c>--versions</c> directory, if given.</summary>
+    public DirectoryInfo? Versions(ParseResult parse) => parse.GetValue(_versions);
+
+    /// <summary>The learning options, writing versions to <paramref name="versionDirectory"/>.</summary>
+    public LearningOptions Resolve(ParseResult parse, string versionDirectory)
+    {
+        int minLabels = (int)parse.GetValue(_minLabels);
+        var defaults = new Models.Lifecycle.LifecycleOptions();
+        return new LearningOptions
+        {
+            VersionDirectory = versionDirectory,
+            JoinCapacity = (int)parse.GetValue(_joinCapacity),
+            Lifecycle = defaults with
+            {
+                MinLabels = minLabels,
+                Window = Math.Max(defaults.Window, minLabels),
+                CheckEvery = Math.Clamp(minLabels / 4, 1, defaults.CheckEvery),
+                RollbackWatch = Math.Max(defaults.RollbackWatch, minLabels),
+                PromotionMargin = parse.GetValue(_margin),
+            },
+        };
+    }
+}

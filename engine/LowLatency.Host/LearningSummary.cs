@@ -1,0 +1,57 @@
+using System.Globalization;
+using LowLatency.Engine.Learning;
+using LowLatency.Engine.Pipeline;
+using LowLatency.Models.Lifecycle;
+using Spectre.Console;
+
+namespace LowLatency.Host;
+
+/// <summary>How the commands show continual learning: a dashboard line, and a summary with every model transition and its reason.</summary>
+internal static class LearningSummary
+{
+    /// <summary>One line for a live dashboard: version in force, promotions and rollbacks, labels learned, the last transition.</summary>
+    public static string DashboardLine(OnlineLearning learning, PipelineStats stats)
+    {
+        var l = learning.Stats;
+        var t = learning.Transitions;
+        int promoted = t.Count(e => e.Kind == ModelEventKind.Promoted), rolledBack = t.Count(e => e.Kind == ModelEventKind.RolledBack);
+        var last = t.LastOrDefault(e => e.Kind is ModelEventKind.Promoted or ModelEventKind.RolledBack or ModelEventKind.LabelSpikeStarted or ModelEventKind.DriftDetected or ModelEventKind.FeatureDrift);
+        string lastText = last is null ? string.Empty : $"; last: {Describe(last)}";
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{promoted} promoted, {rolledBack} rolled back; {l.Learned:N0} labels learned ({stats.LabelsDropped:N0} dropped); window AUC champion {l.ChampionAuc:F3} / challenger {l.ChallengerAuc:F3}{lastText}");
+    }
+
+    /// <summary>The learning summary: figures, then each transition with its reason.</summary>
+    public static void Print(IAnsiConsole console, OnlineLearning learning, PipelineStats stats)
+    {
+        var l = learning.Stats;
+        var join = learning.Join;
+        console.MarkupLine(CultureInfo.InvariantCulture,
+            $"Learning: {l.DecisionsLogged:N0} decisions logged; labels {stats.LabelsJoined:N0} joined, {stats.LabelsUnmatched:N0} unmatched ({join.UnknownLabels:N0} unknown, {join.EvictedLabels:N0} evicted, {join.DuplicateLabels:N0} duplicate, {join.EarlyLabels:N0} before their decision), {stats.LabelsDropped:N0} dropped with the learner behind; {l.Learned:N0} learned, {l.QuarantinedFeatures:N0} quarantined for garbage features, {l.QuarantinedSpike:N0} held back in label-rate spikes");
+        if (learning.Failure is { } failure)
+        {
+            console.MarkupLine($"[red]The learner thread stopped: {Markup.Escape(failure.Message)}[/]");
+        }
+
+        var table = new Table().Border(TableBorder.Rounded).Title("Model transitions").AddColumn("labels").AddColumn("event").AddColumn("version").AddColumn("reason");
+        foreach (var e in learning.Transitions)
+        {
+            table.AddRow(
+                e.LabelIndex.ToString("N0", CultureInfo.InvariantCulture),
+                e.Kind.ToString(),
+                e.FromVersion == e.ToVersion ? $"v{e.ToVersion}" : $"v{e.FromVersion} → v{e.ToVersion}",
+                Markup.Escape(e.Reason));
+        }
+
+        console.Write(table);
+    }
+
+    private static string Describe(ModelEvent e) => e.Kind switch
+    {
+        ModelEventKind.Promoted => $"v{e.FromVersion} → v{e.ToVersion} promoted",
+        ModelEventKind.RolledBack => $"v{e.FromVersion} → v{e.ToVersion} rolled back",
+        ModelEventKind.LabelSpikeStarted => "label spike, learning paused",
+        ModelEventKind.DriftDetected => "drift alarm on the champion's loss",
+        _ => "feature drift (PSI)",
+    };
+}

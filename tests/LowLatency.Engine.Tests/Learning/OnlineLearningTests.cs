@@ -1,0 +1,218 @@
+using LowLatency.Engine.Events;
+using LowLatency.Engine.Learning;
+using LowLatency.Engine.Pipeline;
+using LowLatency.Engine.Tests.Pipeline;
+using LowLatency.Models.Lifecycle;
+using static LowLatency.Engine.Tests.Pipeline.ScoringPipelineTests;
+
+namespace LowLatency.Engine.Tests.Learning;
+
+public sealed class OnlineLearningTests : IDisposable
+{
+    private const int LabelDelay = 200;
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "ll-learning-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_dir))
+        {
+            Directory.Delete(_dir, recursive: true);
+        }
+    }
+
+    /// <summary>Polls <paramref name="condition"/> every millisecond (sleeping, never spinning) until it holds or <paramref name="timeout"/> passes.</summary>
+    private static bool Eventually(Func<bool> condition, TimeSpan timeout)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (clock.Elapsed > timeout)
+            {
+                return false;
+            }
+
+            Thread.Sleep(1);
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Fraud is one channel × entry-mode combination (1 in 25 transactions): learnable from the hashed channel × entry
+    /// mode key, unknown to the starting model.
+    /// </summary>
+    private static bool IsFraud(in Transaction tx) => (int)tx.Channel == 1 && (int)tx.EntryMode == 3;
+
+    private LearningOptions Options(string name, int queue = 1024) => new()
+    {
+        VersionDirectory = Path.Combine(_dir, name),
+        JoinCapacity = 4096,
+        QueueCapacity = queue,
+        Lifecycle = new LifecycleOptions { MinLabels = 500, Window = 1000, CheckEvery = 250, PromotionMargin = 0.01, RollbackWatch = 2000, PsiReference = 1000, PsiWindow = 1000 },
+    };
+
+    private static ScoringPipeline<RecordingSink> Pipeline(DecisionLog log, LearningOptions options, Topology topology = Topology.SingleThread)
+    {
+        var start = TestModels.Learnable(41, Payments, RandomTransactions(5000, seed: 40), out var ftrl, out var scaling);
+        return new ScoringPipeline<RecordingSink>(
+            new PipelineOptions { RingSize = 1024, Features = Payments, Topology = topology }, start, new DecisionPolicy(0.5f, 0.9f), new RecordingSink(log),
+            learning: registry => new OnlineLearning(options, start, ftrl, scaling, registry));
+    }
+
+    /// <summary>Each transaction, and the label of the one <see cref="LabelDelay"/> before it (labelled at this event's time).</summary>
+    private static void Feed(ScoringPipeline<RecordingSink> pipeline, Transaction[] txs, int from, int to)
+    {
+        for (int i = from; i < to; i++)
+        {
+            using (var scope = pipeline.Sequencer.Claim(pipeline.Ring))
+            {
+                scope.Event.Kind = MessageKind.Transaction;
+                scope.Event.Rejected = false;
+                scope.Event.Transaction = txs[i];
+            }
+
+            if (i >= LabelDelay)
+            {
+                ref readonly var labelled = ref txs[i - LabelDelay];
+                using var scope = pipeline.Sequencer.Claim(pipeline.Ring);
+                scope.Event.Kind = MessageKind.Label;
+                scope.Event.Rejected = false;
+                scope.Event.Label = new Label { TxId = labelled.TxId, LabelTimeNs = txs[i].EventTimeNs, Class = IsFraud(labelled) ? LabelClass.Fraud : LabelClass.Genuine };
+            }
+        }
+    }
+
+    [Fact]
+    public void The_learner_promotes_a_better_version_and_it_is_swapped_in_whole_between_events()
+    {
+        var txs = RandomTransactions(30_000, seed: 42);
+        var log = new DecisionLog(txs.Length, -1);
+        using var pipeline = Pipeline(log, Options("promote"), Topology.Pipelined);
+        pipeline.Start();
+        // Fed in steps, each once the learner has caught up, so the test does not depend on how fast it runs.
+        for (int from = 0; from < txs.Length; from += 5000)
+        {
+            Feed(pipeline, txs, from, Math.Min(txs.Length, from + 5000));
+            Eventually(() => pipeline.Learning!.Stats.QueuedNow == 0 && pipeline.Learning.Stats.Learned + pipeline.Stats.LabelsDropped >= pipeline.Stats.LabelsJoined, TimeSpan.FromSeconds(30));
+        }
+
+        Assert.True(pipeline.DrainAndStop(TimeSpan.FromSeconds(60)));
+        var learning = pipeline.Learning!;
+        Assert.Null(learning.Failure);
+        string history = string.Join("\n", learning.Transitions.Select(e => $"{e.LabelIndex} {e.Kind} v{e.FromVersion}->v{e.ToVersion} {e.Reason}"));
+        var promoted = learning.Transitions.Where(e => e.Kind == ModelEventKind.Promoted).ToList();
+        Assert.NotEmpty(promoted);
+        Assert.Contains("challenger AUC", promoted[0].Reason, StringComparison.Ordinal);
+        Assert.True(pipeline.Stats.ModelSwaps >= 1, history);
+        Assert.Equal(0, pipeline.Stats.SwapsRefused);
+        Assert.Equal(txs.Length - LabelDelay, pipeline.Stats.LabelsJoined + pipeline.Stats.LabelsDropped);
+
+        // Every version the decisions name is on disk and registered; each decision is entirely that version's.
+        var store = new VersionStore(Path.Combine(_dir, "promote"));
+        var models = pipeline.Models.Versions.ToDictionary(v => v, v => pipeline.Models.Find(v)!);
+        foreach (uint v in log.Decisions.Select(d => d.ModelVersion).Distinct())
+        {
+            Assert.Contains(v, store.Versions());
+            Assert.Equal(models[v].Fingerprint, new ServingModel(store.Read(v).Version.Model, v).Fingerprint);
+        }
+
+        using var features = NewFeaturizer(Payments);
+        var f = new float[features.Count];
+        var keys = new ulong[SparseKeyBuffer.Capacity];
+        for (int i = 0; i < txs.Length; i++)
+        {
+            features.Process(txs[i], f);
+            int k = SparseKeys.Write(txs[i], keys);
+            Assert.Equal(models[log.Decisions[i].ModelVersion].Champion.Score(f, keys.AsSpan(0, k)).Probability, log.Decisions[i].Score);
+        }
+
+        // The versions the decisions show, in input order, follow the learner's champions in the order it chose them
+        // (two swaps between the same two transactions show as one).
+        var champions = learning.Transitions.Where(e => e.Kind is ModelEventKind.Installed or ModelEventKind.Promoted or ModelEventKind.RolledBack).Select(e => e.ToVersion).ToList();
+        var seen = log.Decisions.Select(d => d.ModelVersion).Where((v, i) => i == 0 || v != log.Decisions[i - 1].ModelVersion).ToList();
+        int at = 0;
+        foreach (uint v in seen)
+        {
+            while (at < champions.Count && champions[at] != v)
+            {
+                at++;
+            }
+
+            Assert.True(at < champions.Count, $"decisions show v{v} out of the learner's order: {string.Join(",", seen)} vs {string.Join(",", champions)}\n{history}");
+        }
+
+        Assert.True(seen.Count >= 2, history);
+        Assert.True(log.Decisions.Skip(20_000).All(d => d.ModelVersion > 1), "the last third is still scored by the starting model: " + history);
+    }
+
+    [Fact]
+    public void Scoring_allocates_nothing_per_event_with_learning_on()
+    {
+        // 220k transactions and their labels: the sink (the scoring thread, single-thread topology) reads its allocation
+        // counter after 20k and at the end; logging decisions, joining labels, queueing examples and taking swaps is in between.
+        var txs = RandomTransactions(220_000, seed: 43);
+        var log = new DecisionLog(txs.Length, measureFrom: 20_000);
+        using var pipeline = Pipeline(log, Options("alloc", queue: 1 << 14));
+        pipeline.Start();
+        Feed(pipeline, txs, 0, txs.Length);
+        Assert.True(pipeline.DrainAndStop(TimeSpan.FromSeconds(120)));
+        Assert.True(log.AllocatedAtStart >= 0 && log.AllocatedAtEnd >= log.AllocatedAtStart);
+        Assert.Equal(0, log.AllocatedAtEnd - log.AllocatedAtStart);
+        Assert.True(pipeline.Stats.LabelsJoined > 100_000, $"{pipeline.Stats.LabelsJoined} labels joined");
+        Assert.True(pipeline.Learning!.Stats.Learned > 10_000);
+    }
+
+    [Fact]
+    public void A_learner_that_falls_behind_costs_dropped_examples_never_a_stalled_decision()
+    {
+        var txs = RandomTransactions(3000, seed: 44);
+        var log = new DecisionLog(txs.Length, -1);
+        using var pipeline = Pipeline(log, Options("overflow", queue: 16));
+        pipeline.Learning!.Pause();
+        pipeline.Start();
+        Feed(pipeline, txs, 0, txs.Length);
+        Assert.True(Eventually(() => log.Count == txs.Length, TimeSpan.FromSeconds(30)), "decisions stalled behind the learner");
+        pipeline.Learning.Resume();
+        Assert.True(pipeline.DrainAndStop(TimeSpan.FromSeconds(30)));
+        var s = pipeline.Stats;
+        Assert.Equal(txs.Length - LabelDelay, s.LabelsJoined + s.LabelsDropped);
+        Assert.InRange(s.LabelsJoined, 16, 16 + 200); // the queue's worth, plus what the learner took before it paused
+        Assert.True(s.LabelsDropped > 2000);
+    }
+
+    [Fact]
+    public void Labels_for_unknown_or_already_labelled_transactions_are_counted_and_not_learned()
+    {
+        var txs = RandomTransactions(600, seed: 45);
+        var log = new DecisionLog(txs.Length, -1);
+        using var pipeline = Pipeline(log, Options("unmatched"));
+        pipeline.Start();
+        Feed(pipeline, txs, 0, txs.Length);
+        foreach (ulong id in new ulong[] { 99_999_999, txs[10].TxId })
+        {
+            using var scope = pipeline.Sequencer.Claim(pipeline.Ring);
+            scope.Event.Kind = MessageKind.Label;
+            scope.Event.Rejected = false;
+            scope.Event.Label = new Label { TxId = id, LabelTimeNs = txs[^1].EventTimeNs, Class = LabelClass.Fraud };
+        }
+
+        Assert.True(pipeline.DrainAndStop(TimeSpan.FromSeconds(30)));
+        Assert.Equal(2, pipeline.Stats.LabelsUnmatched);
+        Assert.Equal(1, pipeline.Learning!.Join.UnknownLabels);
+        Assert.Equal(1, pipeline.Learning.Join.DuplicateLabels);
+        Assert.Equal(txs.Length - LabelDelay, pipeline.Stats.LabelsJoined);
+    }
+
+    [Fact]
+    public void Learning_refuses_a_version_directory_that_already_holds_versions()
+    {
+        var options = Options("reuse");
+        var log = new DecisionLog(1, -1);
+        using (Pipeline(log, options))
+        {
+        }
+
+        var ex = Assert.Throws<ArgumentException>(() => Pipeline(log, options));
+        Assert.Contains("already holds model versions", ex.Message, StringComparison.Ordinal);
+    }
+}
