@@ -97,7 +97,7 @@ public class PipelineStateTests
             p.ModelCommandRequested = (command, sequence) =>
             {
                 commands.Add((command, sequence));
-                p.Model = second;
+                p.Models.Add(second); // as a version store would: the pipeline then puts it in force at this command
             };
             p.SnapshotRequested = sequence => snapshotAt = sequence;
             p.Start();
