@@ -4,6 +4,7 @@ using LowLatency.Adapters.Load;
 using LowLatency.Adapters.Simulation;
 using LowLatency.Engine.Learning;
 using LowLatency.Engine.Metrics;
+using LowLatency.Engine.Features;
 using LowLatency.Engine.Pipeline;
 using Spectre.Console;
 
@@ -35,9 +36,13 @@ internal static class BenchCommand
                 r.AddError($"--sweep: '{text}' is not a comma-separated list of positive rates.");
             }
         });
+        var features = new Option<string?>("--features")
+        {
+            Description = "Feature spec: payments (the default, 113 features), minimal (8 card features: the pipeline issue's minimal model) or a JSON file (docs/features.md)",
+        };
         var command = new Command("bench", "Measure end-to-end latency at fixed offered rates (open loop, coordinated-omission corrected).")
         {
-            rate, duration, warmup, topology, wait, seed, outDir, sweep, transport,
+            rate, duration, warmup, topology, wait, seed, outDir, sweep, transport, features,
         };
         var champion = new ChampionOptions();
         champion.AddTo(command);
@@ -46,7 +51,12 @@ internal static class BenchCommand
         command.SetAction(parse =>
         {
             var rates = parse.GetValue(sweep) is { } s ? ParseRates(s)! : [parse.GetValue(rate)];
-            var options = new PipelineOptions { Topology = parse.GetValue(topology), WaitStrategy = parse.GetValue(wait) };
+            if (!TryFeatures(parse.GetValue(features), out FeatureSpec spec))
+            {
+                return 2;
+            }
+
+            var options = new PipelineOptions { Topology = parse.GetValue(topology), WaitStrategy = parse.GetValue(wait), Features = spec };
             if (!ChampionOptions.TryResolve(champion, parse, options.Features, out var bootstrap))
             {
                 return 2;
@@ -80,6 +90,18 @@ internal static class BenchCommand
         }
 
         return rates.Length > 0 ? rates : null;
+    }
+
+    /// <summary>A shipped spec by name, or a spec file; prints the error and returns false when it cannot be used.</summary>
+    private static bool TryFeatures(string? value, out FeatureSpec spec)
+    {
+        if (value is null or "payments" or "minimal")
+        {
+            spec = FeatureSpec.LoadDefault(value ?? "payments");
+            return true;
+        }
+
+        return ReplayCommand.TryLoadSpec(new FileInfo(value), out spec);
     }
 
     private static int Run(long[] rates, TimeSpan duration, TimeSpan warmup, PipelineOptions options, ulong seed, DirectoryInfo? outDir, RunTransport transport, BootstrapOptions bootstrap, Func<(LearningOptions Options, bool Temporary)>? learning)

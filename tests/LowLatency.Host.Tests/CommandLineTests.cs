@@ -169,6 +169,17 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Fact]
+    public void Bench_runs_the_minimal_feature_spec_and_refuses_a_spec_file_that_does_not_exist()
+    {
+        var (code, output, error) = Lowlat.Run(Bound, "bench", "--features", "minimal", "--transport", "inproc", "--rate", "2000", "--duration", "1s", "--warmup", "500ms");
+        Assert.True(code == 0, output + error);
+        Assert.Contains("transaction features over 1 entity types", output, StringComparison.Ordinal);
+        (code, output, error) = Lowlat.Run(Bound, "bench", "--features", Path.Combine(_dir.FullName, "absent.json"), "--rate", "2000", "--duration", "1s");
+        Assert.Equal(2, code);
+        Assert.Contains("absent.json", output + error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Bench_rejects_an_unknown_transport()
     {
         var (code, output, error) = Lowlat.Run(Bound, "bench", "--transport", "carrier-pigeon");
