@@ -2,12 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using BenchmarkDotNet.Attributes;
 using LowLatency.Adapters.Aeron;
-using LowLatency.Adapters.Aeron.Udp;
-using LowLatency.Adapters.Sbe;
 using LowLatency.Adapters.Transport;
-using LowLatency.Engine.Events;
-using LowLatency.Engine.Pipeline;
-using LowLatency.Engine.Ring;
 
 namespace LowLatency.Benchmarks;
 
@@ -25,17 +20,12 @@ public class AeronReceiveBenchmarks
     private const int Datagrams = 1024;
     private const int FramesPerDatagram = 8;
     private const int Block = 32;
-    private readonly byte[] _message = new byte[128];
     private readonly byte[] _datagram = new byte[FramesPerDatagram * 160];
     private readonly byte[] _buffer = new byte[65536];
     private Socket _rawSender = null!;
     private Socket _rawReceiver = null!;
-    private AeronUdpEndpoint _receiving = null!;
-    private AeronUdpEndpoint _sending = null!;
-    private UdpPublication _publication = null!;
+    private AeronLoopback? _rig;
     private RingInboundHandler _handler;
-    private Sequencer _sequencer = null!;
-    private Sequence _consumed = null!;
 
     /// <summary>Raw socket pair.</summary>
     [GlobalSetup(Target = nameof(RawRecvfrom))]
@@ -61,8 +51,7 @@ public class AeronReceiveBenchmarks
     {
         _rawSender?.Dispose();
         _rawReceiver?.Dispose();
-        _sending?.Dispose();
-        _receiving?.Dispose();
+        _rig?.Dispose();
     }
 
     /// <summary>Baseline: send 1280-byte datagrams, receive them with plain recvfrom.</summary>
@@ -96,73 +85,44 @@ public class AeronReceiveBenchmarks
 
     private long RunAeron()
     {
-        long target = _sequencer.Cursor.Value + (Datagrams * FramesPerDatagram);
-        var none = default(NoMessages);
+        AeronLoopback rig = _rig!;
+        long target = rig.Sequencer.Cursor.Value + (Datagrams * FramesPerDatagram);
         for (int b = 0; b < Datagrams; b += Block)
         {
             for (int d = 0; d < Block; d++)
             {
                 for (int f = 0; f < FramesPerDatagram; f++)
                 {
-                    while (_publication.Offer(_message, send: false) != OfferResult.Ok)
+                    while (rig.Publication.Offer(rig.Message, send: false) != OfferResult.Ok)
                     {
-                        Drain(ref none);
+                        Drain(rig);
                     }
                 }
 
-                _publication.Flush();
+                rig.Publication.Flush();
             }
 
-            Drain(ref none);
+            Drain(rig);
         }
 
-        while (_sequencer.Cursor.Value < target)
+        while (rig.Sequencer.Cursor.Value < target)
         {
-            Drain(ref none);
+            Drain(rig);
         }
 
-        return _sequencer.Cursor.Value;
+        return rig.Sequencer.Cursor.Value;
     }
 
-    private void Drain(ref NoMessages none)
+    private void Drain(AeronLoopback rig)
     {
-        _receiving.Poll(ref _handler);
-        _consumed.SetRelease(_sequencer.Cursor.Value);
-        _sending.Poll(ref none);
+        rig.Receiving.Poll(ref _handler);
+        rig.Consumed.SetRelease(rig.Sequencer.Cursor.Value);
+        rig.PollSending();
     }
 
     private void SetupAeron(bool batched)
     {
-        var ring = new RingBuffer<PipelineSlot>(1 << 16);
-        _sequencer = new SingleProducerSequencer(ring.Size);
-        _consumed = new Sequence();
-        _sequencer.AddGatingSequences(_consumed);
-        _handler = new RingInboundHandler(_sequencer, ring, new InboundDecoder());
-        var receiver = new AeronReceiver(new AeronReceiverOptions { StreamIds = [WireStreams.Inbound] });
-        _receiving = new AeronUdpEndpoint(new UdpEndpointOptions { BatchedReceive = batched, MaxDatagramsPerPoll = 256 }, receiver);
-        _sending = new AeronUdpEndpoint(new UdpEndpointOptions());
-        _publication = _sending.AddPublication(new AeronPublicationOptions { StreamId = WireStreams.Inbound }, _receiving.LocalEndPoint);
-        var tx = new Transaction { TxId = 1, EventTimeNs = 1_700_000_000_000_000_000, CardId = 3, AmountMinor = 100, Latitude = double.NaN, Longitude = double.NaN };
-        TransactionCodec.Encode(_message, tx);
-        var none = default(NoMessages);
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (!_publication.IsConnected)
-        {
-            if (clock.Elapsed > TimeSpan.FromSeconds(10))
-            {
-                throw new InvalidOperationException("publication did not connect");
-            }
-
-            _sending.Poll(ref none);
-            _receiving.Poll(ref _handler);
-            Thread.Sleep(1);
-        }
-    }
-
-    private struct NoMessages : IAeronMessageHandler
-    {
-        public readonly void OnMessage(ReadOnlySpan<byte> payload, int sessionId, int streamId, long position)
-        {
-        }
+        _rig = new AeronLoopback(batched);
+        _handler = _rig.Handler;
     }
 }

@@ -2,12 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using BenchmarkDotNet.Attributes;
 using LowLatency.Adapters.Aeron;
-using LowLatency.Adapters.Aeron.Udp;
-using LowLatency.Adapters.Sbe;
 using LowLatency.Adapters.Transport;
-using LowLatency.Engine.Events;
-using LowLatency.Engine.Pipeline;
-using LowLatency.Engine.Ring;
 
 namespace LowLatency.Benchmarks;
 
@@ -24,17 +19,12 @@ public class AeronReceiveOnlyBenchmarks
 {
     private const int Messages = 1 << 16;
     private const int FramesPerDatagram = 8;
-    private readonly byte[] _message = new byte[128];
     private readonly byte[] _datagram = new byte[FramesPerDatagram * 160];
     private readonly byte[] _buffer = new byte[65536];
     private Socket _rawSender = null!;
     private Socket _rawReceiver = null!;
-    private AeronUdpEndpoint _receiving = null!;
-    private AeronUdpEndpoint _sending = null!;
-    private UdpPublication _publication = null!;
+    private AeronLoopback? _rig;
     private RingInboundHandler _handler;
-    private Sequencer _sequencer = null!;
-    private Sequence _consumed = null!;
     private Thread? _sender;
     private volatile bool _stop;
 
@@ -60,47 +50,23 @@ public class AeronReceiveOnlyBenchmarks
     [GlobalSetup(Target = nameof(AeronReceiveOnly))]
     public void SetupAeron()
     {
-        var ring = new RingBuffer<PipelineSlot>(1 << 16);
-        _sequencer = new SingleProducerSequencer(ring.Size);
-        _consumed = new Sequence();
-        _sequencer.AddGatingSequences(_consumed);
-        _handler = new RingInboundHandler(_sequencer, ring, new InboundDecoder());
-        var receiver = new AeronReceiver(new AeronReceiverOptions { StreamIds = [WireStreams.Inbound] });
-        _receiving = new AeronUdpEndpoint(new UdpEndpointOptions { BatchedReceive = true, MaxDatagramsPerPoll = 256 }, receiver);
-        _sending = new AeronUdpEndpoint(new UdpEndpointOptions());
-        _publication = _sending.AddPublication(new AeronPublicationOptions { StreamId = WireStreams.Inbound }, _receiving.LocalEndPoint);
-        var tx = new Transaction { TxId = 1, EventTimeNs = 1_700_000_000_000_000_000, CardId = 3, AmountMinor = 100, Latitude = double.NaN, Longitude = double.NaN };
-        TransactionCodec.Encode(_message, tx);
-        var none = default(NoMessages);
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (!_publication.IsConnected)
-        {
-            if (clock.Elapsed > TimeSpan.FromSeconds(10))
-            {
-                throw new InvalidOperationException("publication did not connect");
-            }
-
-            _sending.Poll(ref none);
-            _receiving.Poll(ref _handler);
-            Thread.Sleep(1);
-        }
-
+        AeronLoopback rig = _rig = new AeronLoopback(batchedReceive: true);
+        _handler = rig.Handler;
         _sender = new Thread(() =>
         {
-            var idle = default(NoMessages);
             while (!_stop)
             {
                 for (int f = 0; f < FramesPerDatagram; f++)
                 {
-                    while (_publication.Offer(_message, send: false) != OfferResult.Ok && !_stop)
+                    while (rig.Publication.Offer(rig.Message, send: false) != OfferResult.Ok && !_stop)
                     {
-                        _publication.Flush();
-                        _sending.Poll(ref idle); // status messages move the window; NAKs are answered
+                        rig.Publication.Flush();
+                        rig.PollSending(); // status messages move the window; NAKs are answered
                     }
                 }
 
-                _publication.Flush();
-                _sending.Poll(ref idle);
+                rig.Publication.Flush();
+                rig.PollSending();
             }
         }) { IsBackground = true, Name = "aeron-sender" };
         _sender.Start();
@@ -114,8 +80,7 @@ public class AeronReceiveOnlyBenchmarks
         _sender?.Join();
         _rawSender?.Dispose();
         _rawReceiver?.Dispose();
-        _sending?.Dispose();
-        _receiving?.Dispose();
+        _rig?.Dispose();
     }
 
     /// <summary>Baseline: recvfrom of 1280-byte datagrams, 8 "messages" each, nothing else.</summary>
@@ -135,20 +100,14 @@ public class AeronReceiveOnlyBenchmarks
     [Benchmark(OperationsPerInvoke = Messages)]
     public long AeronReceiveOnly()
     {
-        long target = _sequencer.Cursor.Value + Messages;
-        while (_sequencer.Cursor.Value < target)
+        AeronLoopback rig = _rig!;
+        long target = rig.Sequencer.Cursor.Value + Messages;
+        while (rig.Sequencer.Cursor.Value < target)
         {
-            _receiving.Poll(ref _handler);
-            _consumed.SetRelease(_sequencer.Cursor.Value);
+            rig.Receiving.Poll(ref _handler);
+            rig.Consumed.SetRelease(rig.Sequencer.Cursor.Value);
         }
 
-        return _sequencer.Cursor.Value;
-    }
-
-    private struct NoMessages : IAeronMessageHandler
-    {
-        public readonly void OnMessage(ReadOnlySpan<byte> payload, int sessionId, int streamId, long position)
-        {
-        }
+        return rig.Sequencer.Cursor.Value;
     }
 }

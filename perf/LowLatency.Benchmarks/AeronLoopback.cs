@@ -1,0 +1,79 @@
+using LowLatency.Adapters.Aeron;
+using LowLatency.Adapters.Aeron.Udp;
+using LowLatency.Adapters.Sbe;
+using LowLatency.Adapters.Transport;
+using LowLatency.Engine.Events;
+using LowLatency.Engine.Pipeline;
+using LowLatency.Engine.Ring;
+
+namespace LowLatency.Benchmarks;
+
+/// <summary>
+/// The receive-path rig of the Aeron benchmarks: an engine-side endpoint whose receiver decodes every message into a
+/// ring slot (the ring's consumer simulated by moving <see cref="Consumed"/>), and a sending endpoint with a publication
+/// to it, connected. <see cref="Message"/> is a 128-byte buffer holding an SBE Transaction.
+/// </summary>
+internal sealed class AeronLoopback : IDisposable
+{
+    public AeronLoopback(bool batchedReceive)
+    {
+        var ring = new RingBuffer<PipelineSlot>(1 << 16);
+        Sequencer = new SingleProducerSequencer(ring.Size);
+        Sequencer.AddGatingSequences(Consumed);
+        Handler = new RingInboundHandler(Sequencer, ring, new InboundDecoder());
+        var receiver = new AeronReceiver(new AeronReceiverOptions { StreamIds = [WireStreams.Inbound] });
+        Receiving = new AeronUdpEndpoint(new UdpEndpointOptions { BatchedReceive = batchedReceive, MaxDatagramsPerPoll = 256 }, receiver);
+        Sending = new AeronUdpEndpoint(new UdpEndpointOptions());
+        Publication = Sending.AddPublication(new AeronPublicationOptions { StreamId = WireStreams.Inbound }, Receiving.LocalEndPoint);
+        var tx = new Transaction { TxId = 1, EventTimeNs = 1_700_000_000_000_000_000, CardId = 3, AmountMinor = 100, Latitude = double.NaN, Longitude = double.NaN };
+        TransactionCodec.Encode(Message, tx);
+        var none = default(NoMessages);
+        var handler = Handler;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!Publication.IsConnected)
+        {
+            if (clock.Elapsed > TimeSpan.FromSeconds(10))
+            {
+                throw new InvalidOperationException("publication did not connect");
+            }
+
+            Sending.Poll(ref none);
+            Receiving.Poll(ref handler);
+            Thread.Sleep(1);
+        }
+    }
+
+    public byte[] Message { get; } = new byte[128];
+
+    public Sequencer Sequencer { get; }
+
+    public Sequence Consumed { get; } = new();
+
+    public RingInboundHandler Handler { get; }
+
+    public AeronUdpEndpoint Receiving { get; }
+
+    public AeronUdpEndpoint Sending { get; }
+
+    public UdpPublication Publication { get; }
+
+    /// <summary>Polls the sending endpoint (status messages, NAKs) with a handler that ignores messages.</summary>
+    public int PollSending()
+    {
+        var none = default(NoMessages);
+        return Sending.Poll(ref none);
+    }
+
+    public void Dispose()
+    {
+        Sending.Dispose();
+        Receiving.Dispose();
+    }
+
+    private struct NoMessages : IAeronMessageHandler
+    {
+        public readonly void OnMessage(ReadOnlySpan<byte> payload, int sessionId, int streamId, long position)
+        {
+        }
+    }
+}
