@@ -20,8 +20,9 @@ internal static unsafe partial class TableMemory
         void* p = NativeMemory.AlignedAlloc(bytes, huge ? HugePage : 64);
         if (huge && OperatingSystem.IsLinux())
         {
-            // Advise before the first touch, so the zeroing below faults in huge pages.
-            _ = Madvise(p, (bytes + HugePage - 1) & ~(HugePage - 1), MadvHugePage);
+            // Advise before the first touch, so the zeroing below faults in huge pages. Whole huge pages of this
+            // allocation only (rounded down): the advice never reaches memory beyond it.
+            _ = Madvise(p, bytes & ~(HugePage - 1), MadvHugePage);
         }
 
         NativeMemory.Clear(p, bytes);
