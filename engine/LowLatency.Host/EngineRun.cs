@@ -51,7 +51,9 @@ internal sealed class EngineRun : IDisposable
             // reserved just before it binds (loopback only).
             int enginePort = FreeLoopbackPort();
             _gateway = new GatewayClient<MonitoringListener>(
-                new GatewayClientOptions { Bind = new IPEndPoint(IPAddress.Loopback, 0), Engine = new IPEndPoint(IPAddress.Loopback, enginePort) },
+                // Polled by the driver's thread between sends (no receive thread of its own): with the engine's stages on
+                // its network thread, the whole run is two busy threads on this machine's two cores.
+                new GatewayClientOptions { Bind = new IPEndPoint(IPAddress.Loopback, 0), Engine = new IPEndPoint(IPAddress.Loopback, enginePort), OwnThread = false },
                 new MonitoringListener(Latency, Tally, Truth, Unmatched));
             _transport = new EngineTransport(new EngineTransportOptions { Inbound = new IPEndPoint(IPAddress.Loopback, enginePort), DecisionDestination = _gateway.LocalEndPoint });
             _wireDriver = new GatewayLoadDriver(source, Truth);
@@ -140,7 +142,11 @@ internal sealed class EngineRun : IDisposable
             var clock = System.Diagnostics.Stopwatch.StartNew();
             while (Tally.Decisions + Unmatched.Count < r.Transactions && clock.Elapsed < timeout)
             {
-                Thread.Sleep(1);
+                // The driver has stopped: this thread reads the decisions still in flight.
+                if (_gateway.Poll() == 0)
+                {
+                    Thread.Sleep(1);
+                }
             }
 
             drained &= Tally.Decisions >= r.Transactions;

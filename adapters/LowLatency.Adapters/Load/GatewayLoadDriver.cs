@@ -22,10 +22,13 @@ public sealed class GatewayLoadDriver(IFlowSource source, TruthBoard truth)
     {
         ArgumentNullException.ThrowIfNull(client);
         var clock = new OpenLoopSchedule(rate, duration);
+        // A client without its own receive thread is polled here, between sends: decisions come back on the driver's
+        // thread, and the process has one thread fewer competing for the cores.
+        Func<int>? poll = client.Options.OwnThread ? null : client.Poll;
         long transactions = 0, labels = 0;
         for (long i = 0; clock.Running && !cancel.IsCancellationRequested; i++)
         {
-            long due = clock.WaitUntilDue(i);
+            long due = clock.WaitUntilDue(i, poll);
             ref PipelineSlot e = ref _slot[0];
             source.Next(ref e, out GroundTruth groundTruth);
             int spins = 0;
@@ -34,7 +37,7 @@ public sealed class GatewayLoadDriver(IFlowSource source, TruthBoard truth)
                 truth.Set(e.Transaction.TxId, groundTruth);
                 while (client.SendTransaction(e.Transaction, due) != OfferResult.Ok && !cancel.IsCancellationRequested)
                 {
-                    Backoff(ref spins);
+                    Backoff(ref spins, poll);
                 }
 
                 transactions++;
@@ -47,7 +50,7 @@ public sealed class GatewayLoadDriver(IFlowSource source, TruthBoard truth)
             {
                 while (client.SendLabel(e.Label) != OfferResult.Ok && !cancel.IsCancellationRequested)
                 {
-                    Backoff(ref spins);
+                    Backoff(ref spins, poll);
                 }
 
                 labels++;
@@ -63,8 +66,14 @@ public sealed class GatewayLoadDriver(IFlowSource source, TruthBoard truth)
     private static void ThrowUnsupported(MessageKind kind) =>
         throw new NotSupportedException($"The gateway client does not publish {kind} messages; run this flow in process.");
 
-    private static void Backoff(ref int spins)
+    private static void Backoff(ref int spins, Func<int>? poll)
     {
+        // Refused offers wait for the engine's status messages, which a polled client only reads here.
+        if (poll is not null && poll() > 0)
+        {
+            return;
+        }
+
         if (++spins < 50)
         {
             Thread.SpinWait(10);

@@ -38,12 +38,21 @@ internal struct OpenLoopSchedule
     public readonly TimeSpan Elapsed => Stopwatch.GetElapsedTime(_start);
 
     /// <summary>Spins until event <paramref name="i"/> is due and returns its due time (Stopwatch ticks).</summary>
-    public long WaitUntilDue(long i)
+    public long WaitUntilDue(long i) => WaitUntilDue(i, null);
+
+    /// <summary>
+    /// <see cref="WaitUntilDue(long)"/>, running <paramref name="whileWaiting"/> (a gateway client's poll: decisions read on
+    /// the driver's own thread) instead of idle spins; it returns the work it did.
+    /// </summary>
+    public long WaitUntilDue(long i, Func<int>? whileWaiting)
     {
         long due = _periodTicks > 0 ? _start + (long)(i * _periodTicks) : _now;
         while ((_now = Stopwatch.GetTimestamp()) < due)
         {
-            Thread.SpinWait(1);
+            if ((whileWaiting?.Invoke() ?? 0) == 0)
+            {
+                Thread.SpinWait(1);
+            }
         }
 
         return due;
