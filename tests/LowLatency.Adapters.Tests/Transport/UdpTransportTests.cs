@@ -82,17 +82,9 @@ public sealed class UdpTransportTests
     [InlineData(true, 8)]
     public void Gateway_to_engine_to_gateway_over_udp_returns_every_decision_identical_to_the_in_process_pipeline(bool polled, int ringSize)
     {
-        Transaction[] txs = LoopbackEngine.RandomTransactions(3000, 5);
-        var model = LoopbackEngine.RandomModel(3);
-        var policy = new DecisionPolicy(0.5f, 0.9f);
+        var (txs, model, policy, enginePort, matched, unmatched) = Setup(3000, 5);
         var reference = LoopbackEngine.Reference(txs, model, policy);
-
-        int enginePort = LoopbackEngine.FreePort();
-        var matched = new List<(Decision Decision, WireReason[] Reasons, long Sent)>();
-        var unmatched = new List<ulong>();
-        using var gateway = new GatewayClient<RecordingListener>(
-            new GatewayClientOptions { Bind = new IPEndPoint(IPAddress.Loopback, 0), Engine = new IPEndPoint(IPAddress.Loopback, enginePort) },
-            new RecordingListener(matched, unmatched));
+        using var gateway = Gateway(enginePort, matched, unmatched);
         using var engine = new LoopbackEngine(enginePort, gateway.LocalEndPoint, model, policy, polled, ringSize);
         Assert.True(gateway.WaitUntilConnected(TimeSpan.FromSeconds(10)), "gateway and engine did not connect");
 
@@ -143,16 +135,9 @@ public sealed class UdpTransportTests
     [Fact]
     public void A_gateway_client_polled_from_the_callers_thread_gets_every_decision_without_a_receive_thread()
     {
-        Transaction[] txs = LoopbackEngine.RandomTransactions(500, 12);
-        var model = LoopbackEngine.RandomModel(3);
-        var policy = new DecisionPolicy(0.5f, 0.9f);
+        var (txs, model, policy, enginePort, matched, unmatched) = Setup(500, 12);
         var reference = LoopbackEngine.Reference(txs, model, policy);
-        int enginePort = LoopbackEngine.FreePort();
-        var matched = new List<(Decision Decision, WireReason[] Reasons, long Sent)>();
-        var unmatched = new List<ulong>();
-        using var gateway = new GatewayClient<RecordingListener>(
-            new GatewayClientOptions { Bind = new IPEndPoint(IPAddress.Loopback, 0), Engine = new IPEndPoint(IPAddress.Loopback, enginePort), OwnThread = false },
-            new RecordingListener(matched, unmatched));
+        using var gateway = Gateway(enginePort, matched, unmatched, ownThread: false);
         using var engine = new LoopbackEngine(enginePort, gateway.LocalEndPoint, model, policy);
         Assert.True(gateway.WaitUntilConnected(TimeSpan.FromSeconds(10)));
 
@@ -178,15 +163,8 @@ public sealed class UdpTransportTests
     [Fact]
     public void Garbage_datagrams_at_the_engine_are_counted_and_the_engine_keeps_deciding()
     {
-        Transaction[] txs = LoopbackEngine.RandomTransactions(300, 9);
-        var model = LoopbackEngine.RandomModel(3);
-        var policy = new DecisionPolicy(0.5f, 0.9f);
-        int enginePort = LoopbackEngine.FreePort();
-        var matched = new List<(Decision Decision, WireReason[] Reasons, long Sent)>();
-        var unmatched = new List<ulong>();
-        using var gateway = new GatewayClient<RecordingListener>(
-            new GatewayClientOptions { Bind = new IPEndPoint(IPAddress.Loopback, 0), Engine = new IPEndPoint(IPAddress.Loopback, enginePort) },
-            new RecordingListener(matched, unmatched));
+        var (txs, model, policy, enginePort, matched, unmatched) = Setup(300, 9);
+        using var gateway = Gateway(enginePort, matched, unmatched);
         using var engine = new LoopbackEngine(enginePort, gateway.LocalEndPoint, model, policy);
         Assert.True(gateway.WaitUntilConnected(TimeSpan.FromSeconds(10)));
 
@@ -231,20 +209,9 @@ public sealed class UdpTransportTests
         // an 8-slot ring the engine's network thread ends up waiting too. The gateway's status messages must still get
         // through when it reads again (they go back to the decision socket), so every decision arrives, identical to the
         // in-process pipeline's.
-        Transaction[] txs = LoopbackEngine.RandomTransactions(4000, 9);
-        var model = LoopbackEngine.RandomModel(3);
-        var policy = new DecisionPolicy(0.5f, 0.9f);
+        var (txs, model, policy, enginePort, matched, unmatched) = Setup(4000, 9);
         var reference = LoopbackEngine.Reference(txs, model, policy);
-        int enginePort = LoopbackEngine.FreePort();
-        var matched = new List<(Decision Decision, WireReason[] Reasons, long Sent)>();
-        var unmatched = new List<ulong>();
-        using var gateway = new GatewayClient<RecordingListener>(
-            new GatewayClientOptions
-            {
-                Bind = new IPEndPoint(IPAddress.Loopback, 0), Engine = new IPEndPoint(IPAddress.Loopback, enginePort), OwnThread = false,
-                DecisionWindowLength = 4096,
-            },
-            new RecordingListener(matched, unmatched));
+        using var gateway = Gateway(enginePort, matched, unmatched, ownThread: false, decisionWindow: 4096);
         using var engine = new LoopbackEngine(enginePort, gateway.LocalEndPoint, model, policy, polled, ringSize: 8, decisionWindow: 4096);
         var clock = Stopwatch.StartNew();
         while (!gateway.IsConnected && clock.Elapsed < TimeSpan.FromSeconds(10))
@@ -284,6 +251,22 @@ public sealed class UdpTransportTests
         AssertSameDecisions(reference, matched, txs);
         Assert.True(engine.Transport.SinkCounters.BackPressured > 0, "the decision publication was never back-pressured: the test did not test the stall");
     }
+
+    /// <summary>A stream, a random model, the policy every test uses, a free engine port and the gateway's records.</summary>
+    private static (Transaction[] Txs, ServingModel Model, DecisionPolicy Policy, int EnginePort, List<(Decision Decision, WireReason[] Reasons, long Sent)> Matched, List<ulong> Unmatched)
+        Setup(int count, int seed) =>
+        (LoopbackEngine.RandomTransactions(count, seed), LoopbackEngine.RandomModel(3), new DecisionPolicy(0.5f, 0.9f), LoopbackEngine.FreePort(), [], []);
+
+    /// <summary>A gateway client on an ephemeral loopback port publishing to the engine's port, recording what comes back.</summary>
+    private static GatewayClient<RecordingListener> Gateway(
+        int enginePort, List<(Decision Decision, WireReason[] Reasons, long Sent)> matched, List<ulong> unmatched, bool ownThread = true, int decisionWindow = 128 * 1024) =>
+        new(
+            new GatewayClientOptions
+            {
+                Bind = new IPEndPoint(IPAddress.Loopback, 0), Engine = new IPEndPoint(IPAddress.Loopback, enginePort), OwnThread = ownThread,
+                DecisionWindowLength = decisionWindow,
+            },
+            new RecordingListener(matched, unmatched));
 
     private static void Send(GatewayClient<RecordingListener> gateway, Transaction[] txs, int labelsEvery)
     {
