@@ -107,7 +107,8 @@ internal static class BenchCommand
     private static int Run(long[] rates, TimeSpan duration, TimeSpan warmup, PipelineOptions options, ulong seed, DirectoryInfo? outDir, RunTransport transport, BootstrapOptions bootstrap, Func<(LearningOptions Options, bool Temporary)>? learning)
     {
         var console = AnsiConsole.Console;
-        string where = transport == RunTransport.Udp && options.Topology == Topology.SingleThread ? " (stages on the engine's network thread)" : string.Empty;
+        string where = options.Topology != Topology.SingleThread ? string.Empty
+            : transport == RunTransport.Udp ? " (stages on the engine's network thread)" : " (stages on the driver's thread, polled after each event)";
         console.MarkupLine(CultureInfo.InvariantCulture, $"[bold]lowlat bench[/]: {Markup.Escape(options.ToString())}{where}; {Environment.ProcessorCount} cores, .NET {Environment.Version}");
         console.MarkupLine(transport == RunTransport.Udp ? "Transport: Aeron UDP on loopback (gateway client → engine → gateway); latency from due time to the decision back at the gateway" : "Transport: in process (straight into the ring); latency from due time to the decision");
         var simOptions = new SimulatorOptions { Seed = seed };

@@ -16,7 +16,8 @@ namespace LowLatency.Host;
 /// One engine fed by the simulator: the pipeline, the open-loop driver on its own thread, and the counters a dashboard
 /// reads. Used by <c>demo</c> and <c>bench</c>. Over <see cref="RunTransport.Udp"/> the driver publishes through a gateway
 /// client to the engine's Aeron endpoint on loopback and latency runs from due time to the decision's arrival back at the
-/// gateway; <see cref="RunTransport.InProc"/> writes straight into the ring.
+/// gateway; <see cref="RunTransport.InProc"/> writes straight into the ring. In the single-thread topology the stages
+/// run on the thread that brings the events in (the engine's network thread, or in process the driver's thread).
 /// </summary>
 internal sealed class EngineRun : IDisposable
 {
@@ -59,9 +60,10 @@ internal sealed class EngineRun : IDisposable
             _wireDriver = new GatewayLoadDriver(source, Truth);
         }
 
-        // Over UDP the single-thread topology runs its stages on the engine's network thread: receive, decode, score and
-        // publish with no hand-off, and one thread fewer competing for this machine's two cores.
-        if (_transport is not null && options.Topology == Topology.SingleThread)
+        // The single-thread topology runs its stages on the thread that brings the events in, with no hand-off and one
+        // thread fewer competing for this machine's two cores: over UDP the engine's network thread (receive, decode,
+        // score, publish), in process the driver's thread (publish into the ring, then poll the stages).
+        if (options.Topology == Topology.SingleThread)
         {
             options = options with { PolledByCaller = true };
         }

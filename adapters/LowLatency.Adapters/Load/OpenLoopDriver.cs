@@ -15,9 +15,15 @@ public readonly record struct DriveResult(long Transactions, long Labels, TimeSp
 /// start + i / rate whatever happened to earlier events, and its latency is measured from that due time.
 /// When the engine falls behind, the lag shows up in the latencies instead of slowing the offered load down
 /// (the coordinated-omission trap of closed-loop load generators). Rate 0 means as fast as the ring accepts.
+/// With a pipeline built <see cref="PipelineOptions.PolledByCaller"/> the driver's thread also runs the stages: it
+/// polls the pipeline after each event (every <see cref="UnpacedPollBatch"/> events when unpaced, at most half the ring) and while it waits
+/// for the next due time, so one thread does all the work, as the engine's network thread does over UDP.
 /// </summary>
 public sealed class OpenLoopDriver(IFlowSource source, TruthBoard truth)
 {
+    /// <summary>Events published between polls of a caller-polled pipeline when unpaced (batches let the stages prefetch).</summary>
+    public const int UnpacedPollBatch = 64;
+
     /// <summary>Drives <paramref name="pipeline"/> for <paramref name="duration"/> or until cancelled; <paramref name="progress"/> hears the transactions sent, about every 65k events.</summary>
     public DriveResult Run<TSink>(ScoringPipeline<TSink> pipeline, double rate, TimeSpan duration, CancellationToken cancel = default, Action<long>? progress = null)
         where TSink : struct, IDecisionSink
@@ -27,9 +33,11 @@ public sealed class OpenLoopDriver(IFlowSource source, TruthBoard truth)
         var sequencer = pipeline.Sequencer;
         var ring = pipeline.Ring;
         long transactions = 0, labels = 0;
+        Func<int>? poll = pipeline.Options.PolledByCaller ? () => pipeline.Poll() : null;
+        long pollMask = rate > 0 ? 0 : Math.Min(UnpacedPollBatch, Math.Max(1, pipeline.Options.RingSize / 2)) - 1;
         for (long i = 0; clock.Running && !cancel.IsCancellationRequested; i++)
         {
-            long due = clock.WaitUntilDue(i);
+            long due = clock.WaitUntilDue(i, poll);
             long s = sequencer.Next();
             ref var slot = ref ring[s];
             slot.IngestTicks = due;
@@ -52,6 +60,11 @@ public sealed class OpenLoopDriver(IFlowSource source, TruthBoard truth)
 
             sequencer.Publish(s);
             clock.Sent(due);
+            if (poll is not null && (i & pollMask) == pollMask)
+            {
+                // Never more than a batch ahead of the stages: the ring cannot fill while this thread is its only consumer.
+                pipeline.Poll();
+            }
 
             if ((i & 0xFFFF) == 0xFFFF)
             {
@@ -59,6 +72,12 @@ public sealed class OpenLoopDriver(IFlowSource source, TruthBoard truth)
             }
         }
 
-        return new DriveResult(transactions, labels, clock.Elapsed, clock.MaxLagNs);
+        var result = new DriveResult(transactions, labels, clock.Elapsed, clock.MaxLagNs);
+        while (poll is not null && pipeline.Poll() > 0)
+        {
+            // The rest of the last batch: this thread is the only one that runs the stages.
+        }
+
+        return result;
     }
 }
