@@ -141,6 +141,7 @@ internal static class BenchCommand
             var histogram = new LatencyHistogram();
             string label = rate == 0 ? "unpaced" : $"{rate:N0}/s";
             long decidedBefore = 0;
+            GcTally gcBefore = default;
             console.Progress().AutoClear(true).Start(ctx =>
             {
                 var task = ctx.AddTask($"{label}: warm-up", maxValue: (warmup + duration).TotalSeconds);
@@ -157,6 +158,7 @@ internal static class BenchCommand
                         run.Latency.GetInterval(histogram); // discard the warm-up interval
                         histogram.Reset();
                         decidedBefore = run.Pipeline.Stats.DecisionsPublished;
+                        gcBefore = GcTally.Now();
                         task.Description = $"{label}: measuring";
                     }
 
@@ -164,6 +166,7 @@ internal static class BenchCommand
                 }
             });
 
+            var gc = GcTally.Now() - gcBefore;
             bool drained = run.Finish(TimeSpan.FromSeconds(30));
             var last = new LatencyHistogram();
             run.Latency.GetInterval(last);
@@ -196,6 +199,9 @@ internal static class BenchCommand
             }
 
             console.Write(table);
+            // Collections pause every thread: a tail that lines up with them is the runtime's, not the engine's.
+            console.MarkupLine(CultureInfo.InvariantCulture,
+                $"Garbage collections while measuring (whole process): gen0 {gc.Gen0:N0}, gen1 {gc.Gen1:N0}, gen2 {gc.Gen2:N0}; paused {gc.Paused.TotalMilliseconds:N1} ms");
             if (run.Pipeline.Learning is { } l)
             {
                 console.MarkupLine(CultureInfo.InvariantCulture, $"Learning on: model v{run.Pipeline.Model.Version}; {Markup.Escape(LearningSummary.DashboardLine(l, run.Pipeline.Stats))}");
@@ -262,5 +268,13 @@ internal static class BenchCommand
         {
             File.WriteAllText(Path.Combine(dir.FullName, "sweep.svg"), LatencyReport.SweepSvg("Latency against offered load", [.. results.Select(r => new SweepPoint(r.Rate, r.Achieved, r.Histogram))]));
         }
+    }
+
+    /// <summary>The process's collection counts and total pause time, for the difference over the measured interval.</summary>
+    private readonly record struct GcTally(int Gen0, int Gen1, int Gen2, TimeSpan Paused)
+    {
+        public static GcTally Now() => new(GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration());
+
+        public static GcTally operator -(GcTally a, GcTally b) => new(a.Gen0 - b.Gen0, a.Gen1 - b.Gen1, a.Gen2 - b.Gen2, a.Paused - b.Paused);
     }
 }
