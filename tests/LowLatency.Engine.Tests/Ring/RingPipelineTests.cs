@@ -66,10 +66,13 @@ public class RingPipelineTests
     {
         using var pipeline = new RingPipeline<TestEvent>(1 << 10, ProducerType.Single);
         var log = new DependencyLog();
-        var a = pipeline.Add(new StampHandler(isA: true, work: 20));
+        // Without the barrier, stage A holds its first slot until the dependent stage has seen one: the race the barrier
+        // prevents then happens on every run, however the threads are scheduled. With it, nothing is held.
+        using var seenFirst = declareDependency ? null : new ManualResetEventSlim();
+        var a = pipeline.Add(new StampHandler(isA: true, work: 20, holdFirst: seenFirst));
         var b = pipeline.Add(new StampHandler(isA: false, work: 5));
         Sequence[] after = declareDependency ? [a, b] : [];
-        pipeline.Add(new DependencyCheckHandler(log), after);
+        pipeline.Add(new DependencyCheckHandler(log, seenFirst), after);
         pipeline.Start();
         Produce(pipeline.Sequencer, pipeline.Ring, 0, events, batch: 8);
         Assert.True(pipeline.DrainAndHalt(Bound));

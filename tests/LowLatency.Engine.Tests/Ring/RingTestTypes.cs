@@ -36,11 +36,19 @@ internal struct OrderCheckingHandler(OrderLog log) : IEventHandler<TestEvent>
     public readonly void OnEvent(ref TestEvent evt, long sequence, bool endOfBatch) => log.Record(evt);
 }
 
-/// <summary>Stamps the slot with its sequence after a little work, as a stage that finishes a slot would.</summary>
-internal struct StampHandler(bool isA, int work) : IEventHandler<TestEvent>
+/// <summary>
+/// Stamps the slot with its sequence after a little work, as a stage that finishes a slot would. With
+/// <paramref name="holdFirst"/>, waits (at most 10 s) for it to be set before finishing the first slot.
+/// </summary>
+internal struct StampHandler(bool isA, int work, ManualResetEventSlim? holdFirst = null) : IEventHandler<TestEvent>
 {
     public readonly void OnEvent(ref TestEvent evt, long sequence, bool endOfBatch)
     {
+        if (sequence == 0)
+        {
+            holdFirst?.Wait(TimeSpan.FromSeconds(10));
+        }
+
         if (work > 0)
         {
             Thread.SpinWait(work);
@@ -63,8 +71,8 @@ internal sealed class DependencyLog
     public long Violations;
 }
 
-/// <summary>A dependent stage: both upstream stamps must already be on the slot.</summary>
-internal struct DependencyCheckHandler(DependencyLog log) : IEventHandler<TestEvent>
+/// <summary>A dependent stage: both upstream stamps must already be on the slot. Sets <paramref name="seenFirst"/> after its first slot.</summary>
+internal struct DependencyCheckHandler(DependencyLog log, ManualResetEventSlim? seenFirst = null) : IEventHandler<TestEvent>
 {
     public readonly void OnEvent(ref TestEvent evt, long sequence, bool endOfBatch)
     {
@@ -74,5 +82,6 @@ internal struct DependencyCheckHandler(DependencyLog log) : IEventHandler<TestEv
         }
 
         log.Seen++;
+        seenFirst?.Set();
     }
 }
