@@ -169,6 +169,16 @@ public sealed record FeatureSpec
             throw new FeatureSpecException(where + ".ttl", "ttl must be at least the longest window plus the allowed lateness, or idle entities would be forgotten while still inside a window");
         }
 
+        foreach (WindowSpec w in windows)
+        {
+            // Distinct sets keep 32-bit bucket numbers compared by wrapping difference: what an entity can still hold
+            // (its ttl plus the lateness) must span far fewer than 2^31 of the window's buckets.
+            if (w.Aggregates.Any(a => a.Kind == AggregateKind.Distinct) && (ttl + lateness) / w.BucketNs >= 1L << 30)
+            {
+                throw new FeatureSpecException(where + ".ttl", $"with a distinct aggregate in window '{w.Name}', ttl plus lateness may span at most 2^30 of its buckets; use a larger bucket or a shorter ttl");
+            }
+        }
+
         var entityFeatures = new List<AggregateSpec>();
         if (OptionalBool(e, "timeSinceLast", where))
         {
@@ -260,11 +270,6 @@ public sealed record FeatureSpec
                 if (hasDistinct)
                 {
                     throw new FeatureSpecException(aw, "at most one distinct aggregate per window");
-                }
-
-                if (bucket < 60_000_000_000L)
-                {
-                    throw new FeatureSpecException(aw, "distinct needs a bucket of at least 1m (bucket indices are stored in 32 bits)");
                 }
 
                 hasDistinct = true;

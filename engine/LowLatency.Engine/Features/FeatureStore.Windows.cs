@@ -116,7 +116,7 @@ public sealed unsafe partial class FeatureStore
                 DistinctEntry* d = (DistinctEntry*)(ws + wp.DistinctOffset);
                 for (int k = 0; k < wp.DistinctK; k++)
                 {
-                    distinct += d[k].Fingerprint != 0 && d[k].Bucket >= lo && d[k].Bucket <= hi ? 1 : 0;
+                    distinct += d[k].Fingerprint != 0 && BucketWithin(d[k].Bucket, lo, hi) ? 1 : 0;
                 }
             }
 
@@ -192,7 +192,7 @@ public sealed unsafe partial class FeatureStore
             ulong value = e.Keys[wp.DistinctKeyIndex];
             if (value != 0)
             {
-                AddDistinct((DistinctEntry*)(ws + wp.DistinctOffset), wp.DistinctK, Fingerprint(value), (int)b, horizon);
+                AddDistinct((DistinctEntry*)(ws + wp.DistinctOffset), wp.DistinctK, Fingerprint(value), unchecked((int)b), unchecked((int)horizon));
             }
         }
     }
@@ -321,7 +321,7 @@ public sealed unsafe partial class FeatureStore
     /// one takes an empty entry or one that fell out of the ring's horizon, else evicts the entry with the
     /// oldest bucket (ties: smaller fingerprint), so the set always holds the most recent values.
     /// </summary>
-    private static void AddDistinct(DistinctEntry* d, int k, uint fp, int bucket, long horizon)
+    private static void AddDistinct(DistinctEntry* d, int k, uint fp, int bucket, int horizon)
     {
         int free = -1, victim = -1;
         for (int i = 0; i < k; i++)
@@ -329,7 +329,7 @@ public sealed unsafe partial class FeatureStore
             uint f = d[i].Fingerprint;
             if (f == fp)
             {
-                if (bucket > d[i].Bucket)
+                if (BucketOrder(bucket, d[i].Bucket) > 0)
                 {
                     d[i].Bucket = bucket;
                 }
@@ -337,14 +337,14 @@ public sealed unsafe partial class FeatureStore
                 return;
             }
 
-            if (f == 0 || d[i].Bucket <= horizon)
+            if (f == 0 || BucketOrder(d[i].Bucket, horizon) <= 0)
             {
                 if (free < 0)
                 {
                     free = i;
                 }
             }
-            else if (victim < 0 || d[i].Bucket < d[victim].Bucket || (d[i].Bucket == d[victim].Bucket && f < d[victim].Fingerprint))
+            else if (victim < 0 || BucketOrder(d[i].Bucket, d[victim].Bucket) < 0 || (d[i].Bucket == d[victim].Bucket && f < d[victim].Fingerprint))
             {
                 victim = i;
             }
@@ -354,6 +354,18 @@ public sealed unsafe partial class FeatureStore
         d[at].Fingerprint = fp;
         d[at].Bucket = bucket;
     }
+
+    // Distinct entries keep the low 32 bits of their absolute bucket number (with 100 ms buckets the number passes 2^31 at
+    // today's epoch times). The live entries of one window lie within its ring of buckets, far less than 2^31 apart, so
+    // comparing by wrapping difference orders them as their full numbers would.
+
+    /// <summary>Sign of <paramref name="a"/> − <paramref name="b"/> for two 32-bit bucket numbers less than 2^31 apart.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static int BucketOrder(int a, int b) => unchecked(a - b);
+
+    /// <summary>Whether the 32-bit bucket number <paramref name="bucket"/> is one of <paramref name="lo"/> .. <paramref name="hi"/> (a window's span).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool BucketWithin(int bucket, long lo, long hi) => unchecked((uint)((int)hi - bucket)) <= (ulong)(hi - lo);
 
     /// <summary>32-bit fingerprint of a key for the distinct set; never 0 (0 marks an empty entry).</summary>
     internal static uint Fingerprint(ulong value)

@@ -96,6 +96,21 @@ public class FeatureSpecTests
     }
 
     [Fact]
+    public void A_distinct_window_whose_buckets_the_ttl_spans_beyond_2_to_the_30_is_refused_at_the_ttl()
+    {
+        // 10 ms buckets: 2^30 of them are about 124 days. A 200-day ttl could keep entries too far apart to order.
+        string Spec(string ttl) => $$"""
+        { "event": "transaction", "allowedLateness": "1s", "maxFuture": "1m", "memoryBudgetBytes": 1000000,
+          "entities": [ { "name": "card", "key": "card", "capacity": 8, "ttl": "{{ttl}}", "windows": [
+            { "length": "1s", "bucket": "10ms", "aggregates": [ { "kind": "distinct", "field": "merchant" } ] } ] } ] }
+        """;
+        Assert.NotNull(FeaturePlan.Load(Spec("100d")));
+        var ex = Assert.Throws<FeatureSpecException>(() => FeaturePlan.Load(Spec("200d")));
+        Assert.Equal("$.entities[0] (entity 'card').ttl", ex.Path);
+        Assert.Contains("2^30", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Invalid_json_reports_the_line()
     {
         var ex = Assert.Throws<FeatureSpecException>(() => FeatureSpec.Parse("{\n \"event\": \n"));

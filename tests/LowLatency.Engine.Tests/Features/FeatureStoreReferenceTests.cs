@@ -41,6 +41,46 @@ public class FeatureStoreReferenceTests
         Assert.True(store.Counters.EvictedFull > 100, $"expected many full evictions, got {store.Counters.EvictedFull}");
     }
 
+    [Theory]
+    [InlineData(31)]
+    [InlineData(32)]
+    public void Distinct_counts_match_reference_when_bucket_numbers_exceed_32_bits(int seed)
+    {
+        // 100 ms buckets: at 2023's epoch times the absolute bucket number is about 1.7e10, past int.MaxValue.
+        const string Json = """
+        {
+          "event": "transaction", "allowedLateness": "1s", "maxFuture": "10s", "memoryBudgetBytes": 10000000,
+          "entities": [
+            { "name": "card", "key": "card", "capacity": 64, "ttl": "1m",
+              "windows": [ { "length": "2s", "bucket": "100ms", "aggregates": [
+                  { "kind": "count" }, { "kind": "distinct", "field": "merchant", "maxTracked": 3 } ] } ] }
+          ]
+        }
+        """;
+        FeatureSpec spec = FeatureSpec.Parse(Json);
+        Assert.True(FeatureStreams.Start / spec.Entities[0].Windows[0].BucketNs > int.MaxValue);
+        using var store = new FeatureStore(FeaturePlan.Compile(spec));
+        var naive = new NaiveFeatureStore(spec);
+        var rng = new Random(seed);
+        long t = FeatureStreams.Start;
+        var events = new Transaction[4000];
+        for (int i = 0; i < events.Length; i++)
+        {
+            t += rng.Next(0, 300) * 1_000_000L;
+            events[i] = new Transaction
+            {
+                EventTimeNs = rng.Next(10) == 0 ? t - (rng.Next(0, 1500) * 1_000_000L) : t, // some late, some beyond lateness
+                CardId = 1 + (ulong)rng.Next(5),
+                MerchantId = 1 + (ulong)rng.Next(6),
+                AmountMinor = 100,
+                Latitude = double.NaN,
+                Longitude = double.NaN,
+            };
+        }
+
+        FeatureStreams.AssertMatchesReference(store, naive, events);
+    }
+
     [Fact]
     public void Default_payments_spec_matches_reference()
     {
