@@ -108,7 +108,7 @@ internal static class BenchCommand
     {
         var console = AnsiConsole.Console;
         string where = options.Topology != Topology.SingleThread ? string.Empty
-            : transport == RunTransport.Udp ? " (stages on the engine's network thread)" : " (stages on the driver's thread, polled after each event)";
+            : transport == RunTransport.Udp ? " (stages on the engine's network thread)" : " (at a fixed rate the stages run on the driver's thread, polled after each event; unpaced on a stage thread of their own)";
         console.MarkupLine(CultureInfo.InvariantCulture, $"[bold]lowlat bench[/]: {Markup.Escape(options.ToString())}{where}; {Environment.ProcessorCount} cores, .NET {Environment.Version}");
         console.MarkupLine(transport == RunTransport.Udp ? "Transport: Aeron UDP on loopback (gateway client → engine → gateway); latency from due time to the decision back at the gateway" : "Transport: in process (straight into the ring); latency from due time to the decision");
         var simOptions = new SimulatorOptions { Seed = seed };
@@ -137,7 +137,7 @@ internal static class BenchCommand
         {
             var learn = learning?.Invoke();
             using var versions = new TemporaryDirectory(learn?.Options.VersionDirectory, learn?.Temporary ?? false);
-            using var run = new EngineRun(source, model, options, transport, learning: learn?.Options);
+            using var run = new EngineRun(source, model, options, transport, learning: learn?.Options, driverRunsStages: rate > 0);
             var histogram = new LatencyHistogram();
             string label = rate == 0 ? "unpaced" : $"{rate:N0}/s";
             long decidedBefore = 0;

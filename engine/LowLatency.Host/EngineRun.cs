@@ -31,8 +31,11 @@ internal sealed class EngineRun : IDisposable
     /// Builds the pipeline over <paramref name="transport"/>; <paramref name="features"/> (warm state, owned by the
     /// pipeline from here) or empty windows. The gateway client speaks payments only: the orders flow runs in process.
     /// <paramref name="learning"/> turns continual learning on, starting from the bootstrap's model and learner state.
+    /// <paramref name="driverRunsStages"/> false keeps an in-process single-thread pipeline on its own stage thread (for
+    /// unpaced runs: the simulator then generates on one core while the engine works on the other, so the figure is
+    /// the engine's capacity, not the generator's plus the engine's).
     /// </summary>
-    public EngineRun(IFlowSource source, BootstrapModel model, PipelineOptions options, RunTransport transport = RunTransport.InProc, Featurizer? features = null, LearningOptions? learning = null)
+    public EngineRun(IFlowSource source, BootstrapModel model, PipelineOptions options, RunTransport transport = RunTransport.InProc, Featurizer? features = null, LearningOptions? learning = null, bool driverRunsStages = true)
     {
         if (transport == RunTransport.Udp && source.Flow != FeatureEventKind.Transaction)
         {
@@ -63,7 +66,7 @@ internal sealed class EngineRun : IDisposable
         // The single-thread topology runs its stages on the thread that brings the events in, with no hand-off and one
         // thread fewer competing for this machine's two cores: over UDP the engine's network thread (receive, decode,
         // score, publish), in process the driver's thread (publish into the ring, then poll the stages).
-        if (options.Topology == Topology.SingleThread)
+        if (options.Topology == Topology.SingleThread && (_transport is not null || driverRunsStages))
         {
             options = options with { PolledByCaller = true };
         }
