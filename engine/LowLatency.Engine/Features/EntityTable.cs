@@ -44,7 +44,9 @@ internal sealed unsafe class EntityTable : IDisposable
         SlotBytes = e.SlotBytes;
         _homes = (ulong)e.Capacity;
         Keys = (ulong*)TableMemory.AllocateZeroed((nuint)Capacity * sizeof(ulong));
-        State = (byte*)TableMemory.AllocateZeroed((nuint)Capacity * (nuint)SlotBytes);
+        // The read loads a window's bucket arrays eight lanes at a time (masked): the last slot's last array may be read up
+        // to 60 bytes past its end, so the state block carries that much more.
+        State = (byte*)TableMemory.AllocateZeroed(((nuint)Capacity * (nuint)SlotBytes) + FeatureStore.ScanOverrunBytes);
     }
 
     internal long KeyBytes => (long)Capacity * sizeof(ulong);

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace LowLatency.Engine.Features;
 
@@ -197,9 +198,118 @@ public sealed unsafe partial class FeatureStore
         }
     }
 
-    /// <summary>Adds ring positions <paramref name="start"/> .. start + len - 1 (no wrap) to <paramref name="t"/>.</summary>
+    /// <summary>Bytes a vector read may touch past the end of a bucket array (eight lanes of 8 bytes from its last element).</summary>
+    internal const int ScanOverrunBytes = 64;
+
+    /// <summary>
+    /// Adds ring positions <paramref name="start"/> .. start + len - 1 (no wrap) to <paramref name="t"/>. Up to eight
+    /// buckets (every shipped window) take one masked vector per array; longer rings a loop. Floating-point sums are
+    /// added in one fixed order either way (<see cref="SumOf8"/>), whatever vector width the CPU has.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Scan(byte* ws, in WindowPlan wp, int start, int len, ref Totals t)
+    {
+        if (len <= 8 && Vector256.IsHardwareAccelerated)
+        {
+            ScanUpTo8(ws, in wp, start, len, ref t);
+            return;
+        }
+
+        ScanLoop(ws, in wp, start, len, ref t);
+    }
+
+    /// <summary>
+    /// <see cref="Scan"/> for at most eight positions: each array is loaded as eight lanes (the lanes past
+    /// <paramref name="len"/> read the next bytes of the slot, or the table's <see cref="ScanOverrunBytes"/>, and are
+    /// masked out before any arithmetic).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ScanUpTo8(byte* ws, in WindowPlan wp, int start, int len, ref Totals t)
+    {
+        Vector256<int> live = Vector256.LessThan(Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7), Vector256.Create(len));
+        Vector256<uint> counts = Vector256.Load((uint*)(ws + wp.CountsOffset) + start) & live.AsUInt32();
+        (Vector256<ulong> cLo, Vector256<ulong> cHi) = Vector256.Widen(counts);
+        t.Count += (long)Vector256.Sum(cLo + cHi);
+
+        if (wp.SumsOffset >= 0 || wp.SumSqsOffset >= 0)
+        {
+            // Lanes 0-3 and 4-7 of the mask, widened to 64 bits for the double arrays.
+            (Vector256<long> liveLo, Vector256<long> liveHi) = Vector256.Widen(live);
+            if (wp.SumsOffset >= 0)
+            {
+                double* a = (double*)(ws + wp.SumsOffset) + start;
+                t.Sum += SumOf8(Vector256.Load(a) & liveLo.AsDouble(), Vector256.Load(a + 4) & liveHi.AsDouble());
+            }
+
+            if (wp.SumSqsOffset >= 0)
+            {
+                double* a = (double*)(ws + wp.SumSqsOffset) + start;
+                t.SumSq += SumOf8(Vector256.Load(a) & liveLo.AsDouble(), Vector256.Load(a + 4) & liveHi.AsDouble());
+            }
+        }
+
+        // Empty buckets hold +inf / -inf, and so do the masked lanes: minima and maxima need no count test.
+        if (wp.MinsOffset >= 0)
+        {
+            Vector256<float> m = Vector256.ConditionalSelect(live.AsSingle(), Vector256.Load((float*)(ws + wp.MinsOffset) + start), Vector256.Create(float.PositiveInfinity));
+            Vector128<float> h = Vector128.Min(m.GetLower(), m.GetUpper());
+            h = Vector128.Min(h, Vector128.Shuffle(h, Vector128.Create(2, 3, 0, 1)));
+            h = Vector128.Min(h, Vector128.Shuffle(h, Vector128.Create(1, 0, 3, 2)));
+            t.Min = Math.Min(t.Min, h.ToScalar());
+        }
+
+        if (wp.MaxsOffset >= 0)
+        {
+            Vector256<float> m = Vector256.ConditionalSelect(live.AsSingle(), Vector256.Load((float*)(ws + wp.MaxsOffset) + start), Vector256.Create(float.NegativeInfinity));
+            Vector128<float> h = Vector128.Max(m.GetLower(), m.GetUpper());
+            h = Vector128.Max(h, Vector128.Shuffle(h, Vector128.Create(2, 3, 0, 1)));
+            h = Vector128.Max(h, Vector128.Shuffle(h, Vector128.Create(1, 0, 3, 2)));
+            t.Max = Math.Max(t.Max, h.ToScalar());
+        }
+    }
+
+    /// <summary>
+    /// x0 + … + x7 in one fixed order: ((x0 + x4) + (x2 + x6)) + ((x1 + x5) + (x3 + x7)). <see cref="ScanLoop"/> groups
+    /// each run of eight the same way, so a window sums to the same bits on every path.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double SumOf8(Vector256<double> lo, Vector256<double> hi)
+    {
+        Vector256<double> h = lo + hi;
+        Vector128<double> q = h.GetLower() + h.GetUpper();
+        return q.ToScalar() + q.GetElement(1);
+    }
+
+    /// <summary>Scalar <see cref="SumOf8"/> of <paramref name="a"/>[0 .. len - 1] (len ≤ 8), the missing lanes 0.</summary>
+    private static double SumOf8Scalar(double* a, int len)
+    {
+        double* x = stackalloc double[8];
+        for (int i = 0; i < 8; i++)
+        {
+            x[i] = i < len ? a[i] : 0;
+        }
+
+        return ((x[0] + x[4]) + (x[2] + x[6])) + ((x[1] + x[5]) + (x[3] + x[7]));
+    }
+
+    /// <summary>Test hook: a window's totals over ring positions <paramref name="start"/> .. start + len - 1 by the vector path or the loop.</summary>
+    internal static (long Count, double Sum, double SumSq, float Min, float Max) ScanTotals(byte* ws, in WindowPlan wp, int start, int len, bool vector)
+    {
+        Totals t = Totals.Empty;
+        if (vector)
+        {
+            ScanUpTo8(ws, in wp, start, len, ref t);
+        }
+        else
+        {
+            ScanLoop(ws, in wp, start, len, ref t);
+        }
+
+        return (t.Count, t.Sum, t.SumSq, t.Min, t.Max);
+    }
+
+    /// <summary><see cref="Scan"/> without vectors: any length, sums in runs of eight added in <see cref="SumOf8"/>'s order.</summary>
+    private static void ScanLoop(byte* ws, in WindowPlan wp, int start, int len, ref Totals t)
     {
         uint* counts = (uint*)(ws + wp.CountsOffset) + start;
         long c = 0;
@@ -212,25 +322,19 @@ public sealed unsafe partial class FeatureStore
         if (wp.SumsOffset >= 0)
         {
             double* a = (double*)(ws + wp.SumsOffset) + start;
-            double acc = 0;
-            for (int i = 0; i < len; i++)
+            for (int i = 0; i < len; i += 8)
             {
-                acc += a[i];
+                t.Sum += SumOf8Scalar(a + i, Math.Min(8, len - i));
             }
-
-            t.Sum += acc;
         }
 
         if (wp.SumSqsOffset >= 0)
         {
             double* a = (double*)(ws + wp.SumSqsOffset) + start;
-            double acc = 0;
-            for (int i = 0; i < len; i++)
+            for (int i = 0; i < len; i += 8)
             {
-                acc += a[i];
+                t.SumSq += SumOf8Scalar(a + i, Math.Min(8, len - i));
             }
-
-            t.SumSq += acc;
         }
 
         // Empty buckets hold +inf / -inf, so minima and maxima need no count test.
