@@ -13,15 +13,17 @@ internal static class LearnEvalCommand
         var output = new Option<DirectoryInfo>("--out") { Description = "Directory for learning-eval.md and learning-auc.svg", Required = true };
         var seed = CliOptions.AtLeast("--seed", "Simulator seed", 42, 0);
         var minutes = CliOptions.AtLeast("--minutes", "Stream time to simulate, in sim-minutes (drift is at 90)", 240, 100);
-        var command = new Command("learn-eval", "Prequential comparison of continual learning with a static model and stateless retraining (table + SVG).") { output, seed, minutes };
-        command.SetAction(parse => Run(parse.GetValue(output)!, (ulong)parse.GetValue(seed), parse.GetValue(minutes)));
+        var onlineTree = CliOptions.Choice("--online-tree", "Every strategy's model adds an adaptive Hoeffding tree to FTRL (off: FTRL alone)", Switch.On);
+        var command = new Command("learn-eval", "Prequential comparison of continual learning with a static model and stateless retraining (table + SVG).") { output, seed, minutes, onlineTree };
+        command.SetAction(parse => Run(parse.GetValue(output)!, (ulong)parse.GetValue(seed), parse.GetValue(minutes), parse.GetValue(onlineTree) == Switch.On));
         return command;
     }
 
-    private static int Run(DirectoryInfo output, ulong seed, long minutes)
+    private static int Run(DirectoryInfo output, ulong seed, long minutes, bool onlineTree)
     {
         var options = new LearningEvaluationOptions
         {
+            Learner = onlineTree ? new() { OnlineTree = Models.Online.ChampionLearnerOptions.FraudOnlineTree } : new(),
             Simulator = new SimulatorOptions { Seed = seed, Cards = 50_000, Merchants = 5_000 },
             Duration = TimeSpan.FromMinutes(minutes),
         };

@@ -24,6 +24,8 @@ internal sealed class LearningCliOptions
     private readonly Option<DirectoryInfo?> _versions;
     private readonly Option<long> _minLabels = CliOptions.AtLeast("--min-labels", "Labels both champion and challenger are judged on before a promotion or rollback", 2000, 10);
     private readonly Option<double> _margin = new("--promotion-margin") { Description = "Windowed AUC by which a challenger must beat the champion to be promoted", DefaultValueFactory = _ => 0.005 };
+    private readonly Option<Switch> _onlineTree = CliOptions.Choice("--online-tree", "The challenger also grows an adaptive Hoeffding tree from the labels, published with each version as the champion's online tree part", Switch.On);
+    private readonly Option<double> _onlineTreeWeight = new("--online-tree-weight") { Description = "Weight of the online tree's margin in the champion's combined margin", DefaultValueFactory = _ => 0.5 };
     private readonly Option<long> _joinCapacity = CliOptions.AtLeast("--join-capacity", "Decisions kept waiting for their labels (the oldest leave first)", 1 << 18, 1);
 
     public LearningCliOptions(Switch defaultLearning, string versionsHelp)
@@ -36,6 +38,14 @@ internal sealed class LearningCliOptions
             if (!(m >= 0 && m < 1))
             {
                 r.AddError($"--promotion-margin must be in [0, 1); got {m.ToString(CultureInfo.InvariantCulture)}.");
+            }
+        });
+        _onlineTreeWeight.Validators.Add(r =>
+        {
+            double w = r.GetValueOrDefault<double>();
+            if (!(w >= 0 && w <= 10))
+            {
+                r.AddError($"--online-tree-weight must be in [0, 10]; got {w.ToString(CultureInfo.InvariantCulture)}.");
             }
         });
         _joinCapacity.Validators.Add(r =>
@@ -54,6 +64,8 @@ internal sealed class LearningCliOptions
         command.Options.Add(_versions);
         command.Options.Add(_minLabels);
         command.Options.Add(_margin);
+        command.Options.Add(_onlineTree);
+        command.Options.Add(_onlineTreeWeight);
         command.Options.Add(_joinCapacity);
     }
 
@@ -72,6 +84,11 @@ internal sealed class LearningCliOptions
         {
             VersionDirectory = versionDirectory,
             JoinCapacity = (int)parse.GetValue(_joinCapacity),
+            Learner = new Models.Online.ChampionLearnerOptions
+            {
+                OnlineTree = parse.GetValue(_onlineTree) == Switch.On ? Models.Online.ChampionLearnerOptions.FraudOnlineTree : null,
+                OnlineTreeWeight = parse.GetValue(_onlineTreeWeight),
+            },
             Lifecycle = defaults with
             {
                 MinLabels = minLabels,

@@ -225,4 +225,73 @@ public sealed class ChampionModelTests
         Assert.Throws<ArgumentException>(() => m.Margin(new float[9], Keys));
         Assert.Throws<ArgumentException>(() => m.Explain(new float[10], Keys, new float[12], new Contribution[3]));
     }
+
+    /// <summary>A sample champion with a random one-tree logistic online part (covers set, so its Saabas reasons are weighted).</summary>
+    internal static ChampionModel WithOnlineTree(ChampionModel m, int seed, float weight)
+    {
+        var rng = new Random(seed);
+        var spec = RandomTrees.Tree(rng, 4, 10);
+        var online = TreeEnsemble.Create([spec], 10, 0f, TreeOutput.Logistic);
+        return m.WithParts(m.Logistic, m.Trees, online, m.Blend with { OnlineTreeWeight = weight });
+    }
+
+    [Theory]
+    [InlineData(ChampionCombination.WeightedMargin)]
+    [InlineData(ChampionCombination.Max)]
+    public void An_online_tree_adds_its_weighted_margin_in_either_mode_and_its_reasons_without_allocating(ChampionCombination mode)
+    {
+        var plain = NumericSample(21, new ChampionBlend(mode, 0.8f, 0.6f, 0.1f));
+        var m = WithOnlineTree(plain, 22, 0.4f);
+        var rng = new Random(23);
+        Span<float> scratch = stackalloc float[16];
+        Span<float> plainScratch = stackalloc float[16];
+        var reasons = new Contribution[4];
+        for (int i = 0; i < 300; i++)
+        {
+            var x = RandomTrees.Row(rng, 10, 0.1);
+            float online = m.OnlineTree!.Margin(x);
+            Assert.Equal(plain.Margin(x, Keys) + (0.4f * online), m.Margin(x, Keys), 1e-5);
+            var s = m.Explain(x, Keys, scratch, reasons);
+            Assert.Equal(m.Margin(x, Keys), s.Margin, 1e-5);
+            if (mode == ChampionCombination.WeightedMargin)
+            {
+                float sum = s.Bias;
+                foreach (float c in scratch[..m.ExplainSlots(Keys.Length)])
+                {
+                    sum += c;
+                }
+
+                Assert.Equal(s.Margin, sum, 1e-3);
+            }
+
+            // The online tree's share of the reasons is its own Saabas decomposition, times its weight.
+            plain.Explain(x, Keys, plainScratch, reasons);
+            var tc = new double[10];
+            double root = NaiveSaabas.Add(m.OnlineTree.ToSpecs()[0], x, tc);
+            for (int f = 0; f < 10; f++)
+            {
+                Assert.Equal(plainScratch[f] + (0.4 * tc[f]), scratch[f], 1e-4);
+            }
+
+            Assert.True(double.IsFinite(root));
+        }
+
+        var row = RandomTrees.Row(rng, 10, 0.1);
+        float sink = 0;
+        for (int i = 0; i < 500; i++)
+        {
+            sink += m.Explain(row, Keys, scratch, reasons).Margin + m.Score(row, Keys).Probability;
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 5000; i++)
+        {
+            sink += m.Explain(row, Keys, scratch, reasons).Margin + m.Score(row, Keys).Probability;
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.False(float.IsNaN(sink));
+        var regression = TreeEnsemble.Create([RandomTrees.Tree(rng, 3, 10)], 10, 0f, TreeOutput.RawMargin);
+        Assert.Throws<ModelFormatException>(() => plain.WithParts(plain.Logistic, plain.Trees, regression, plain.Blend));
+    }
 }

@@ -98,6 +98,45 @@ public sealed class ModelFileTests
         }
     }
 
+    [Theory]
+    [InlineData(true, true)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    public void A_model_with_an_online_tree_loads_back_scoring_and_explaining_bit_for_bit(bool logistic, bool trees)
+    {
+        var plain = Sample(4, logistic, trees, reference: logistic);
+        var model = ChampionModelTests.WithOnlineTree(plain, 5, 0.35f);
+        var bytes = ModelFile.ToBytes(model);
+        Assert.Equal(8, BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(10)) & 8);
+        // Without the online part the bytes are what they were before it existed: the same model, the same file.
+        Assert.Equal(ModelFile.ToBytes(plain), ModelFile.ToBytes(model.WithParts(model.Logistic, model.Trees, null, plain.Blend)));
+        var back = ModelFile.Read(bytes, Names);
+        Assert.Equal(bytes, ModelFile.ToBytes(back));
+        Assert.Equal(0.35f, back.Blend.OnlineTreeWeight);
+        var rng = new Random(6);
+        ulong[] keys = [7, 8];
+        var c1 = new float[model.ExplainSlots(2)];
+        var c2 = new float[model.ExplainSlots(2)];
+        var r1 = new Contribution[4];
+        var r2 = new Contribution[4];
+        for (int i = 0; i < 200; i++)
+        {
+            var x = RandomTrees.Row(rng, 10, 0.15);
+            Assert.Equal(BitConverter.SingleToInt32Bits(model.Margin(x, keys)), BitConverter.SingleToInt32Bits(back.Margin(x, keys)));
+            Assert.Equal(model.Explain(x, keys, c1, r1), back.Explain(x, keys, c2, r2));
+            Assert.Equal(c1, c2);
+        }
+
+        // A file whose online tree is not a log-odds model is refused, naming the part. The online section starts where the
+        // plain model's payload ended: its weight, then the trees section's output byte.
+        int plainLength = ModelFile.ToBytes(plain).Length;
+        var tampered = (byte[])bytes.Clone();
+        Assert.Equal((byte)TreeOutput.Logistic, tampered[plainLength]);
+        tampered[plainLength] = (byte)TreeOutput.RawMargin;
+        tampered = Reseal(tampered, bytes.Length - 20);
+        Assert.Contains("online_tree", Assert.Throws<ModelFormatException>(() => ModelFile.Read(tampered)).Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void The_header_is_the_documented_bytes_and_the_checksum_is_standard_crc32()
     {

@@ -10,7 +10,9 @@ namespace LowLatency.Adapters.Learning;
 /// <summary>
 /// Does continual learning pay? Runs the payment simulator (which adds a new fraud pattern at its drift
 /// point), computes each transaction's features with the pipeline's <see cref="Featurizer"/> (the shipped payments spec) plus hashed
-/// merchant / MCC / country / channel keys, and keeps three FTRL models current in three ways: frozen after
+/// merchant / MCC / country / channel keys, and keeps three models of one family current in three ways (a
+/// <see cref="ChampionLearner"/>: FTRL-Proximal logistic regression plus, by default, an adaptive Hoeffding tree
+/// blended into its margin, <see cref="LearningEvaluationOptions.Learner"/>): frozen after
 /// the bootstrap (static), retrained from scratch every few minutes on a trailing window of labelled
 /// examples (stateless retrain), and updated on every delayed label as it arrives, joined with the features
 /// logged at decision time (continual). Every transaction after the bootstrap is scored by all three before
@@ -32,7 +34,7 @@ public static class LearningEvaluation
         using var features = new Featurizer(FeaturePlan.Compile(FeatureSpec.LoadDefault("payments").WithMaxCapacity(Math.Max(1 << 14, options.Simulator.Cards * 4))));
         int dense = features.Count;
         var join = new LabelJoinStore(new LabelJoinOptions { Capacity = 1 << 20, Retention = TimeSpan.FromHours(6), DenseCount = dense, MaxSparseKeys = KeyCount });
-        FtrlLearner? frozen = null, continual = null, retrained = null;
+        ChampionLearner? frozen = null, continual = null, retrained = null;
         Standardiser? scale = null;
         var history = new List<Labelled>(); // what a retrain may use: (label time, example)
         var scored = new List<Scored>();
@@ -125,10 +127,10 @@ public static class LearningEvaluation
         return Summarise(options, scored, driftNs, joined, notJoined, retrains);
     }
 
-    /// <summary>A fresh learner trained on the examples labelled at or after <paramref name="fromNs"/>.</summary>
-    private static FtrlLearner Train(List<Labelled> history, long fromNs, int dense, int epochs, LearningEvaluationOptions options)
+    /// <summary>A fresh learner (every part from scratch) trained on the examples labelled at or after <paramref name="fromNs"/>.</summary>
+    private static ChampionLearner Train(List<Labelled> history, long fromNs, int dense, int epochs, LearningEvaluationOptions options)
     {
-        var learner = new FtrlLearner(dense, options.Ftrl);
+        var learner = ChampionLearner.ForLogistic(new FtrlLearner(dense, options.Ftrl), options.Learner);
         int first = history.FindIndex(h => h.LabelTimeNs >= fromNs);
         for (int epoch = 0; epoch < epochs && first >= 0; epoch++)
         {

@@ -30,6 +30,13 @@ public sealed record LearningEvaluationOptions
     /// <summary>Width of the AUC-over-time buckets (default 10 minutes).</summary>
     public TimeSpan Bucket { get; init; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// The rest of the model family every strategy learns (default: an adaptive Hoeffding tree,
+    /// <see cref="ChampionLearnerOptions.FraudOnlineTree"/>, its margin × 0.5 added to FTRL's). The retrain baseline grows
+    /// its tree from scratch on its window like its FTRL part; <c>new ChampionLearnerOptions()</c> compares FTRL alone.
+    /// </summary>
+    public ChampionLearnerOptions Learner { get; init; } = new() { OnlineTree = ChampionLearnerOptions.FraudOnlineTree };
+
     /// <summary>FTRL settings shared by every strategy (α = 0.5 suits the standardised features).</summary>
     public FtrlOptions Ftrl { get; init; } = new() { HashBits = 16, Alpha = 0.5, L1 = 0.01, L2 = 1.0 };
 }

@@ -7,6 +7,12 @@ namespace LowLatency.Models.Champion;
 /// <param name="Intercept">Added to the combined margin.</param>
 public readonly record struct ChampionBlend(ChampionCombination Mode, float LogisticWeight, float TreeWeight, float Intercept)
 {
+    /// <summary>
+    /// wH, multiplies the margin of the online tree part (a Hoeffding tree grown by the learner, see
+    /// <see cref="ChampionModel.OnlineTree"/>), which is added to the combined margin in either mode (default 0).
+    /// </summary>
+    public float OnlineTreeWeight { get; init; }
+
     /// <summary>Sum of the margins (wL = wT = 1, no intercept): the identity when only one model is present.</summary>
     public static ChampionBlend Sum => new(ChampionCombination.WeightedMargin, 1f, 1f, 0f);
 
@@ -29,6 +35,11 @@ public readonly record struct ChampionBlend(ChampionCombination Mode, float Logi
         if (!float.IsFinite(TreeWeight))
         {
             throw new ModelFormatException($"blend.tree_weight = {TreeWeight} is not finite.");
+        }
+
+        if (!float.IsFinite(OnlineTreeWeight))
+        {
+            throw new ModelFormatException($"blend.online_tree_weight = {OnlineTreeWeight} is not finite.");
         }
 
         if (!float.IsFinite(Intercept))

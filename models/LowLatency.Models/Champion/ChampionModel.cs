@@ -13,6 +13,11 @@ namespace LowLatency.Models.Champion;
 /// nothing: reason-code scratch space is the caller's (stackalloc of <see cref="ExplainSlots"/> floats).
 /// Reason-code feature indices: i &lt; DenseCount is dense feature i (named by <see cref="Layout"/>);
 /// DenseCount + k is the k-th sparse key of the call.
+/// <para>
+/// An optional third part, the online tree (<see cref="OnlineTree"/>: the snapshot of a Hoeffding tree the learner grows
+/// from the labels), scores on the same tree runtime; its margin, times <see cref="ChampionBlend.OnlineTreeWeight"/>, is
+/// added to the combined margin in either combination mode, and its Saabas contributions join the reason codes.
+/// </para>
 /// </summary>
 public sealed class ChampionModel
 {
@@ -26,7 +31,7 @@ public sealed class ChampionModel
     /// measured from: contribution i is w_i·(x_i − r_i) rather than w_i·x_i, so a feature that sits at its usual value
     /// explains nothing, as a tree's Saabas contributions (measured from the root's mean) already do. Scores never change.
     /// </summary>
-    public ChampionModel(ModelLayout layout, LogisticModel? logistic, TreeEnsemble? trees, ChampionBlend blend, IReadOnlyList<float>? reference = null)
+    public ChampionModel(ModelLayout layout, LogisticModel? logistic, TreeEnsemble? trees, ChampionBlend blend, IReadOnlyList<float>? reference = null, TreeEnsemble? onlineTree = null)
     {
         ArgumentNullException.ThrowIfNull(layout);
         blend.Validate();
@@ -51,6 +56,24 @@ public sealed class ChampionModel
         if (trees is not null && trees.FeatureCount > layout.DenseCount)
         {
             throw new ModelFormatException($"trees.feature_count = {trees.FeatureCount} exceeds layout.feature_names ({layout.DenseCount} features).");
+        }
+
+        if (onlineTree is not null)
+        {
+            if (onlineTree.Output != TreeOutput.Logistic)
+            {
+                throw new ModelFormatException($"online_tree.output = {onlineTree.Output}; an online tree is a logistic (log-odds) model.");
+            }
+
+            if (onlineTree.FeatureCount > layout.DenseCount)
+            {
+                throw new ModelFormatException($"online_tree.feature_count = {onlineTree.FeatureCount} exceeds layout.feature_names ({layout.DenseCount} features).");
+            }
+
+            if (logistic is null && trees!.Output == TreeOutput.RawMargin)
+            {
+                throw new ModelFormatException("online_tree: a regression ensemble cannot be combined with a log-odds online tree.");
+            }
         }
 
         _reference = [];
@@ -88,6 +111,7 @@ public sealed class ChampionModel
         Layout = layout;
         Logistic = logistic;
         Trees = trees;
+        OnlineTree = onlineTree;
         Blend = blend;
     }
 
@@ -116,6 +140,9 @@ public sealed class ChampionModel
     /// <summary>The tree part, or null.</summary>
     public TreeEnsemble? Trees { get; }
 
+    /// <summary>The online tree part (a learner's Hoeffding tree as a one-tree logistic ensemble), or null.</summary>
+    public TreeEnsemble? OnlineTree { get; }
+
     /// <summary>Combination configuration.</summary>
     public ChampionBlend Blend { get; }
 
@@ -123,10 +150,14 @@ public sealed class ChampionModel
     public ReadOnlySpan<float> Reference => _reference;
 
     /// <summary>
-    /// The same layout, blend and reference with other parts (a learner's new weights or refit leaves); the parts must
-    /// fit the layout as in the constructor.
+    /// The same layout, blend and reference with other parts (a learner's new weights or refit leaves; the online tree is
+    /// kept); the parts must fit the layout as in the constructor.
     /// </summary>
-    public ChampionModel WithParts(LogisticModel? logistic, TreeEnsemble? trees) => new(Layout, logistic, trees, Blend, _reference);
+    public ChampionModel WithParts(LogisticModel? logistic, TreeEnsemble? trees) => new(Layout, logistic, trees, Blend, _reference, OnlineTree);
+
+    /// <summary>The same layout and reference with other parts and blend (null <paramref name="onlineTree"/> = no online tree).</summary>
+    public ChampionModel WithParts(LogisticModel? logistic, TreeEnsemble? trees, TreeEnsemble? onlineTree, ChampionBlend blend) =>
+        new(Layout, logistic, trees, blend, _reference, onlineTree);
 
     /// <summary>Scratch floats <see cref="Explain"/> needs for a call with <paramref name="sparseKeyCount"/> keys.</summary>
     public int ExplainSlots(int sparseKeyCount) => Layout.DenseCount + sparseKeyCount;
@@ -141,7 +172,13 @@ public sealed class ChampionModel
 
         float mL = Logistic is { } l ? Blend.LogisticWeight * l.Margin(dense, sparseKeys) : 0f;
         float mT = Trees is { } t ? Blend.TreeWeight * t.Margin(dense) : 0f;
-        return Combine(mL, mT, out _);
+        float margin = Combine(mL, mT, out _);
+        if (OnlineTree is { } h)
+        {
+            margin += Blend.OnlineTreeWeight * h.Margin(dense);
+        }
+
+        return margin;
     }
 
     /// <summary>
@@ -151,7 +188,7 @@ public sealed class ChampionModel
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public float ToProbability(float margin) =>
-        Logistic is null && Trees is { } t ? t.Transform(margin) : Models.Logistic.Sigmoid(margin);
+        Logistic is null && OnlineTree is null && Trees is { } t ? t.Transform(margin) : Models.Logistic.Sigmoid(margin);
 
     /// <summary>True when <see cref="ToProbability"/> is a probability (false for a lone regression ensemble).</summary>
     public bool IsClassifier => Logistic is not null || Trees!.Output != TreeOutput.RawMargin;
@@ -214,6 +251,12 @@ public sealed class ChampionModel
         if (Trees is { } tr && winner != 1 && !treesExplained)
         {
             bias += tr.AddContributions(dense, work, Blend.TreeWeight);
+        }
+
+        if (OnlineTree is { } h)
+        {
+            bias += h.AddContributions(dense, work, Blend.OnlineTreeWeight, out float onlineMargin);
+            margin += Blend.OnlineTreeWeight * onlineMargin;
         }
 
         int count = TopContributions.Select(work, reasons);

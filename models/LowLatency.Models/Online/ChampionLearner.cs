@@ -7,8 +7,10 @@ namespace LowLatency.Models.Online;
 /// <summary>
 /// Learns a whole <see cref="ChampionModel"/> online: its logistic part by FTRL-Proximal (<see cref="FtrlLearner"/>), its
 /// tree part by refitting the leaves of the ensemble (<see cref="LeafRefitter"/>, structure kept), combined by the
-/// champion's own blend. Each part learns its own logistic loss, so a blend of margins keeps meaning what it meant when
-/// the parts were trained. A part without learner state (a logistic model loaded from a file, a regression ensemble)
+/// champion's own blend. With <see cref="ChampionLearnerOptions.OnlineTree"/> it also grows a Hoeffding tree from the same
+/// labels (<see cref="HoeffdingTree"/>, drift-aware when adaptive), published as the champion's online tree part. Each
+/// part learns its own logistic loss, so a blend of margins keeps meaning what it meant when the parts were trained. A
+/// part without learner state (a logistic model loaded from a file, a regression ensemble)
 /// stays as it is. <see cref="TryUpdate"/> is test-then-train and allocates nothing except at a leaf refit (every
 /// <see cref="ChampionLearnerOptions.RefitEvery"/> labels); <see cref="Snapshot"/> is the model as the learner scores now.
 /// Single-threaded: owned by the learner thread.
@@ -21,6 +23,7 @@ public sealed class ChampionLearner
     private readonly InputScaling? _scaling;
     private readonly float[] _scaled;
     private readonly LeafRefitter? _trees;
+    private readonly HoeffdingTree? _online;
     private int _sinceRefit;
 
     /// <summary>
@@ -28,9 +31,11 @@ public sealed class ChampionLearner
     /// and must read the same dense features and hash bits; null leaves that part fixed. With <paramref name="scaling"/>,
     /// the FTRL learner works on standardised features and the published logistic part is its weights folded back to raw
     /// values (<see cref="InputScaling.Fold"/>), so the start's logistic part must be that fold. The tree part, when it
-    /// has a logistic output, is refit.
+    /// has a logistic output, is refit. <paramref name="onlineTree"/> (its state, not copied) continues the online tree part;
+    /// without it, <see cref="ChampionLearnerOptions.OnlineTree"/> starts a fresh one when the start has no online tree (an
+    /// online tree in the start without its learner state stays as it is).
     /// </summary>
-    public ChampionLearner(ChampionModel start, FtrlLearner? logistic, ChampionLearnerOptions? options = null, InputScaling? scaling = null)
+    public ChampionLearner(ChampionModel start, FtrlLearner? logistic, ChampionLearnerOptions? options = null, InputScaling? scaling = null, HoeffdingTree? onlineTree = null)
     {
         ArgumentNullException.ThrowIfNull(start);
         _options = options ?? new ChampionLearnerOptions();
@@ -54,7 +59,16 @@ public sealed class ChampionLearner
             throw new ArgumentException($"The input scaling covers {scaling.Count} features; the champion's layout has {start.Layout.DenseCount}.", nameof(scaling));
         }
 
-        _template = start;
+        if (onlineTree is not null && onlineTree.FeatureCount != start.Layout.DenseCount)
+        {
+            throw new ArgumentException($"The online tree reads {onlineTree.FeatureCount} features; the champion's layout has {start.Layout.DenseCount}.", nameof(onlineTree));
+        }
+
+        _online = onlineTree ?? (_options.OnlineTree is { } treeOptions && start.OnlineTree is null ? new HoeffdingTree(start.Layout.DenseCount, treeOptions) : null);
+        // A fresh online tree takes its weight from the options; a restored one keeps the weight it was published with.
+        _template = _online is not null && start.OnlineTree is null
+            ? start.WithParts(start.Logistic, start.Trees, null, start.Blend with { OnlineTreeWeight = (float)_options.OnlineTreeWeight })
+            : start;
         _logistic = logistic;
         _scaling = logistic is null ? null : scaling;
         _scaled = new float[_scaling is null ? 0 : start.Layout.DenseCount];
@@ -69,6 +83,7 @@ public sealed class ChampionLearner
         _scaling = other._scaling;
         _scaled = new float[other._scaled.Length];
         _trees = other._trees?.Clone();
+        _online = other._online?.Clone();
         _sinceRefit = other._sinceRefit;
         Updates = other.Updates;
     }
@@ -96,6 +111,9 @@ public sealed class ChampionLearner
     /// <summary>The leaf refitter of the tree part, or null when that part is fixed or absent.</summary>
     public LeafRefitter? Trees => _trees;
 
+    /// <summary>The Hoeffding tree of the online tree part, or null when there is none or it is fixed.</summary>
+    public HoeffdingTree? OnlineTree => _online;
+
     /// <summary>Labelled examples learned from.</summary>
     public long Updates { get; private set; }
 
@@ -115,7 +133,6 @@ public sealed class ChampionLearner
             return false;
         }
 
-        double logisticMargin = 0, treeMargin = 0;
         ReadOnlySpan<float> learnerInput = dense;
         if (_scaling is not null)
         {
@@ -123,27 +140,14 @@ public sealed class ChampionLearner
             learnerInput = _scaled;
         }
 
-        if (_logistic is not null)
+        double margin = MarginOf(dense, learnerInput, keys);
+        if (double.IsNaN(margin))
         {
-            logisticMargin = _logistic.Margin(learnerInput, keys);
-            if (double.IsNaN(logisticMargin))
-            {
-                Rejected++;
-                return false;
-            }
-        }
-        else if (_template.Logistic is { } fixedLogistic)
-        {
-            logisticMargin = fixedLogistic.Margin(dense, keys);
+            Rejected++;
+            return false;
         }
 
-        if ((_trees?.Model ?? _template.Trees) is { } trees)
-        {
-            treeMargin = trees.Margin(dense);
-        }
-
-        double margin = Combine(logisticMargin, treeMargin);
-        probability = margin >= 0 ? 1.0 / (1.0 + Math.Exp(-margin)) : Math.Exp(margin) / (1.0 + Math.Exp(margin));
+        probability = Sigmoid(margin);
         if (_logistic is not null && !_logistic.TryUpdate(learnerInput, keys, label, out _))
         {
             Rejected++;
@@ -161,8 +165,30 @@ public sealed class ChampionLearner
             }
         }
 
+        _online?.Learn(dense, label);
         Updates++;
         return true;
+    }
+
+    /// <summary>
+    /// The probability the blended parts give an example as they stand, learning nothing (NaN when malformed): what
+    /// <see cref="TryUpdate"/> reports before its update.
+    /// </summary>
+    public double Probability(ReadOnlySpan<float> dense, ReadOnlySpan<ulong> keys)
+    {
+        if (dense.Length != _template.Layout.DenseCount)
+        {
+            return double.NaN;
+        }
+
+        ReadOnlySpan<float> learnerInput = dense;
+        if (_scaling is not null)
+        {
+            _scaling.Apply(dense, _scaled);
+            learnerInput = _scaled;
+        }
+
+        return Sigmoid(MarginOf(dense, learnerInput, keys));
     }
 
     /// <summary>
@@ -174,15 +200,18 @@ public sealed class ChampionLearner
     {
         LogisticModel? logistic = _logistic is null ? _template.Logistic : _scaling is null ? _logistic.Snapshot() : _scaling.Fold(_logistic.Snapshot());
         TreeEnsemble? trees = _trees?.Model ?? _template.Trees;
-        return _template.WithParts(logistic, trees);
+        // A tree that has learned nothing is left out, so the first snapshot scores exactly as the starting champion.
+        TreeEnsemble? online = _online is null ? _template.OnlineTree : _online.Examples > 0 ? _online.Snapshot() : null;
+        return _template.WithParts(logistic, trees, online, _template.Blend);
     }
 
     /// <summary>A deep copy that continues independently (forks a challenger from the champion).</summary>
     public ChampionLearner Clone() => new(this);
 
     /// <summary>
-    /// Writes the learner state that <see cref="Snapshot"/> does not hold (the FTRL coordinates). The tree part's state
-    /// is its current ensemble, which is the snapshot's; statistics since the last refit are not kept.
+    /// Writes the learner state that <see cref="Snapshot"/> does not hold (the FTRL coordinates, the online tree's
+    /// statistics). The tree part's state is its current ensemble, which is the snapshot's; statistics since the last
+    /// refit are not kept.
     /// </summary>
     public void WriteState(BinaryWriter writer)
     {
@@ -192,6 +221,8 @@ public sealed class ChampionLearner
         _logistic?.WriteState(writer);
         writer.Write(_scaling is not null);
         _scaling?.Write(writer);
+        writer.Write(_online is not null);
+        _online?.WriteState(writer);
     }
 
     /// <summary>Restores a learner written by <see cref="WriteState"/> beside <paramref name="snapshot"/>; <see cref="ModelFormatException"/> when malformed.</summary>
@@ -202,9 +233,12 @@ public sealed class ChampionLearner
         long updates = reader.ReadInt64();
         var logistic = reader.ReadBoolean() ? FtrlLearner.ReadState(reader) : null;
         var scaling = reader.ReadBoolean() ? InputScaling.Read(reader) : null;
+        // States written before the online tree existed end here.
+        bool more = !reader.BaseStream.CanSeek || reader.BaseStream.Position < reader.BaseStream.Length;
+        var online = more && reader.ReadBoolean() ? HoeffdingTree.ReadState(reader) : null;
         try
         {
-            return new ChampionLearner(snapshot, logistic, options, scaling) { Updates = updates };
+            return new ChampionLearner(snapshot, logistic, options, scaling, online) { Updates = updates };
         }
         catch (ArgumentException e)
         {
@@ -212,12 +246,44 @@ public sealed class ChampionLearner
         }
     }
 
-    private double Combine(double logisticMargin, double treeMargin)
+    /// <summary>The blended margin of the parts as they stand; NaN when the logistic learner finds the example malformed.</summary>
+    private double MarginOf(ReadOnlySpan<float> dense, ReadOnlySpan<float> learnerInput, ReadOnlySpan<ulong> keys)
     {
+        double logisticMargin = 0, treeMargin = 0;
+        if (_logistic is not null)
+        {
+            logisticMargin = _logistic.Margin(learnerInput, keys);
+            if (double.IsNaN(logisticMargin))
+            {
+                return double.NaN;
+            }
+        }
+        else if (_template.Logistic is { } fixedLogistic)
+        {
+            logisticMargin = fixedLogistic.Margin(dense, keys);
+        }
+
+        if ((_trees?.Model ?? _template.Trees) is { } trees)
+        {
+            treeMargin = trees.Margin(dense);
+        }
+
         var blend = _template.Blend;
         bool hasLogistic = _template.Logistic is not null, hasTrees = _template.Trees is not null;
         double l = hasLogistic ? blend.LogisticWeight * logisticMargin : 0;
         double t = hasTrees ? blend.TreeWeight * treeMargin : 0;
-        return blend.Mode == ChampionCombination.Max && hasLogistic && hasTrees ? blend.Intercept + Math.Max(l, t) : blend.Intercept + l + t;
+        double margin = blend.Mode == ChampionCombination.Max && hasLogistic && hasTrees ? blend.Intercept + Math.Max(l, t) : blend.Intercept + l + t;
+        if (_online is not null)
+        {
+            margin += blend.OnlineTreeWeight * _online.Margin(dense);
+        }
+        else if (_template.OnlineTree is { } fixedOnline)
+        {
+            margin += blend.OnlineTreeWeight * fixedOnline.Margin(dense);
+        }
+
+        return margin;
     }
+
+    private static double Sigmoid(double margin) => margin >= 0 ? 1.0 / (1.0 + Math.Exp(-margin)) : Math.Exp(margin) / (1.0 + Math.Exp(margin));
 }

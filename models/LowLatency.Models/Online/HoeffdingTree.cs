@@ -105,6 +105,14 @@ public sealed partial class HoeffdingTree
         return (_classCount[(leaf * 2) + 1] + prior) / (_classCount[leaf * 2] + _classCount[(leaf * 2) + 1] + (2 * prior));
     }
 
+    /// <summary>Log-odds of the positive class at the example's leaf, ln((n₁ + prior) / (n₀ + prior)): the leaf value <see cref="Snapshot"/> publishes.</summary>
+    public double Margin(ReadOnlySpan<float> x)
+    {
+        int leaf = LeafOf(x);
+        double prior = _options.LeafPrior;
+        return Math.Log((_classCount[(leaf * 2) + 1] + prior) / (_classCount[leaf * 2] + prior));
+    }
+
     /// <summary>Learns one example (x needs <see cref="FeatureCount"/> values; longer is fine, shorter is ignored and returns false).</summary>
     public bool Learn(ReadOnlySpan<float> x, bool label)
     {
@@ -179,6 +187,7 @@ public sealed partial class HoeffdingTree
         var threshold = new float[count];
         var defaultLeft = new bool[count];
         var leafValue = new float[count];
+        var cover = new float[count];
         double prior = _options.LeafPrior;
         for (int i = 0; i < count; i++)
         {
@@ -191,10 +200,21 @@ public sealed partial class HoeffdingTree
             if (leaf)
             {
                 leafValue[i] = (float)Math.Log((_classCount[(n * 2) + 1] + prior) / (_classCount[n * 2] + prior));
+                cover[i] = (float)(_classCount[n * 2] + _classCount[(n * 2) + 1] + (2 * prior));
             }
         }
 
-        return TreeEnsemble.Create([new TreeSpec(left, right, feature, threshold, defaultLeft, leafValue)], _features, 0f, TreeOutput.Logistic);
+        // Covers (examples per node, prior included) weight the internal node values of Saabas reason codes: children
+        // come after their parent in depth-first order, so one backward pass sums them up.
+        for (int i = count - 1; i >= 0; i--)
+        {
+            if (left[i] >= 0)
+            {
+                cover[i] = cover[left[i]] + cover[right[i]];
+            }
+        }
+
+        return TreeEnsemble.Create([new TreeSpec(left, right, feature, threshold, defaultLeft, leafValue) { Cover = cover }], _features, 0f, TreeOutput.Logistic);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

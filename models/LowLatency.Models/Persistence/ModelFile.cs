@@ -12,9 +12,10 @@ namespace LowLatency.Models.Persistence;
 /// <code>
 ///  0  magic        8 bytes "LLMODEL\0"
 ///  8  version      u16 (1)
-/// 10  kind         u16 bit 0 = logistic part present, bit 1 = tree part present, bit 2 = reference present
+/// 10  kind         u16 bit 0 = logistic part present, bit 1 = tree part present, bit 2 = reference present,
+///                  bit 3 = online tree present
 /// 12  payload_len  u32
-/// 16  payload      layout | blend | [logistic] | [trees] | [reference]
+/// 16  payload      layout | blend | [logistic] | [trees] | [reference] | [online]
 ///  .. checksum     u32 CRC-32 (IEEE) of every byte before it
 /// layout   : u32 n, n × (u16 byte length, UTF-8 name), i32 hash_bits
 /// blend    : u8 mode, f32 intercept, f32 logistic_weight, f32 tree_weight
@@ -24,7 +25,9 @@ namespace LowLatency.Models.Persistence;
 ///            (1 default-left, 2 zero-is-missing, 4 categorical), f32 leaf value, f32 cover,
 ///            and for categorical nodes u32 words, words × u32 category bit set.
 /// reference: u32 n (= layout n), n × f32 (the point logistic reason codes are measured from).
+/// online   : f32 online_tree_weight, then the online tree as a trees section (one tree, logistic output).
 /// </code>
+/// A model without an online tree is written exactly as before bit 3 existed.
 /// Loading checks magic, version, length and checksum before parsing anything, then every count against
 /// the bytes left, and builds the model only when everything is read; any failure throws
 /// <see cref="ModelFormatException"/> naming the field. Writing the same model twice gives the same bytes.
@@ -72,13 +75,19 @@ public static class ModelFile
                     w.Write(v);
                 }
             }
+
+            if (model.OnlineTree is { } h)
+            {
+                w.Write(model.Blend.OnlineTreeWeight);
+                WriteTrees(w, h);
+            }
         }
 
         int len = checked((int)payload.Length);
         var bytes = new byte[HeaderSize + len + 4];
         Magic.CopyTo(bytes);
         BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(8), Version);
-        ushort kind = (ushort)((model.Logistic is null ? 0 : 1) | (model.Trees is null ? 0 : 2) | (model.Reference.IsEmpty ? 0 : 4));
+        ushort kind = (ushort)((model.Logistic is null ? 0 : 1) | (model.Trees is null ? 0 : 2) | (model.Reference.IsEmpty ? 0 : 4) | (model.OnlineTree is null ? 0 : 8));
         BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(10), kind);
         BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(12), (uint)len);
         payload.GetBuffer().AsSpan(0, len).CopyTo(bytes.AsSpan(HeaderSize));
@@ -116,9 +125,9 @@ public static class ModelFile
         }
 
         ushort kind = BinaryPrimitives.ReadUInt16LittleEndian(bytes[10..]);
-        if ((kind & 3) == 0 || kind > 7)
+        if ((kind & 3) == 0 || kind > 15)
         {
-            throw new ModelFormatException($"kind: {kind} is not a combination of logistic (1) and trees (2), with or without a reference (4).");
+            throw new ModelFormatException($"kind: {kind} is not a combination of logistic (1) and trees (2), with or without a reference (4) and an online tree (8).");
         }
 
         uint len = BinaryPrimitives.ReadUInt32LittleEndian(bytes[12..]);
@@ -166,12 +175,20 @@ public static class ModelFile
             reference = r.Floats(count, "reference.values");
         }
 
+        TreeEnsemble? onlineTree = null;
+        if ((kind & 8) != 0)
+        {
+            blend = blend with { OnlineTreeWeight = r.F32("online.online_tree_weight") };
+            blend.Validate();
+            onlineTree = ReadTrees(ref r, layout);
+        }
+
         if (r.Remaining != 0)
         {
             throw new ModelFormatException($"payload: {r.Remaining} unexpected bytes after the last section.");
         }
 
-        return new ChampionModel(layout, logistic, trees, blend, reference);
+        return new ChampionModel(layout, logistic, trees, blend, reference, onlineTree);
     }
 
     private static void WriteLayout(BinaryWriter w, ModelLayout layout)

@@ -51,9 +51,11 @@ public sealed class LearningReplayTests : IDisposable
         return model;
     });
 
-    private static LearningOptions Learning(string versions, bool guards = true) => new()
+    /// <summary>FTRL and leaf refit in the challenger, and with <paramref name="onlineTree"/> an online Hoeffding tree (as <c>lowlat</c> runs it).</summary>
+    private static LearningOptions Learning(string versions, bool guards = true, bool onlineTree = false) => new()
     {
         VersionDirectory = versions,
+        Learner = new Models.Online.ChampionLearnerOptions { OnlineTree = onlineTree ? Models.Online.ChampionLearnerOptions.FraudOnlineTree : null },
         JoinCapacity = 1 << 16,
         QueueCapacity = 1 << 12,
         Lifecycle = new LifecycleOptions
@@ -113,7 +115,7 @@ public sealed class LearningReplayTests : IDisposable
         using (var journal = JournalWriter.Open(new JournalOptions { Directory = journalDir, SegmentBytes = 1 << 20 }))
         {
             var log = new DecisionLog(live, DecisionLogFormat.Binary, ownsStream: false);
-            using (var pipeline = Live(log, Learning(versions), topology, journal))
+            using (var pipeline = Live(log, Learning(versions, onlineTree: true), topology, journal))
             {
                 pipeline.Start();
                 FeedLearning(pipeline, messages);
@@ -143,6 +145,10 @@ public sealed class LearningReplayTests : IDisposable
         Assert.All(recorded, r => Assert.Equal(SbeJournalEncoder.Origin, r.Origin));
         var decisions = DecisionVersions(live.ToArray());
         Assert.True(decisions.Distinct().Count() >= 2, "every decision carries the same model version");
+
+        // The versions swapped in carry the online tree the challenger grew (so the replay below exercises scoring it).
+        var store = new VersionStore(versions);
+        Assert.Contains(recorded.Where(r => r.Version != 1), r => store.Read(r.Version).Version.Model.OnlineTree is not null);
 
         // Replay with learning off and the run's versions: the same bytes.
         var (replayed, refused) = ReplayJournal(journalDir, versions);

@@ -31,8 +31,10 @@ public sealed class LearningEvaluationTests(ITestOutputHelper output)
         var c = r[LearningStrategy.Continual];
         Assert.True(c.Auc > n.Auc + 0.004, $"AUC: continual {c.Auc} vs retrain {n.Auc}");
         Assert.True(c.PostDriftAuc > n.PostDriftAuc + 0.003, $"AUC after drift: continual {c.PostDriftAuc} vs retrain {n.PostDriftAuc}");
-        // Recall at 1% FPR: on par (the retrain, fit to the last hour only, catches the new pattern a little
-        // better; the continual model catches the old ones better). Asserted as "not worse", not as a win.
+        // Recall at 1% FPR: on par, not a robust win. Both sides learn FTRL plus an adaptive Hoeffding tree (the retrain
+        // grows its tree from scratch on its window); with seed 42 continual leads by +0.009 overall and +0.015 after the
+        // drift, but seeds 7 and 11 give 0.000 / +0.017 overall and -0.013 / -0.021 after the drift (perf/results/learning.md).
+        // Asserted as "not worse", not as a win.
         Assert.True(c.RecallAt1PctFpr > n.RecallAt1PctFpr - 0.02, $"recall: continual {c.RecallAt1PctFpr} vs retrain {n.RecallAt1PctFpr}");
         // Bucket by bucket after the drift, the continual model ranks at least as well in a majority of buckets. (With the
         // 11 card features this was two thirds; with the 113-feature store the retrain, refit every 30 minutes on richer

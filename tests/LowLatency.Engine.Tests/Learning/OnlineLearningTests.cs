@@ -48,6 +48,7 @@ public sealed class OnlineLearningTests : IDisposable
         VersionDirectory = Path.Combine(_dir, name),
         JoinCapacity = 4096,
         QueueCapacity = queue,
+        Learner = new Models.Online.ChampionLearnerOptions { OnlineTree = Models.Online.ChampionLearnerOptions.FraudOnlineTree },
         Lifecycle = new LifecycleOptions { MinLabels = 500, Window = 1000, CheckEvery = 250, PromotionMargin = 0.01, RollbackWatch = 2000, PsiReference = 1000, PsiWindow = 1000 },
     };
 
@@ -115,6 +116,9 @@ public sealed class OnlineLearningTests : IDisposable
             Assert.Contains(v, store.Versions());
             Assert.Equal(models[v].Fingerprint, new ServingModel(store.Read(v).Version.Model, v).Fingerprint);
         }
+
+        // Promoted versions carry the challenger's online Hoeffding tree; the scores below include it.
+        Assert.Contains(log.Decisions.Select(d => d.ModelVersion).Distinct(), v => models[v].Champion.OnlineTree is not null);
 
         using var features = NewFeaturizer(Payments);
         var f = new float[features.Count];

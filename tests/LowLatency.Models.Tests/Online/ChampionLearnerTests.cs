@@ -168,4 +168,108 @@ public class ChampionLearnerTests
         Assert.True(double.IsNaN(rejected));
         Assert.Equal(1, learner.Rejected);
     }
+
+    /// <summary>Fraud that needs an interaction (x0 and x1 both high) beside a linear part: a logistic model cannot express it, a tree can.</summary>
+    private static (float[] X, ulong[] Keys, bool Y) Interaction(Random rng)
+    {
+        var x = new float[LifecycleStream.Dense];
+        for (int i = 0; i < x.Length; i++)
+        {
+            x[i] = (float)(rng.NextDouble() * 2) - 1;
+        }
+
+        return (x, [(ulong)rng.Next(30)], rng.NextDouble() < 1 / (1 + Math.Exp(-TrueMargin(x))));
+    }
+
+    private static double TrueMargin(float[] x) => -4 + (1.5 * x[2]) + (x[0] > 0.3f && x[1] > 0.3f ? 5 : 0);
+
+    [Fact]
+    public void An_online_tree_part_learns_what_the_logistic_part_cannot_and_is_published_with_the_snapshot()
+    {
+        var onlineOptions = new ChampionLearnerOptions { OnlineTree = new HoeffdingTreeOptions { GracePeriod = 50, Adaptive = true }, OnlineTreeWeight = 0.75 };
+        var withTree = ChampionLearner.ForLogistic(new FtrlLearner(LifecycleStream.Dense, Ftrl), onlineOptions);
+        var without = ChampionLearner.ForLogistic(new FtrlLearner(LifecycleStream.Dense, Ftrl));
+        var start = withTree.Snapshot();
+        Assert.Null(start.OnlineTree); // nothing learned yet: the first version scores exactly as the starting champion
+        var rng = new Random(17);
+        for (int i = 0; i < 30_000; i++)
+        {
+            var (x, k, y) = Interaction(rng);
+            Assert.True(withTree.TryUpdate(x, k, y, out double p));
+            without.TryUpdate(x, k, y, out double q);
+            Assert.Equal(i == 0, p == q); // the tree adds ln(1/1) = 0 until it has seen a label
+        }
+
+        var snapshot = withTree.Snapshot();
+        Assert.NotNull(snapshot.OnlineTree);
+        Assert.Equal(0.75f, snapshot.Blend.OnlineTreeWeight);
+        Assert.True(withTree.OnlineTree!.Splits.Length >= 2, $"{withTree.OnlineTree.Splits.Length} splits");
+        var holdout = Enumerable.Range(0, 20_000).Select(_ => Interaction(rng)).ToArray();
+        double aucWith = LifecycleStream.CleanAuc(snapshot, holdout), aucWithout = LifecycleStream.CleanAuc(without.Snapshot(), holdout);
+        var truth = new LowLatency.Models.Evaluation.PrequentialWindow(holdout.Length);
+        foreach (var (x, _, y) in holdout)
+        {
+            truth.Add(1 / (1 + Math.Exp(-TrueMargin(x))), y);
+        }
+
+        // The online tree closes a good part of the gap between the logistic part alone and the true model.
+        double gap = truth.Auc() - aucWithout;
+        Assert.True(aucWith > aucWithout + (gap / 3), $"held-out AUC with the online tree {aucWith}, logistic alone {aucWithout}, true model {truth.Auc()}");
+        foreach (var (x, k, _) in holdout.Take(500))
+        {
+            // The served model (float leaves) scores as the learner predicts; the margin is the blend's formula.
+            Assert.Equal(withTree.Probability(x, k), snapshot.Score(x, k).Probability, 1e-4);
+            float expected = snapshot.Logistic!.Margin(x, k) + (0.75f * snapshot.OnlineTree!.Margin(x));
+            Assert.Equal(expected, snapshot.Margin(x, k), 1e-5);
+        }
+
+        // Round trip through the version store's model format, and learner state that continues exactly.
+        var back = LowLatency.Models.Persistence.ModelFile.Read(LowLatency.Models.Persistence.ModelFile.ToBytes(snapshot));
+        Assert.Equal(0.75f, back.Blend.OnlineTreeWeight);
+        Assert.Equal(snapshot.Margin(holdout[0].X, holdout[0].Keys), back.Margin(holdout[0].X, holdout[0].Keys));
+        var bytes = new MemoryStream();
+        using (var w = new BinaryWriter(bytes, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            withTree.WriteState(w);
+        }
+
+        bytes.Position = 0;
+        var restored = ChampionLearner.ReadState(new BinaryReader(bytes), back, onlineOptions);
+        Assert.NotNull(restored.OnlineTree);
+        var clone = withTree.Clone();
+        foreach (var (x, k, y) in holdout.Take(3000))
+        {
+            withTree.TryUpdate(x, k, y, out double a);
+            restored.TryUpdate(x, k, y, out double b);
+            clone.TryUpdate(x, k, y, out double c);
+            Assert.Equal(a, b, 1e-9);
+            Assert.Equal(a, c);
+        }
+
+        Assert.Equal(withTree.OnlineTree.Splits.ToArray(), restored.OnlineTree!.Splits.ToArray());
+    }
+
+    [Fact]
+    public void An_online_tree_loaded_without_its_learner_state_stays_fixed()
+    {
+        var learner = ChampionLearner.ForLogistic(new FtrlLearner(LifecycleStream.Dense, Ftrl), new ChampionLearnerOptions { OnlineTree = new HoeffdingTreeOptions { GracePeriod = 50 } });
+        var rng = new Random(3);
+        for (int i = 0; i < 5000; i++)
+        {
+            var (x, k, y) = Interaction(rng);
+            learner.TryUpdate(x, k, y, out _);
+        }
+
+        var model = learner.Snapshot();
+        var fixedTree = new ChampionLearner(model, null, learner.Options);
+        for (int i = 0; i < 2000; i++)
+        {
+            var (x, k, y) = Interaction(rng);
+            fixedTree.TryUpdate(x, k, y, out double p);
+            Assert.Equal(model.Score(x, k).Probability, p, 1e-5);
+        }
+
+        Assert.Null(fixedTree.OnlineTree);
+        Assert.Same(model.OnlineTree, fixedTree.Snapshot().OnlineTree);
+    }
 }

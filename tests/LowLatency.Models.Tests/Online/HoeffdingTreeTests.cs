@@ -172,4 +172,78 @@ public sealed class HoeffdingTreeTests
         Assert.True(AccuracyAfterChange(tree, change: false).Final > 0.97);
         Assert.Equal(0, tree.AlternatesSwapped);
     }
+
+    [Fact]
+    public void State_round_trips_and_a_restored_tree_or_a_clone_continues_exactly_as_the_original()
+    {
+        // Adaptive, through a concept change, so alternates, drift monitors and recycled statistics blocks are all in the state.
+        var tree = new HoeffdingTree(5, new HoeffdingTreeOptions { GracePeriod = 200, Delta = 1e-7, Adaptive = true, MaxNodes = 255 });
+        var rng = new Random(31);
+        for (int i = 0; i < 45_000; i++)
+        {
+            var x = Uniform(rng, 5);
+            tree.Learn(x, i < 30_000 ? x[1] > 0.6f : x[2] < 0.4f);
+        }
+
+        Assert.True(tree.AlternatesStarted >= 1 && tree.Splits.Length >= 2, $"alternates {tree.AlternatesStarted}, splits {tree.Splits.Length}");
+        var bytes = new MemoryStream();
+        using (var w = new BinaryWriter(bytes, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            tree.WriteState(w);
+        }
+
+        bytes.Position = 0;
+        var restored = HoeffdingTree.ReadState(new BinaryReader(bytes));
+        Assert.Equal(bytes.Length, bytes.Position);
+        var clone = tree.Clone();
+        Assert.Equal(tree.Splits.ToArray(), restored.Splits.ToArray());
+        for (int i = 0; i < 30_000; i++)
+        {
+            var x = Uniform(rng, 5);
+            bool y = i < 15_000 ? x[2] < 0.4f : x[0] > 0.5f; // and a second change
+            double p = tree.Probability(x);
+            Assert.Equal(p, restored.Probability(x));
+            Assert.Equal(p, clone.Probability(x));
+            tree.Learn(x, y);
+            restored.Learn(x, y);
+            clone.Learn(x, y);
+        }
+
+        Assert.Equal(tree.NodeCount, restored.NodeCount);
+        Assert.Equal(tree.Splits.ToArray(), restored.Splits.ToArray());
+        Assert.Equal(tree.Splits.ToArray(), clone.Splits.ToArray());
+        Assert.Equal(tree.AlternatesSwapped, restored.AlternatesSwapped);
+        Assert.Equal(tree.Examples, clone.Examples);
+    }
+
+    [Fact]
+    public void A_malformed_state_is_refused_naming_what_is_wrong()
+    {
+        var tree = new HoeffdingTree(3, new HoeffdingTreeOptions { GracePeriod = 50 });
+        var rng = new Random(5);
+        for (int i = 0; i < 2000; i++)
+        {
+            var x = Uniform(rng, 3);
+            tree.Learn(x, x[0] > 0.5f);
+        }
+
+        var bytes = new MemoryStream();
+        using (var w = new BinaryWriter(bytes, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            tree.WriteState(w);
+        }
+
+        byte[] good = bytes.ToArray();
+        var badFeatures = (byte[])good.Clone();
+        BitConverter.GetBytes(0).CopyTo(badFeatures, 8); // feature count
+        Assert.Contains("feature count", Assert.Throws<ModelFormatException>(() => HoeffdingTree.ReadState(new BinaryReader(new MemoryStream(badFeatures)))).Message, StringComparison.Ordinal);
+        var badMagic = (byte[])good.Clone();
+        badMagic[0] ^= 0xFF;
+        Assert.Throws<ModelFormatException>(() => HoeffdingTree.ReadState(new BinaryReader(new MemoryStream(badMagic))));
+        // The root's split feature (after magic, format, features, 11 option fields, 6 counters and the node count).
+        int root = 4 + 4 + 4 + (4 + 8 + 8 + 4 + 4 + 4 + 8 + 1 + 8 + 8 + 4) + (6 * 8) + 4;
+        var badNode = (byte[])good.Clone();
+        BitConverter.GetBytes(7).CopyTo(badNode, root);
+        Assert.Contains("node 0", Assert.Throws<ModelFormatException>(() => HoeffdingTree.ReadState(new BinaryReader(new MemoryStream(badNode)))).Message, StringComparison.Ordinal);
+    }
 }
