@@ -311,8 +311,11 @@ public sealed class ChampionChallenger
             }
         }
 
+        // Strictly better: with a margin of 0, a tie (two windows both at AUC 1.0, say) is no reason to swap models, and
+        // a run of tie promotions would keep the rollback target pinned to an old version (it is reset only once a
+        // champion has held its ground for RollbackWatch labels).
         double challengerAuc = _challengerWindow.Auc();
-        if (challengerAuc >= championAuc + _options.PromotionMargin)
+        if (challengerAuc > championAuc + _options.PromotionMargin)
         {
             Promote(championAuc, challengerAuc, nowNs);
         }

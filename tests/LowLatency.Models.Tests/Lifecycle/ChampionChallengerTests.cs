@@ -81,6 +81,30 @@ public sealed class ChampionChallengerTests : IDisposable
     }
 
     [Fact]
+    public void With_no_margin_a_challenger_that_only_ties_the_champion_is_not_promoted()
+    {
+        // Labels a linear model separates perfectly: once the first promotions have replaced the untrained start, champion
+        // and challenger both rank every window perfectly (AUC 1 against 1). A tie is no improvement.
+        var options = Options(guards: false) with { PromotionMargin = 0, MinLabels = 300, CheckEvery = 100, Window = 600 };
+        var cc = new ChampionChallenger(options, Join, new VersionStore(Path.Combine(_dir, "tie")));
+        var rng = new Random(3);
+        for (long i = 0; i < 20_000; i++)
+        {
+            var x = new float[LifecycleStream.Dense];
+            x[0] = (float)((rng.NextDouble() * 2) - 1); // the only input: any positive weight ranks every window perfectly
+            bool y = x[0] > 0.6f;
+            ulong[] k = [];
+            ulong tx = (ulong)i + 1;
+            cc.OnDecision(tx, i * Second, (float)cc.Champion.Score(x, k).Probability, x, k);
+            Assert.Equal(JoinStatus.Joined, cc.OnLabel(tx, (i * Second) + 1, y));
+        }
+
+        var promotions = cc.Events.Where(e => e.Kind == ModelEventKind.Promoted).ToList();
+        // One promotion replaces the untrained start (all scores equal: AUC 0.5); after it, only ties.
+        Assert.True(promotions.Count == 1, string.Join("\n", cc.Events.Select(e => $"{e.LabelIndex} {e.Kind}: {e.Reason}")));
+    }
+
+    [Fact]
     public void Learning_promotes_a_better_challenger_and_writes_each_version_to_disk()
     {
         var run = Play(guards: true, "promote");
