@@ -8,19 +8,15 @@ public static class Logistic
     /// <summary>
     /// 1 / (1 + e^-x) computed in double and rounded once to float. For x ≥ 0 the exponent is e^-x ≤ 1;
     /// for x &lt; 0 the algebraically equal e^x / (1 + e^x) is used, so exp never sees a large positive
-    /// argument and NaN comes out only for NaN in.
+    /// argument and NaN comes out only for NaN in. Both cases share one exp of -|x| and pick the numerator
+    /// without a branch: the sign of a margin is what a predictor cannot guess.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Sigmoid(float margin)
     {
         double x = margin;
-        if (x >= 0)
-        {
-            return (float)(1.0 / (1.0 + Math.Exp(-x)));
-        }
-
-        double e = Math.Exp(x);
-        return (float)(e / (1.0 + e));
+        double e = Math.Exp(-Math.Abs(x));
+        return (float)((x >= 0 ? 1.0 : e) / (1.0 + e));
     }
 
     /// <summary>

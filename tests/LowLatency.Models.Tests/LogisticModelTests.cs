@@ -195,6 +195,82 @@ public sealed class LogisticModelTests
     }
 
     [Fact]
+    public void Vector512_hash_slots_equal_the_scalar_slots_lane_by_lane()
+    {
+        var rng = new Random(19);
+        for (int trial = 0; trial < 2000; trial++)
+        {
+            int bits = 1 + rng.Next(30);
+            var k = new ulong[8];
+            for (int lane = 0; lane < 8; lane++)
+            {
+                k[lane] = lane == 7 ? ulong.MaxValue - (ulong)trial : (ulong)rng.NextInt64() << (lane & 3);
+            }
+
+            var slots = FeatureHasher.Slots(System.Runtime.Intrinsics.Vector512.Create(k), bits);
+            for (int lane = 0; lane < 8; lane++)
+            {
+                Assert.Equal((ulong)FeatureHasher.Slot(k[lane], bits), slots[lane]);
+            }
+        }
+    }
+
+    [Fact]
+    public void Hashed_sum_kernels_return_the_same_bits_and_match_a_double_reference_for_every_key_count()
+    {
+        var rng = new Random(29);
+        bool has512 = System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && System.Runtime.Intrinsics.X86.Avx512DQ.IsSupported;
+        bool has256 = System.Runtime.Intrinsics.X86.Avx512DQ.VL.IsSupported;
+        foreach (int bits in (int[])[1, 4, 12, 18])
+        {
+            var model = RandomModel(0, bits, bits, out _, out var table);
+            for (int count = 0; count <= 41; count++)
+            {
+                var keys = new ulong[count];
+                double expected = 0;
+                double abs = 0;
+                for (int k = 0; k < count; k++)
+                {
+                    keys[k] = (ulong)rng.NextInt64() * (ulong)(1 + rng.Next(3));
+                    float w = table[FeatureHasher.Slot(keys[k], bits)];
+                    expected += w;
+                    abs += Math.Abs(w);
+                }
+
+                float scalar = model.HashedSumScalar(keys);
+                Assert.Equal(expected, scalar, 1e-6 * abs + 1e-7);
+                if (has512)
+                {
+                    Assert.Equal(BitConverter.SingleToInt32Bits(scalar), BitConverter.SingleToInt32Bits(model.HashedSum512(keys)));
+                }
+
+                if (has256)
+                {
+                    Assert.Equal(BitConverter.SingleToInt32Bits(scalar), BitConverter.SingleToInt32Bits(model.HashedSum256(keys)));
+                }
+
+                // Margin with no dense features is the bias plus the same hashed sum, bit for bit.
+                Assert.Equal(BitConverter.SingleToInt32Bits(0.25f + 0f + scalar), BitConverter.SingleToInt32Bits(model.Margin([], keys)));
+            }
+        }
+    }
+
+    [Fact]
+    public void Sigmoid_equals_the_two_sided_double_formula_on_random_margins()
+    {
+        var rng = new Random(31);
+        for (int i = 0; i < 200_000; i++)
+        {
+            float m = (float)((rng.NextDouble() - 0.5) * Math.Pow(2, rng.Next(-10, 9)));
+            double x = m;
+            double expected = x >= 0 ? 1.0 / (1.0 + Math.Exp(-x)) : Math.Exp(x) / (1.0 + Math.Exp(x));
+            Assert.Equal(BitConverter.SingleToInt32Bits((float)expected), BitConverter.SingleToInt32Bits(Logistic.Sigmoid(m)));
+        }
+
+        Assert.True(float.IsNaN(Logistic.Sigmoid(float.NaN)));
+    }
+
+    [Fact]
     public void Contributions_plus_bias_sum_to_the_margin()
     {
         var model = RandomModel(50, 8, 3, out _, out _);
