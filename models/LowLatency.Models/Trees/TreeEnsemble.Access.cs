@@ -21,6 +21,8 @@ public sealed partial class TreeEnsemble
 
     internal CompiledForest? Compiled => _compiled;
 
+    internal InterleavedForest? Interleaved => _interleaved;
+
     internal bool AllSplitsNumeric()
     {
         foreach (byte f in _flags)

@@ -6,8 +6,10 @@ namespace LowLatency.Models.Trees;
 /// <summary>
 /// An immutable ensemble of decision trees (gradient boosted or random forest) in flat struct-of-arrays
 /// form. Every node of every tree lives in the same arrays; children are absolute indices. When the trees
-/// use only numeric splits and are at most <see cref="MaxCompiledDepth"/> deep, a second, complete-tree
-/// layout is also built so eight trees are evaluated at once with AVX2 gathers (see TreeEnsemble.Simd.cs).
+/// use only numeric splits and are at most <see cref="MaxCompiledDepth"/> deep, two complete-tree layouts are
+/// also built: <see cref="InterleavedForest"/> walks sixteen trees at once with scalar loads (the single-event
+/// evaluator behind <see cref="Margin"/>), and <see cref="CompiledForest"/> evaluates eight rows at once with
+/// AVX2 gathers (<see cref="MarginBatchAcrossRows"/>).
 /// Accumulation matches XGBoost: margin = base margin, then each tree's leaf added in tree order, in float.
 /// </summary>
 public sealed partial class TreeEnsemble
@@ -31,6 +33,7 @@ public sealed partial class TreeEnsemble
     private readonly float[] _weight;
     private uint[][] _categories;
     private CompiledForest? _compiled;
+    private InterleavedForest? _interleaved;
     private readonly int[] _categoryIndex;
 
     private TreeEnsemble(int treeCount, int nodeCount, int featureCount, float baseMargin, TreeOutput output, TreeAggregation aggregation)
@@ -77,8 +80,8 @@ public sealed partial class TreeEnsemble
     /// <summary>Deepest root-to-leaf path (number of splits).</summary>
     public int MaxDepth { get; private set; }
 
-    /// <summary>True when the SIMD complete-tree layout is in use for <see cref="Margin"/>.</summary>
-    public bool IsCompiled => _compiled is not null;
+    /// <summary>True when a complete-tree layout, not the node walk, evaluates <see cref="Margin"/>.</summary>
+    public bool IsCompiled => _interleaved is not null || _compiled is not null;
 
     /// <summary>
     /// Validates and flattens the trees. Throws <see cref="ModelFormatException"/> naming the tree, field and
@@ -126,6 +129,7 @@ public sealed partial class TreeEnsemble
         if (compile)
         {
             e._compiled = CompiledForest.TryBuild(e);
+            e._interleaved = InterleavedForest.TryBuild(e);
         }
 
         return e;
@@ -319,7 +323,10 @@ public sealed partial class TreeEnsemble
             ThrowShort(features.Length, FeatureCount);
         }
 
-        return _compiled is { } c ? Finish(c.SumLeaves(features, Aggregation == TreeAggregation.Sum ? BaseMargin : 0f)) : MarginNodeWalk(features);
+        float start = Aggregation == TreeAggregation.Sum ? BaseMargin : 0f;
+        return _interleaved is { } i ? Finish(i.SumLeaves(features, start))
+            : _compiled is { } c ? Finish(c.SumLeaves(features, start))
+            : MarginNodeWalk(features);
     }
 
     /// <summary>Prediction of one event: the margin, or its sigmoid for logistic outputs.</summary>
