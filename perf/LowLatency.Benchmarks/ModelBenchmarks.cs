@@ -108,7 +108,7 @@ public class ModelLogisticBenchmarks
 
     /// <summary>The model's scalar dot product, same hashing and sigmoid.</summary>
     [Benchmark]
-    public float Scalar() => LowLatency.Models.Logistic.Sigmoid(_model.MarginScalar(_x, _keys));
+    public float Scalar() => LowLatency.Models.Logistic.SigmoidFast(_model.MarginScalar(_x, _keys));
 
     /// <summary>Vector512 (or Vector256+FMA) dot product.</summary>
     [Benchmark]

@@ -154,7 +154,7 @@ public sealed class LogisticModelTests
         double expected = 0.25 + ReferenceDot(w, x) + hashed;
         Assert.Equal(expected, model.Margin(x, keys), 4);
         Assert.Equal(expected, model.MarginScalar(x, keys), 4);
-        Assert.Equal(Logistic.Sigmoid(model.Margin(x, keys)), model.Probability(x, keys));
+        Assert.Equal(Logistic.SigmoidFast(model.Margin(x, keys)), model.Probability(x, keys));
     }
 
     [Fact]
@@ -268,6 +268,29 @@ public sealed class LogisticModelTests
         }
 
         Assert.True(float.IsNaN(Logistic.Sigmoid(float.NaN)));
+    }
+
+    [Fact]
+    public void Float_sigmoid_is_within_two_ulp_of_the_double_sigmoid_and_keeps_its_edges()
+    {
+        var rng = new Random(37);
+        for (int i = 0; i < 500_000; i++)
+        {
+            float m = (float)((rng.NextDouble() - 0.5) * Math.Pow(2, rng.Next(-20, 9)));
+            int ulps = Math.Abs(BitConverter.SingleToInt32Bits(Logistic.Sigmoid(m)) - BitConverter.SingleToInt32Bits(Logistic.SigmoidFast(m)));
+            Assert.True(ulps <= 2, $"margin {m:R}: {Logistic.Sigmoid(m):R} vs {Logistic.SigmoidFast(m):R} ({ulps} ulp)");
+        }
+
+        Assert.True(float.IsNaN(Logistic.SigmoidFast(float.NaN)));
+        Assert.Equal(1f, Logistic.SigmoidFast(float.PositiveInfinity));
+        Assert.Equal(1f, Logistic.SigmoidFast(1e30f));
+        Assert.Equal(0f, Logistic.SigmoidFast(float.NegativeInfinity));
+        Assert.Equal(0f, Logistic.SigmoidFast(-1e30f));
+        Assert.Equal(0.5f, Logistic.SigmoidFast(0f));
+        Assert.Equal(0.5f, Logistic.SigmoidFast(-0f));
+        float tail = Logistic.SigmoidFast(-100f);
+        Assert.True(tail > 0f);
+        Assert.True(Math.Abs(BitConverter.SingleToInt32Bits(tail) - BitConverter.SingleToInt32Bits((float)Math.Exp(-100))) <= 1);
     }
 
     [Fact]

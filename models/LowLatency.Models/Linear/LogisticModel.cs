@@ -73,10 +73,10 @@ public sealed class LogisticModel
     public float Margin(ReadOnlySpan<float> dense, ReadOnlySpan<ulong> sparseKeys) =>
         Bias + DenseDot.Compute(_dense.Span, dense) + HashedSum(sparseKeys);
 
-    /// <summary>Probability of the positive class.</summary>
+    /// <summary>Probability of the positive class: <see cref="Logistic.SigmoidFast"/> of the margin.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public float Probability(ReadOnlySpan<float> dense, ReadOnlySpan<ulong> sparseKeys) =>
-        Logistic.Sigmoid(Margin(dense, sparseKeys));
+        Logistic.SigmoidFast(Margin(dense, sparseKeys));
 
     /// <summary>Margin using the scalar reference dot product (tests and benchmark baseline).</summary>
     public float MarginScalar(ReadOnlySpan<float> dense, ReadOnlySpan<ulong> sparseKeys) =>
