@@ -171,6 +171,36 @@ public sealed class TreeEnsembleTests
     }
 
     [Fact]
+    public void The_batch_layout_is_built_once_on_first_use_even_when_threads_race_for_it()
+    {
+        var rng = new Random(8);
+        var specs = Enumerable.Range(0, 20).Select(_ => RandomTrees.Tree(rng, 5, 6)).ToList();
+        var e = TreeEnsemble.Create(specs, 6, 0f, TreeOutput.RawMargin);
+        var rows = Enumerable.Range(0, 16).SelectMany(_ => RandomTrees.Row(rng, 6, 0.1)).ToArray();
+        var results = new float[4][];
+        var threads = Enumerable.Range(0, 4).Select(t => new Thread(() =>
+        {
+            results[t] = new float[16];
+            e.MarginBatchAcrossRows(rows, 6, results[t]);
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        Assert.All(threads, t => Assert.True(t.Join(TimeSpan.FromSeconds(30))));
+        var first = e.Compiled;
+        Assert.NotNull(first);
+        Assert.Same(first, e.Compiled);
+        for (int r = 0; r < 16; r++)
+        {
+            float expected = e.MarginNodeWalk(rows.AsSpan(r * 6, 6));
+            Assert.All(results, m => Assert.Equal(BitConverter.SingleToInt32Bits(expected), BitConverter.SingleToInt32Bits(m[r])));
+        }
+
+        var walkOnly = TreeEnsemble.Create(specs, 6, 0f, TreeOutput.RawMargin, compile: false);
+        Assert.Null(walkOnly.Compiled);
+        Assert.Null(walkOnly.Interleaved);
+        Assert.False(walkOnly.IsCompiled);
+    }
+
+    [Fact]
     public void Average_aggregation_is_the_mean_of_leaves_plus_base()
     {
         var rng = new Random(3);

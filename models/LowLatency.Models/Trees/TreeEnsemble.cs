@@ -6,10 +6,10 @@ namespace LowLatency.Models.Trees;
 /// <summary>
 /// An immutable ensemble of decision trees (gradient boosted or random forest) in flat struct-of-arrays
 /// form. Every node of every tree lives in the same arrays; children are absolute indices. When the trees
-/// use only numeric splits and are at most <see cref="MaxCompiledDepth"/> deep, two complete-tree layouts are
+/// use only numeric splits and are at most <see cref="MaxCompiledDepth"/> deep, a complete-tree layout is
 /// also built: <see cref="InterleavedForest"/> walks sixteen trees at once with scalar loads (the single-event
-/// evaluator behind <see cref="Margin"/>), and <see cref="CompiledForest"/> evaluates eight rows at once with
-/// AVX2 gathers (<see cref="MarginBatchAcrossRows"/>).
+/// evaluator behind <see cref="Margin"/> and <see cref="MarginBatch"/>). <see cref="CompiledForest"/>, eight rows
+/// at once with AVX2 gathers, is built on the first <see cref="MarginBatchAcrossRows"/>.
 /// Accumulation matches XGBoost: margin = base margin, then each tree's leaf added in tree order, in float.
 /// </summary>
 public sealed partial class TreeEnsemble
@@ -32,8 +32,9 @@ public sealed partial class TreeEnsemble
     private readonly float[] _nodeMean;
     private readonly float[] _weight;
     private uint[][] _categories;
-    private CompiledForest? _compiled;
     private InterleavedForest? _interleaved;
+    private bool _compile;
+    private StrongBox<CompiledForest?>? _acrossRows; // built on first use; the box records a failed build too
     private readonly int[] _categoryIndex;
 
     private TreeEnsemble(int treeCount, int nodeCount, int featureCount, float baseMargin, TreeOutput output, TreeAggregation aggregation)
@@ -81,7 +82,7 @@ public sealed partial class TreeEnsemble
     public int MaxDepth { get; private set; }
 
     /// <summary>True when a complete-tree layout, not the node walk, evaluates <see cref="Margin"/>.</summary>
-    public bool IsCompiled => _interleaved is not null || _compiled is not null;
+    public bool IsCompiled => _interleaved is not null || Compiled is not null;
 
     /// <summary>
     /// Validates and flattens the trees. Throws <see cref="ModelFormatException"/> naming the tree, field and
@@ -93,7 +94,7 @@ public sealed partial class TreeEnsemble
     /// <param name="baseMargin">Base margin in margin space.</param>
     /// <param name="output">Output transform.</param>
     /// <param name="aggregation">Sum (boosting) or average (forest).</param>
-    /// <param name="compile">Build the SIMD layout when the trees allow it.</param>
+    /// <param name="compile">Build the complete-tree layouts when the trees allow it (false: node walk only).</param>
     /// <param name="featureNames">Optional names of the features (count must equal the feature count).</param>
     public static TreeEnsemble Create(IReadOnlyList<TreeSpec> trees, int featureCount, float baseMargin, TreeOutput output,
         TreeAggregation aggregation = TreeAggregation.Sum, bool compile = true, IReadOnlyList<string>? featureNames = null)
@@ -126,9 +127,9 @@ public sealed partial class TreeEnsemble
         var e = new TreeEnsemble(trees.Count, total, features, baseMargin, output, aggregation);
         e.Fill(trees);
         e.FeatureNames = featureNames is { Count: > 0 } ? [.. featureNames] : [];
+        e._compile = compile;
         if (compile)
         {
-            e._compiled = CompiledForest.TryBuild(e);
             e._interleaved = InterleavedForest.TryBuild(e);
         }
 
@@ -325,7 +326,7 @@ public sealed partial class TreeEnsemble
 
         float start = Aggregation == TreeAggregation.Sum ? BaseMargin : 0f;
         return _interleaved is { } i ? Finish(i.SumLeaves(features, start))
-            : _compiled is { } c ? Finish(c.SumLeaves(features, start))
+            : Compiled is { } c ? Finish(c.SumLeaves(features, start)) // wider than InterleavedForest.MaxFeatures
             : MarginNodeWalk(features);
     }
 
@@ -364,7 +365,7 @@ public sealed partial class TreeEnsemble
         }
 
         int done = 0;
-        if (_compiled is { } c)
+        if (Compiled is { } c)
         {
             float start = Aggregation == TreeAggregation.Sum ? BaseMargin : 0f;
             done = c.SumLeavesBatchAvx2(rows, stride, margins, start);
