@@ -69,13 +69,13 @@ internal sealed unsafe class InterleavedForest
     /// <summary>
     /// Builds the layout, or returns null when the ensemble has non-numeric splits, more than
     /// <see cref="MaxFeatures"/> features, trees deeper than <see cref="TreeEnsemble.MaxCompiledDepth"/>,
-    /// or would exceed 2^26 node slots.
+    /// or would exceed 2^24 node slots (128 MiB of nodes: trees are padded to the deepest one).
     /// </summary>
     public static InterleavedForest? TryBuild(TreeEnsemble e)
     {
         int depth = e.MaxDepth;
         long slots = (long)(e.TreeCount + Lanes - 1) / Lanes * Lanes << Math.Min(depth, 30);
-        if (depth < 1 || depth > TreeEnsemble.MaxCompiledDepth || e.FeatureCount > MaxFeatures || !e.AllSplitsNumeric() || slots > (1 << 26))
+        if (depth < 1 || depth > TreeEnsemble.MaxCompiledDepth || e.FeatureCount > MaxFeatures || !e.AllSplitsNumeric() || slots > (1 << 24))
         {
             return null;
         }
