@@ -220,7 +220,7 @@ public sealed class LogisticModelTests
     {
         var rng = new Random(29);
         bool has512 = System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && System.Runtime.Intrinsics.X86.Avx512DQ.IsSupported;
-        bool has256 = System.Runtime.Intrinsics.X86.Avx512DQ.VL.IsSupported;
+        bool has256 = System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated;
         foreach (int bits in (int[])[1, 4, 12, 18])
         {
             var model = RandomModel(0, bits, bits, out _, out var table);
