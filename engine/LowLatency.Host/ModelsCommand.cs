@@ -137,7 +137,7 @@ internal static class ModelsCommand
         if (m.Trees is { } t)
         {
             Console.WriteLine(string.Create(inv, $"Trees:    {t.TreeCount:N0} trees, {t.NodeCount:N0} nodes, max depth {t.MaxDepth}, {t.FeatureCount} features read"));
-            Console.WriteLine(string.Create(inv, $"          aggregation {t.Aggregation}, output {t.Output}, base margin {t.BaseMargin:R}, evaluator {(t.IsCompiled ? "AVX2 complete-tree layout" : "node walk")}"));
+            Console.WriteLine(string.Create(inv, $"          aggregation {t.Aggregation}, output {t.Output}, base margin {t.BaseMargin:R}, evaluator {(t.IsCompiled ? "complete-tree layout, 16 trees per step" : "node walk")}"));
         }
 
         if (m.Logistic is not null && m.Trees is not null)

@@ -154,7 +154,7 @@ public sealed class LogisticModelTests
         double expected = 0.25 + ReferenceDot(w, x) + hashed;
         Assert.Equal(expected, model.Margin(x, keys), 4);
         Assert.Equal(expected, model.MarginScalar(x, keys), 4);
-        Assert.Equal(Logistic.Sigmoid(model.Margin(x, keys)), model.Probability(x, keys));
+        Assert.Equal(Logistic.SigmoidFast(model.Margin(x, keys)), model.Probability(x, keys));
     }
 
     [Fact]
@@ -192,6 +192,105 @@ public sealed class LogisticModelTests
             Assert.Equal(expected, model.Margin(x, keys), 4);
             Assert.Equal(expected, model.MarginScalar(x, keys), 4);
         }
+    }
+
+    [Fact]
+    public void Vector512_hash_slots_equal_the_scalar_slots_lane_by_lane()
+    {
+        var rng = new Random(19);
+        for (int trial = 0; trial < 2000; trial++)
+        {
+            int bits = 1 + rng.Next(30);
+            var k = new ulong[8];
+            for (int lane = 0; lane < 8; lane++)
+            {
+                k[lane] = lane == 7 ? ulong.MaxValue - (ulong)trial : (ulong)rng.NextInt64() << (lane & 3);
+            }
+
+            var slots = FeatureHasher.Slots(System.Runtime.Intrinsics.Vector512.Create(k), bits);
+            for (int lane = 0; lane < 8; lane++)
+            {
+                Assert.Equal((ulong)FeatureHasher.Slot(k[lane], bits), slots[lane]);
+            }
+        }
+    }
+
+    [Fact]
+    public void Hashed_sum_kernels_return_the_same_bits_and_match_a_double_reference_for_every_key_count()
+    {
+        var rng = new Random(29);
+        bool has512 = System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && System.Runtime.Intrinsics.X86.Avx512DQ.IsSupported;
+        bool has256 = System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated;
+        foreach (int bits in (int[])[1, 4, 12, 18])
+        {
+            var model = RandomModel(0, bits, bits, out _, out var table);
+            for (int count = 0; count <= 41; count++)
+            {
+                var keys = new ulong[count];
+                double expected = 0;
+                double abs = 0;
+                for (int k = 0; k < count; k++)
+                {
+                    keys[k] = (ulong)rng.NextInt64() * (ulong)(1 + rng.Next(3));
+                    float w = table[FeatureHasher.Slot(keys[k], bits)];
+                    expected += w;
+                    abs += Math.Abs(w);
+                }
+
+                float scalar = model.HashedSumScalar(keys);
+                Assert.Equal(expected, scalar, 1e-6 * abs + 1e-7);
+                if (has512)
+                {
+                    Assert.Equal(BitConverter.SingleToInt32Bits(scalar), BitConverter.SingleToInt32Bits(model.HashedSum512(keys)));
+                }
+
+                if (has256)
+                {
+                    Assert.Equal(BitConverter.SingleToInt32Bits(scalar), BitConverter.SingleToInt32Bits(model.HashedSum256(keys)));
+                }
+
+                // Margin with no dense features is the bias plus the same hashed sum, bit for bit.
+                Assert.Equal(BitConverter.SingleToInt32Bits(0.25f + 0f + scalar), BitConverter.SingleToInt32Bits(model.Margin([], keys)));
+            }
+        }
+    }
+
+    [Fact]
+    public void Sigmoid_equals_the_two_sided_double_formula_on_random_margins()
+    {
+        var rng = new Random(31);
+        for (int i = 0; i < 200_000; i++)
+        {
+            float m = (float)((rng.NextDouble() - 0.5) * Math.Pow(2, rng.Next(-10, 9)));
+            double x = m;
+            double expected = x >= 0 ? 1.0 / (1.0 + Math.Exp(-x)) : Math.Exp(x) / (1.0 + Math.Exp(x));
+            Assert.Equal(BitConverter.SingleToInt32Bits((float)expected), BitConverter.SingleToInt32Bits(Logistic.Sigmoid(m)));
+        }
+
+        Assert.True(float.IsNaN(Logistic.Sigmoid(float.NaN)));
+    }
+
+    [Fact]
+    public void Float_sigmoid_is_within_two_ulp_of_the_double_sigmoid_and_keeps_its_edges()
+    {
+        var rng = new Random(37);
+        for (int i = 0; i < 500_000; i++)
+        {
+            float m = (float)((rng.NextDouble() - 0.5) * Math.Pow(2, rng.Next(-20, 9)));
+            int ulps = Math.Abs(BitConverter.SingleToInt32Bits(Logistic.Sigmoid(m)) - BitConverter.SingleToInt32Bits(Logistic.SigmoidFast(m)));
+            Assert.True(ulps <= 2, $"margin {m:R}: {Logistic.Sigmoid(m):R} vs {Logistic.SigmoidFast(m):R} ({ulps} ulp)");
+        }
+
+        Assert.True(float.IsNaN(Logistic.SigmoidFast(float.NaN)));
+        Assert.Equal(1f, Logistic.SigmoidFast(float.PositiveInfinity));
+        Assert.Equal(1f, Logistic.SigmoidFast(1e30f));
+        Assert.Equal(0f, Logistic.SigmoidFast(float.NegativeInfinity));
+        Assert.Equal(0f, Logistic.SigmoidFast(-1e30f));
+        Assert.Equal(0.5f, Logistic.SigmoidFast(0f));
+        Assert.Equal(0.5f, Logistic.SigmoidFast(-0f));
+        float tail = Logistic.SigmoidFast(-100f);
+        Assert.True(tail > 0f);
+        Assert.True(Math.Abs(BitConverter.SingleToInt32Bits(tail) - BitConverter.SingleToInt32Bits((float)Math.Exp(-100))) <= 1);
     }
 
     [Fact]

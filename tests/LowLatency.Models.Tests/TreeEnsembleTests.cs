@@ -19,6 +19,7 @@ public sealed class TreeEnsembleTests
         var e = TreeEnsemble.Create(specs, features, baseMargin, TreeOutput.RawMargin);
         var compiled = e.CompileWithLanes(8)!;
         var sixteen = e.Compiled!;
+        var interleaved = e.Interleaved!;
         Assert.Equal(8, compiled.Lanes);
         Assert.Equal(16, sixteen.Lanes);
         for (int r = 0; r < 50; r++)
@@ -33,6 +34,7 @@ public sealed class TreeEnsembleTests
             int bits = BitConverter.SingleToInt32Bits(expected);
             if (BitConverter.SingleToInt32Bits(e.Margin(x)) != bits
                 || BitConverter.SingleToInt32Bits(e.MarginNodeWalk(x)) != bits
+                || BitConverter.SingleToInt32Bits(interleaved.SumLeaves(x, baseMargin)) != bits
                 || BitConverter.SingleToInt32Bits(compiled.SumLeavesScalar(x, baseMargin)) != bits
                 || BitConverter.SingleToInt32Bits(sixteen.SumLeavesScalar(x, baseMargin)) != bits
                 || (Avx2.IsSupported && BitConverter.SingleToInt32Bits(compiled.SumLeavesAvx2(x, baseMargin)) != bits)
@@ -43,6 +45,88 @@ public sealed class TreeEnsembleTests
         }
 
         return true;
+    }
+
+    /// <summary>Values where float order is easy to get wrong as integers: signed zeros, infinities, extremes, denormals.</summary>
+    private static readonly float[] EdgeValues =
+    [
+        float.NegativeInfinity, -float.MaxValue, -1e30f, -1f, -float.Epsilon, -0f, 0f, float.Epsilon, 1.5e-39f, 1f, 1e30f, float.MaxValue, float.PositiveInfinity,
+    ];
+
+    private static float EdgeOrRandom(Random rng) =>
+        rng.Next(3) == 0 ? (float)((rng.NextDouble() - 0.5) * 4) : EdgeValues[rng.Next(EdgeValues.Length)];
+
+    [Property(MaxTest = 60)]
+    public bool Interleaved_walk_equals_the_reference_on_edge_thresholds_and_values(PositiveInt treeCount, NonNegativeInt depth, PositiveInt featureCount, int seed)
+    {
+        var rng = new Random(seed);
+        int trees = 1 + (treeCount.Get % 70); // one to several groups of sixteen, most with a partial last group
+        int maxDepth = 1 + (depth.Get % 9);
+        int features = 1 + (featureCount.Get % 40); // the event copy has a vector part and a scalar tail
+        var specs = new List<TreeSpec>();
+        for (int t = 0; t < trees; t++)
+        {
+            var spec = RandomTrees.Tree(rng, maxDepth, features);
+            for (int n = 0; n < spec.NodeCount; n++)
+            {
+                spec.Threshold[n] = EdgeOrRandom(rng);
+            }
+
+            specs.Add(spec);
+        }
+
+        float baseMargin = (float)(rng.NextDouble() - 0.5);
+        var e = TreeEnsemble.Create(specs, features, baseMargin, TreeOutput.RawMargin);
+        var interleaved = e.Interleaved;
+        if (interleaved is null)
+        {
+            return false;
+        }
+
+        for (int r = 0; r < 40; r++)
+        {
+            var x = new float[features];
+            for (int i = 0; i < features; i++)
+            {
+                x[i] = rng.NextDouble() < 0.2 ? float.NaN : EdgeOrRandom(rng);
+            }
+
+            float expected = baseMargin;
+            foreach (var t in specs)
+            {
+                expected += RandomTrees.Eval(t, x);
+            }
+
+            if (BitConverter.SingleToInt32Bits(interleaved.SumLeaves(x, baseMargin)) != BitConverter.SingleToInt32Bits(expected)
+                || BitConverter.SingleToInt32Bits(e.Margin(x)) != BitConverter.SingleToInt32Bits(expected))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    [Fact]
+    public void Ordered_keys_compare_as_the_floats_do()
+    {
+        var rng = new Random(41);
+        var values = new List<float>(EdgeValues);
+        for (int i = 0; i < 400; i++)
+        {
+            values.Add(BitConverter.Int32BitsToSingle(rng.Next(int.MinValue, int.MaxValue)) is var f && float.IsNaN(f) ? 0f : f);
+        }
+
+        foreach (float a in values)
+        {
+            foreach (float b in values)
+            {
+                Assert.Equal(a < b, InterleavedForest.OrderedKey(a) < InterleavedForest.OrderedKey(b));
+            }
+
+            // Missing values sit outside every key: default right above, default left below (−∞ included).
+            Assert.True(InterleavedForest.OrderedKey(a) is > int.MinValue and < int.MaxValue);
+        }
     }
 
     [Property(MaxTest = 40)]
@@ -84,6 +168,36 @@ public sealed class TreeEnsembleTests
         }
 
         return done == (Avx2.IsSupported ? rows / 8 * 8 : 0);
+    }
+
+    [Fact]
+    public void The_batch_layout_is_built_once_on_first_use_even_when_threads_race_for_it()
+    {
+        var rng = new Random(8);
+        var specs = Enumerable.Range(0, 20).Select(_ => RandomTrees.Tree(rng, 5, 6)).ToList();
+        var e = TreeEnsemble.Create(specs, 6, 0f, TreeOutput.RawMargin);
+        var rows = Enumerable.Range(0, 16).SelectMany(_ => RandomTrees.Row(rng, 6, 0.1)).ToArray();
+        var results = new float[4][];
+        var threads = Enumerable.Range(0, 4).Select(t => new Thread(() =>
+        {
+            results[t] = new float[16];
+            e.MarginBatchAcrossRows(rows, 6, results[t]);
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        Assert.All(threads, t => Assert.True(t.Join(TimeSpan.FromSeconds(30))));
+        var first = e.Compiled;
+        Assert.NotNull(first);
+        Assert.Same(first, e.Compiled);
+        for (int r = 0; r < 16; r++)
+        {
+            float expected = e.MarginNodeWalk(rows.AsSpan(r * 6, 6));
+            Assert.All(results, m => Assert.Equal(BitConverter.SingleToInt32Bits(expected), BitConverter.SingleToInt32Bits(m[r])));
+        }
+
+        var walkOnly = TreeEnsemble.Create(specs, 6, 0f, TreeOutput.RawMargin, compile: false);
+        Assert.Null(walkOnly.Compiled);
+        Assert.Null(walkOnly.Interleaved);
+        Assert.False(walkOnly.IsCompiled);
     }
 
     [Fact]

@@ -97,6 +97,7 @@ public sealed class XGBoostFixtureTests
         var rows = Fixtures.Features;
         Assert.Equal(rows.Count, expected.Count);
         Assert.True(model.IsCompiled);
+        Assert.NotNull(model.Interleaved); // Margin's default evaluator
         int mismatches = 0;
         string first = string.Empty;
         for (int r = 0; r < rows.Count; r++)

@@ -184,11 +184,11 @@ public sealed class ChampionModel
     /// <summary>
     /// Prediction scale: a lone tree ensemble keeps its own transform (so an imported XGBoost model matches
     /// XGBoost's probabilities, and a regression stays a raw value); anything with a logistic part uses the
-    /// stable sigmoid.
+    /// stable float sigmoid (<see cref="Models.Logistic.SigmoidFast"/>, as <see cref="LogisticModel.Probability"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public float ToProbability(float margin) =>
-        Logistic is null && OnlineTree is null && Trees is { } t ? t.Transform(margin) : Models.Logistic.Sigmoid(margin);
+        Logistic is null && OnlineTree is null && Trees is { } t ? t.Transform(margin) : Models.Logistic.SigmoidFast(margin);
 
     /// <summary>True when <see cref="ToProbability"/> is a probability (false for a lone regression ensemble).</summary>
     public bool IsClassifier => Logistic is not null || Trees!.Output != TreeOutput.RawMargin;

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace LowLatency.Models.Trees;
 
 /// <summary>Read access to the flat node arrays for the compiled layout, serializer and explainers.</summary>
@@ -19,7 +21,28 @@ public sealed partial class TreeEnsemble
 
     internal float LeafValueOf(int node) => _value[node];
 
-    internal CompiledForest? Compiled => _compiled;
+    /// <summary>
+    /// The AVX2 gather layout (across rows for batches; across trees only when the event is too wide for
+    /// <see cref="InterleavedForest"/>), built on first use: single-event scoring never needs it, so a model
+    /// swapped in by the learner does not pay for it. Racing builders make equal layouts; one is kept.
+    /// </summary>
+    internal CompiledForest? Compiled
+    {
+        get
+        {
+            var box = Volatile.Read(ref _acrossRows);
+            return box is not null ? box.Value : _compile ? BuildCompiled() : null;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private CompiledForest? BuildCompiled()
+    {
+        var built = new StrongBox<CompiledForest?>(CompiledForest.TryBuild(this));
+        return (Interlocked.CompareExchange(ref _acrossRows, built, null) ?? built).Value;
+    }
+
+    internal InterleavedForest? Interleaved => _interleaved;
 
     internal bool AllSplitsNumeric()
     {

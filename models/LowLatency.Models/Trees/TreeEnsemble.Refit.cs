@@ -88,7 +88,7 @@ public sealed partial class TreeEnsemble
             };
         }
 
-        return Create(specs, FeatureCount, BaseMargin, Output, Aggregation, compile: _compiled is not null);
+        return Create(specs, FeatureCount, BaseMargin, Output, Aggregation, compile: _compile);
     }
 
     [DoesNotReturn]

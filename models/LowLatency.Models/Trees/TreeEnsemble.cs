@@ -6,8 +6,10 @@ namespace LowLatency.Models.Trees;
 /// <summary>
 /// An immutable ensemble of decision trees (gradient boosted or random forest) in flat struct-of-arrays
 /// form. Every node of every tree lives in the same arrays; children are absolute indices. When the trees
-/// use only numeric splits and are at most <see cref="MaxCompiledDepth"/> deep, a second, complete-tree
-/// layout is also built so eight trees are evaluated at once with AVX2 gathers (see TreeEnsemble.Simd.cs).
+/// use only numeric splits and are at most <see cref="MaxCompiledDepth"/> deep, a complete-tree layout is
+/// also built: <see cref="InterleavedForest"/> walks sixteen trees at once with scalar loads (the single-event
+/// evaluator behind <see cref="Margin"/> and <see cref="MarginBatch"/>). <see cref="CompiledForest"/>, eight rows
+/// at once with AVX2 gathers, is built on the first <see cref="MarginBatchAcrossRows"/>.
 /// Accumulation matches XGBoost: margin = base margin, then each tree's leaf added in tree order, in float.
 /// </summary>
 public sealed partial class TreeEnsemble
@@ -30,7 +32,9 @@ public sealed partial class TreeEnsemble
     private readonly float[] _nodeMean;
     private readonly float[] _weight;
     private uint[][] _categories;
-    private CompiledForest? _compiled;
+    private InterleavedForest? _interleaved;
+    private bool _compile;
+    private StrongBox<CompiledForest?>? _acrossRows; // built on first use; the box records a failed build too
     private readonly int[] _categoryIndex;
 
     private TreeEnsemble(int treeCount, int nodeCount, int featureCount, float baseMargin, TreeOutput output, TreeAggregation aggregation)
@@ -77,8 +81,8 @@ public sealed partial class TreeEnsemble
     /// <summary>Deepest root-to-leaf path (number of splits).</summary>
     public int MaxDepth { get; private set; }
 
-    /// <summary>True when the SIMD complete-tree layout is in use for <see cref="Margin"/>.</summary>
-    public bool IsCompiled => _compiled is not null;
+    /// <summary>True when a complete-tree layout, not the node walk, evaluates <see cref="Margin"/>.</summary>
+    public bool IsCompiled => _interleaved is not null || Compiled is not null;
 
     /// <summary>
     /// Validates and flattens the trees. Throws <see cref="ModelFormatException"/> naming the tree, field and
@@ -90,7 +94,7 @@ public sealed partial class TreeEnsemble
     /// <param name="baseMargin">Base margin in margin space.</param>
     /// <param name="output">Output transform.</param>
     /// <param name="aggregation">Sum (boosting) or average (forest).</param>
-    /// <param name="compile">Build the SIMD layout when the trees allow it.</param>
+    /// <param name="compile">Build the complete-tree layouts when the trees allow it (false: node walk only).</param>
     /// <param name="featureNames">Optional names of the features (count must equal the feature count).</param>
     public static TreeEnsemble Create(IReadOnlyList<TreeSpec> trees, int featureCount, float baseMargin, TreeOutput output,
         TreeAggregation aggregation = TreeAggregation.Sum, bool compile = true, IReadOnlyList<string>? featureNames = null)
@@ -123,9 +127,10 @@ public sealed partial class TreeEnsemble
         var e = new TreeEnsemble(trees.Count, total, features, baseMargin, output, aggregation);
         e.Fill(trees);
         e.FeatureNames = featureNames is { Count: > 0 } ? [.. featureNames] : [];
+        e._compile = compile;
         if (compile)
         {
-            e._compiled = CompiledForest.TryBuild(e);
+            e._interleaved = InterleavedForest.TryBuild(e);
         }
 
         return e;
@@ -319,7 +324,10 @@ public sealed partial class TreeEnsemble
             ThrowShort(features.Length, FeatureCount);
         }
 
-        return _compiled is { } c ? Finish(c.SumLeaves(features, Aggregation == TreeAggregation.Sum ? BaseMargin : 0f)) : MarginNodeWalk(features);
+        float start = Aggregation == TreeAggregation.Sum ? BaseMargin : 0f;
+        return _interleaved is { } i ? Finish(i.SumLeaves(features, start))
+            : Compiled is { } c ? Finish(c.SumLeaves(features, start)) // wider than InterleavedForest.MaxFeatures
+            : MarginNodeWalk(features);
     }
 
     /// <summary>Prediction of one event: the margin, or its sigmoid for logistic outputs.</summary>
@@ -357,7 +365,7 @@ public sealed partial class TreeEnsemble
         }
 
         int done = 0;
-        if (_compiled is { } c)
+        if (Compiled is { } c)
         {
             float start = Aggregation == TreeAggregation.Sum ? BaseMargin : 0f;
             done = c.SumLeavesBatchAvx2(rows, stride, margins, start);
