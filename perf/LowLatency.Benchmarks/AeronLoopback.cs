@@ -16,7 +16,7 @@ namespace LowLatency.Benchmarks;
 /// </summary>
 internal sealed class AeronLoopback : IDisposable
 {
-    public AeronLoopback(bool batchedReceive, int mtu = 1408, int receiverWindow = 128 * 1024)
+    public AeronLoopback(bool batchedReceive, int mtu = 1408, int receiverWindow = 128 * 1024, bool batchedSend = true)
     {
         var ring = new RingBuffer<PipelineSlot>(1 << 16);
         Sequencer = new SingleProducerSequencer(ring.Size);
@@ -24,7 +24,7 @@ internal sealed class AeronLoopback : IDisposable
         Handler = new RingInboundHandler(Sequencer, ring, new InboundDecoder());
         var receiver = new AeronReceiver(new AeronReceiverOptions { StreamIds = [WireStreams.Inbound], InitialWindowLength = receiverWindow });
         Receiving = new AeronUdpEndpoint(new UdpEndpointOptions { BatchedReceive = batchedReceive, MaxDatagramsPerPoll = 256 }, receiver);
-        Sending = new AeronUdpEndpoint(new UdpEndpointOptions());
+        Sending = new AeronUdpEndpoint(new UdpEndpointOptions { BatchedSend = batchedSend });
         Publication = Sending.AddPublication(new AeronPublicationOptions { StreamId = WireStreams.Inbound, Mtu = mtu }, Receiving.LocalEndPoint);
         var tx = new Transaction { TxId = 1, EventTimeNs = 1_700_000_000_000_000_000, CardId = 3, AmountMinor = 100, Latitude = double.NaN, Longitude = double.NaN };
         TransactionCodec.Encode(Message, tx);

@@ -44,6 +44,10 @@ public class AeronReceiveOnlyBenchmarks
     [Params(1408, 65504)]
     public int Mtu { get; set; }
 
+    /// <summary>Whether the publication sends each duty cycle's datagrams with one sendmmsg (the default) or one sendto each.</summary>
+    [Params(true, false)]
+    public bool BatchedSend { get; set; }
+
     /// <summary>Receiver window in KiB: Aeron's default.</summary>
     public int ReceiverWindowKiB { get; set; } = 128;
 
@@ -72,7 +76,7 @@ public class AeronReceiveOnlyBenchmarks
     [GlobalSetup(Target = nameof(AeronReceiveOnly))]
     public void SetupAeron()
     {
-        AeronLoopback rig = _rig = new AeronLoopback(batchedReceive: true, Mtu, ReceiverWindowKiB * 1024);
+        AeronLoopback rig = _rig = new AeronLoopback(batchedReceive: true, Mtu, ReceiverWindowKiB * 1024, BatchedSend);
         _handler = rig.Handler;
         int burst = FramesPerDatagram * 16; // one duty cycle's worth of full datagrams (MaxDatagramsPerWork)
         _sender = new Thread(() =>
@@ -101,7 +105,7 @@ public class AeronReceiveOnlyBenchmarks
         {
             double ns = 1e9 / Stopwatch.Frequency;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"receive-busy mtu={Mtu} rcv-wnd={ReceiverWindowKiB}KiB: {_received} messages, busy {_busyTicks * ns / _received:F1} ns/message " +
+                $"receive-busy mtu={Mtu} rcv-wnd={ReceiverWindowKiB}KiB batched-send={BatchedSend}: {_received} messages, busy {_busyTicks * ns / _received:F1} ns/message " +
                 $"({_received / (_busyTicks * ns / 1e9) / 1e6:F2}M/s), wall {_wallTicks * ns / _received:F1} ns/message, busy {100.0 * _busyTicks / _wallTicks:F0}% of wall, " +
                 $"{_busyPolls} of {_polls} polls found data, {_rig.Receiving.DatagramsReceived} datagrams, receiver rejects {_rig.Receiving.Receiver!.Counters.TotalRejected}, " +
                 $"NAKs {_rig.Receiving.Receiver.Counters.NaksSent}, sender retransmits {_rig.Publication.Core.Counters.RetransmitDatagrams}"));
