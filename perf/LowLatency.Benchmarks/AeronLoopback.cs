@@ -11,20 +11,21 @@ namespace LowLatency.Benchmarks;
 /// <summary>
 /// The receive-path rig of the Aeron benchmarks: an engine-side endpoint whose receiver decodes every message into a
 /// ring slot (the ring's consumer simulated by moving <see cref="Consumed"/>), and a sending endpoint with a publication
-/// to it, connected. <see cref="Message"/> is a 128-byte buffer holding an SBE Transaction.
+/// to it, connected. <see cref="Message"/> is a 128-byte buffer holding an SBE Transaction. The publication's mtu and
+/// the receiver's window (Aeron's <c>mtu</c> and <c>rcv-wnd</c>) default to Aeron's 1408 and 128 KiB.
 /// </summary>
 internal sealed class AeronLoopback : IDisposable
 {
-    public AeronLoopback(bool batchedReceive)
+    public AeronLoopback(bool batchedReceive, int mtu = 1408, int receiverWindow = 128 * 1024, bool batchedSend = true)
     {
         var ring = new RingBuffer<PipelineSlot>(1 << 16);
         Sequencer = new SingleProducerSequencer(ring.Size);
         Sequencer.AddGatingSequences(Consumed);
         Handler = new RingInboundHandler(Sequencer, ring, new InboundDecoder());
-        var receiver = new AeronReceiver(new AeronReceiverOptions { StreamIds = [WireStreams.Inbound] });
+        var receiver = new AeronReceiver(new AeronReceiverOptions { StreamIds = [WireStreams.Inbound], InitialWindowLength = receiverWindow });
         Receiving = new AeronUdpEndpoint(new UdpEndpointOptions { BatchedReceive = batchedReceive, MaxDatagramsPerPoll = 256 }, receiver);
-        Sending = new AeronUdpEndpoint(new UdpEndpointOptions());
-        Publication = Sending.AddPublication(new AeronPublicationOptions { StreamId = WireStreams.Inbound }, Receiving.LocalEndPoint);
+        Sending = new AeronUdpEndpoint(new UdpEndpointOptions { BatchedSend = batchedSend });
+        Publication = Sending.AddPublication(new AeronPublicationOptions { StreamId = WireStreams.Inbound, Mtu = mtu }, Receiving.LocalEndPoint);
         var tx = new Transaction { TxId = 1, EventTimeNs = 1_700_000_000_000_000_000, CardId = 3, AmountMinor = 100, Latitude = double.NaN, Longitude = double.NaN };
         TransactionCodec.Encode(Message, tx);
         var none = default(NoMessages);

@@ -71,6 +71,8 @@ public sealed partial class ServeTests(ITestOutputHelper testOutput) : IDisposab
     [InlineData("""{ "inbound": { "channel": "aeron:udp?endpoint=127.0.0.1:1", "allowedSource": [] }, "decisions": { "channel": "aeron:udp?endpoint=127.0.0.1:9" } }""", "inbound.allowedSource")]
     [InlineData("""{ "inbound": { "channel": "aeron:udp?endpoint=127.0.0.1:1" }, "decisions": { "channel": "aeron:udp?endpoint=127.0.0.1:0" } }""", "decisions.channel")]
     [InlineData("""{ "inbound": { "channel": "aeron:udp?endpoint=127.0.0.1:1" }, "decisions": { "channel": "aeron:udp?endpoint=127.0.0.1:9|term-length=3000" } }""", "decisions.channel")]
+    [InlineData("""{ "inbound": { "channel": "aeron:udp?endpoint=127.0.0.1:1" }, "decisions": { "channel": "aeron:udp?endpoint=127.0.0.1:9|mtu=64k" } }""", "decisions.channel")]
+    [InlineData("""{ "inbound": { "channel": "aeron:udp?endpoint=127.0.0.1:1" }, "decisions": { "channel": "aeron:udp?endpoint=127.0.0.1:9|mtu=16k|term-length=64k" } }""", "decisions.channel")]
     [InlineData("""{ "inbound": { "channel": "aeron:udp?endpoint=127.0.0.1:1" }, "decisions": { "channel": "aeron:udp?endpoint=127.0.0.1:9" }, "control": { "channel": "aeron:udp?endpoint=127.0.0.1:1" } }""", "control.channel")]
     [InlineData("""{ "inbound": { "channel": "aeron:udp?endpoint=127.0.0.1:1" }, "decisions": { "channel": "aeron:udp?endpoint=127.0.0.1:9" }, "features": { "spec": "fraud" } }""", "features.spec")]
     [InlineData("""{ "inbound": { "channel": "aeron:udp?endpoint=127.0.0.1:1" }, "decisions": { "channel": "aeron:udp?endpoint=127.0.0.1:9" }, "features": { "maxCapacity": 2 } }""", "features.maxCapacity")]

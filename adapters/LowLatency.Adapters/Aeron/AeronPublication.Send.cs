@@ -92,40 +92,85 @@ public sealed partial class AeronPublication
         return 1;
     }
 
+    /// <summary>
+    /// §7: datagrams of whole frames from the sender position up to the sender limit, at most
+    /// <see cref="AeronPublicationOptions.MaxDatagramsPerWork"/>. The datagrams of one term are consecutive bytes of the
+    /// log, so they go to the transport as one batch (one sendmmsg on Linux, as the C driver sends); the position moves
+    /// only past the datagrams the transport took.
+    /// </summary>
     private int SendData<TSender>(long nowNs, ref TSender sender)
         where TSender : IDatagramSender, allows ref struct
     {
         int sent = 0;
         while (sent < _options.MaxDatagramsPerWork)
         {
-            long available = Math.Min(_tail, _senderLimit) - _senderPosition;
-            if (available <= 0)
+            long end = Math.Min(_tail, _senderLimit);
+            int termOffset = LogPosition.TermOffset(_senderPosition, _termLength);
+            Span<byte> term = Partition(_senderPosition);
+            int count = 0;
+            int bytes = 0;
+            int padding = 0;
+            while (sent + count < _options.MaxDatagramsPerWork)
+            {
+                long available = end - (_senderPosition + bytes);
+                int offset = termOffset + bytes;
+                if (available <= 0 || offset == _termLength)
+                {
+                    break;
+                }
+
+                int limit = (int)Math.Min(Math.Min(available, _mtu), _termLength - offset);
+                int length = Scan(term, offset, limit, out padding);
+                if (length == 0)
+                {
+                    break; // §7: the first frame does not fit the window; wait for the next SM
+                }
+
+                _batchLengths[count++] = length;
+                bytes += length;
+                if (padding > 0)
+                {
+                    break; // a PAD ends the term: the next datagram comes from the next partition
+                }
+            }
+
+            if (count == 0)
             {
                 break;
             }
 
-            int termOffset = LogPosition.TermOffset(_senderPosition, _termLength);
-            int limit = (int)Math.Min(Math.Min(available, _mtu), _termLength - termOffset);
-            int length = Scan(Partition(_senderPosition), termOffset, limit, out int padding);
-            if (length == 0)
+            int taken = count == 1
+                ? (sender.TrySend(term.Slice(termOffset, bytes)) ? 1 : 0)
+                : sender.TrySendBatch(term.Slice(termOffset, bytes), _batchLengths.AsSpan(0, count));
+            int takenBytes = taken == count ? bytes : Sum(_batchLengths.AsSpan(0, taken));
+            _senderPosition += takenBytes + (taken == count ? padding : 0);
+            Counters.DataDatagramsSent += taken;
+            Counters.DataBytesSent += takenBytes;
+            sent += taken;
+            if (taken > 0)
             {
-                break; // §7: the first frame does not fit the window; wait for the next SM
+                _lastSendNs = nowNs;
             }
 
-            if (!sender.TrySend(Partition(_senderPosition).Slice(termOffset, length)))
+            if (taken < count)
             {
                 Counters.SendFailures++;
                 break;
             }
-
-            _senderPosition += length + padding;
-            _lastSendNs = nowNs;
-            Counters.DataDatagramsSent++;
-            Counters.DataBytesSent += length;
-            sent++;
         }
 
         return sent;
+    }
+
+    private static int Sum(ReadOnlySpan<int> values)
+    {
+        int sum = 0;
+        foreach (int value in values)
+        {
+            sum += value;
+        }
+
+        return sum;
     }
 
     /// <summary>

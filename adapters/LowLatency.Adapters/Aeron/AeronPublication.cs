@@ -34,6 +34,7 @@ public sealed partial class AeronPublication
     private readonly ReceiverEntry[] _receivers = new ReceiverEntry[MaxReceivers];
     private readonly Range[] _pendingRetransmits = new Range[MaxRetransmits];
     private readonly Range[] _lingeringRetransmits = new Range[MaxRetransmits];
+    private readonly int[] _batchLengths;
     private int _pendingRetransmitCount;
 
     private long _tail;
@@ -67,6 +68,7 @@ public sealed partial class AeronPublication
         _publicationWindow = options.PublicationWindowLength == 0 ? _termLength / 2 : options.PublicationWindowLength;
         _maxPosition = ((long)int.MaxValue << _positionBits) - _maxMessageLength - _termLength;
         _log = GC.AllocateArray<byte>(PartitionCount * _termLength, pinned: true);
+        _batchLengths = new int[options.MaxDatagramsPerWork];
         SessionId = options.SessionId;
         StreamId = options.StreamId;
         InitialTermId = options.InitialTermId;

@@ -22,7 +22,12 @@ public sealed class AeronPublicationOptions
     /// </summary>
     public int TermLength { get; init; } = 1024 * 1024;
 
-    /// <summary>Largest datagram (§6.5, §12): a multiple of 32 in [64, 65504]. Default 1408.</summary>
+    /// <summary>
+    /// Largest datagram (§6.5, §12): a multiple of 32 in [64, 65504] and at most the term's max message length
+    /// (term/8), as Aeron requires. Default 1408, Aeron's default, which fits an Ethernet frame. A larger mtu packs more
+    /// frames per datagram (up to 65504 on loopback, whose link mtu is 64 KiB; beyond the path's mtu the IP layer
+    /// fragments and one lost fragment loses the whole datagram).
+    /// </summary>
     public int Mtu { get; init; } = 1408;
 
     /// <summary>SETUP repeat interval while no status message has arrived (§8.2). Default 100 ms.</summary>
@@ -49,7 +54,11 @@ public sealed class AeronPublicationOptions
     /// <summary>Whether close signals end of stream on heartbeats (§8.8, <c>eos=</c>). Default true.</summary>
     public bool SignalEndOfStream { get; init; } = true;
 
-    /// <summary>Most data datagrams sent per <see cref="AeronPublication.DoWork"/> call, to bound a duty cycle. Default 16.</summary>
+    /// <summary>
+    /// Most data datagrams sent per <see cref="AeronPublication.DoWork"/> call, to bound a duty cycle; those of one term
+    /// leave in one batch (one sendmmsg on Linux with <see cref="Udp.UdpEndpointOptions.BatchedSend"/>). Default 16, at
+    /// most 1024.
+    /// </summary>
     public int MaxDatagramsPerWork { get; init; } = 16;
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first setting out of range.</summary>
@@ -65,6 +74,14 @@ public sealed class AeronPublicationOptions
             throw new ArgumentException($"Mtu must be a multiple of 32 in [64, 65504]; got {Mtu}.");
         }
 
+        int maxMessageLength = LogPosition.MaxMessageLength(TermLength);
+        if (Mtu > maxMessageLength)
+        {
+            // Aeron refuses the same: a datagram may not exceed the largest message the term allows (§6.5).
+            throw new ArgumentException(
+                $"Mtu {Mtu} is greater than the max message length {maxMessageLength} of TermLength {TermLength} (min(term/8, 16 MiB)); use a longer term or a smaller mtu.");
+        }
+
         if (SetupIntervalNs <= 0 || HeartbeatIntervalNs <= 0 || ConnectionTimeoutNs <= 0 || LingerTimeoutNs < 0 || RetransmitLingerNs < 0)
         {
             throw new ArgumentException("Intervals and timeouts must be positive.");
@@ -75,9 +92,9 @@ public sealed class AeronPublicationOptions
             throw new ArgumentException($"PublicationWindowLength must be in [0, TermLength / 2]; got {PublicationWindowLength}.");
         }
 
-        if (MaxDatagramsPerWork < 1)
+        if (MaxDatagramsPerWork is < 1 or > 1024)
         {
-            throw new ArgumentException("MaxDatagramsPerWork must be positive.");
+            throw new ArgumentException($"MaxDatagramsPerWork must be in [1, 1024]; got {MaxDatagramsPerWork}.");
         }
     }
 

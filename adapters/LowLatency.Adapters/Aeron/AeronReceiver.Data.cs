@@ -65,13 +65,24 @@ public sealed partial class AeronReceiver
 
         image.LastPacketNs = nowNs;
         image.SourceId = sourceId;
-        Insert(image, packet, packetPosition);
+        int delivered;
+        if (packetPosition == image.RebuildPosition && image.HighWaterMark <= packetPosition)
+        {
+            // The common case: the next data in order with nothing buffered beyond it. Deliver straight from the datagram;
+            // the term buffer is only needed to hold data that arrived ahead of a gap.
+            delivered = DeliverInOrder(image, packet, packetPosition, ref handler);
+        }
+        else
+        {
+            Insert(image, packet, packetPosition);
+            delivered = Rebuild(image, ref handler);
+        }
+
         if (packetPosition + packet.Length > image.HighWaterMark)
         {
             image.HighWaterMark = packetPosition + packet.Length;
         }
 
-        int delivered = Rebuild(image, ref handler);
         CheckForGap(image, nowNs);
         CheckEndOfStream(image, nowNs);
         return delivered;
@@ -185,6 +196,41 @@ public sealed partial class AeronReceiver
 
             offset += carried;
         }
+    }
+
+    /// <summary>
+    /// Delivers a validated datagram that starts at the rebuild position, frame by frame from the datagram itself, and
+    /// moves the rebuild position past it (past a PAD's whole extent). Equivalent to <see cref="Insert"/> then
+    /// <see cref="Rebuild"/> when nothing beyond the rebuild position is buffered, without copying into the term and
+    /// clearing it again.
+    /// </summary>
+    private int DeliverInOrder<THandler>(ReceiverImage image, ReadOnlySpan<byte> packet, long packetPosition, ref THandler handler)
+        where THandler : IAeronMessageHandler, allows ref struct
+    {
+        int delivered = 0;
+        long position = packetPosition;
+        int offset = 0;
+        while (offset < packet.Length)
+        {
+            ReadOnlySpan<byte> frame = packet.Slice(offset);
+            int frameLength = AeronFrame.FrameLength(frame);
+            int aligned = AeronFrame.Align(frameLength);
+            position += aligned;
+            if (AeronFrame.Type(frame) == FrameType.Pad)
+            {
+                Counters.PadFrames++;
+            }
+            else
+            {
+                Counters.DataFrames++;
+                delivered += OnFragment(image, frame.Slice(0, frameLength), position, ref handler);
+            }
+
+            offset += Math.Min(aligned, frame.Length);
+        }
+
+        image.RebuildPosition = position;
+        return delivered;
     }
 
     private int Rebuild<THandler>(ReceiverImage image, ref THandler handler)

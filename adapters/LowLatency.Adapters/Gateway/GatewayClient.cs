@@ -33,7 +33,7 @@ public sealed class GatewayClient<TListener> : IDisposable
             StreamIds = [options.DecisionStreamId], MaxTermLength = 16 * 1024 * 1024, InitialWindowLength = options.DecisionWindowLength,
         });
         _endpoint = new AeronUdpEndpoint(new UdpEndpointOptions { Bind = options.Bind, Idle = options.Idle }, Receiver);
-        _publication = _endpoint.AddPublication(new AeronPublicationOptions { StreamId = options.InboundStreamId, TermLength = options.TermLength }, options.Engine);
+        _publication = _endpoint.AddPublication(new AeronPublicationOptions { StreamId = options.InboundStreamId, TermLength = options.TermLength, Mtu = options.Mtu }, options.Engine);
         _handler = new DecisionHandler(this, listener);
         if (options.OwnThread)
         {
@@ -105,13 +105,15 @@ public sealed class GatewayClient<TListener> : IDisposable
 
     /// <summary>
     /// Publishes a transaction; its decision will be matched to <paramref name="sentTicks"/> (any clock the listener
-    /// understands, e.g. <see cref="Stopwatch.GetTimestamp"/> or the due time of an open-loop schedule).
+    /// understands, e.g. <see cref="Stopwatch.GetTimestamp"/> or the due time of an open-loop schedule). With
+    /// <paramref name="send"/> false the transaction waits in the publication's log for <see cref="Flush"/> (or the
+    /// client's next duty cycle), so a burst leaves in as few datagrams as the mtu allows.
     /// </summary>
-    public OfferResult SendTransaction(in Transaction transaction, long sentTicks)
+    public OfferResult SendTransaction(in Transaction transaction, long sentTicks, bool send = true)
     {
         int length = TransactionCodec.Encode(_sendBuffer, transaction);
         Pending.Add(transaction.TxId, sentTicks); // before the offer: the decision can arrive before Offer returns
-        OfferResult result = _publication.Offer(_sendBuffer.AsSpan(0, length));
+        OfferResult result = _publication.Offer(_sendBuffer.AsSpan(0, length), send);
         if (result != OfferResult.Ok)
         {
             Pending.Remove(transaction.TxId);
@@ -120,12 +122,19 @@ public sealed class GatewayClient<TListener> : IDisposable
         return result;
     }
 
-    /// <summary>Publishes a label for an earlier transaction.</summary>
-    public OfferResult SendLabel(in Label label)
+    /// <summary>Publishes a label for an earlier transaction (<paramref name="send"/> as for <see cref="SendTransaction"/>).</summary>
+    public OfferResult SendLabel(in Label label, bool send = true)
     {
         int length = LabelCodec.Encode(_sendBuffer, label);
-        return _publication.Offer(_sendBuffer.AsSpan(0, length));
+        return _publication.Offer(_sendBuffer.AsSpan(0, length), send);
     }
+
+    /// <summary>
+    /// Sends what was offered with <c>send: false</c>, as far as the engine's receiver window allows (up to 16 datagrams
+    /// of at most <see cref="GatewayClientOptions.Mtu"/> bytes, one sendmmsg on Linux); returns the datagrams sent. Call
+    /// from the sending thread.
+    /// </summary>
+    public int Flush() => _publication.Flush();
 
     /// <summary>Closes the publication (EOS to the engine), stops the receive thread, closes the socket.</summary>
     public void Dispose()

@@ -40,4 +40,11 @@ public sealed class GatewayClientOptions
 
     /// <summary>Publication term length (default 1 MiB: window 128 KiB, max message 128 KiB).</summary>
     public int TermLength { get; init; } = 1024 * 1024;
+
+    /// <summary>
+    /// Largest datagram of the inbound publication (Aeron's <c>mtu</c>): a multiple of 32 in [64, 65504], at most
+    /// <see cref="TermLength"/>/8. Default 1408. Transactions offered in a burst (<c>send: false</c>, then a flush) share
+    /// datagrams up to this size, so a larger mtu on loopback or a jumbo-frame network cuts the syscalls per message.
+    /// </summary>
+    public int Mtu { get; init; } = 1408;
 }

@@ -222,7 +222,154 @@ public sealed class PublicationTests
         Assert.Equal(ok, link.Count);
     }
 
-    internal sealed class ListSender : IDatagramSender
+    [Fact]
+    public void A_batch_the_transport_takes_only_in_part_resumes_at_the_first_datagram_it_did_not_take()
+    {
+        // Reference: every datagram through TrySend. Subject: batches of which the transport takes at most 3 datagrams.
+        // The wire must not tell them apart: same datagrams, same order, every frame sent exactly once.
+        List<byte[]> reference = SendAll(new ListSender(), out int referenceFailures);
+        var partial = new PartialSender(3);
+        List<byte[]> subject = SendAll(partial, out int subjectFailures);
+
+        Assert.Equal(0, referenceFailures);
+        Assert.True(subjectFailures > 0, "the transport refused part of some batch");
+        Assert.True(partial.Batches > 0, "several datagrams were ready in one duty cycle");
+        Assert.Equal(reference.Count, subject.Count);
+        for (int i = 0; i < reference.Count; i++)
+        {
+            Assert.Equal(reference[i], subject[i]);
+        }
+
+        // Independent check of the stream itself: contiguous positions, whole frames, within the term and the mtu.
+        const int TermLength = 64 * 1024;
+        long position = 0;
+        foreach (byte[] datagram in reference)
+        {
+            Assert.True(datagram.Length <= 1408 && AeronFrame.IsAligned(datagram.Length));
+            Assert.Equal((int)(position & (TermLength - 1)), DataFrame.TermOffset(datagram));
+            Assert.True(DataFrame.TermOffset(datagram) + datagram.Length <= TermLength);
+            for (int at = 0; at < datagram.Length;)
+            {
+                ReadOnlySpan<byte> frame = datagram.AsSpan(at);
+                Assert.Equal(DataFrame.TermOffset(datagram) + at, DataFrame.TermOffset(frame));
+                int length = AeronFrame.FrameLength(frame);
+                if (AeronFrame.Type(frame) == FrameType.Pad)
+                {
+                    position += length; // only the PAD's header is sent, and it ends the datagram
+                    at += DataFrame.HeaderLength;
+                    Assert.Equal(datagram.Length, at);
+                }
+                else
+                {
+                    position += AeronFrame.Align(length);
+                    at += AeronFrame.Align(length);
+                }
+            }
+        }
+
+        Assert.True(position > 3 * 64 * 1024, "the stream crossed term boundaries");
+    }
+
+    [Theory]
+    [InlineData(65536, 1024 * 1024, "multiple of 32 in [64, 65504]")]
+    [InlineData(1400, 1024 * 1024, "multiple of 32 in [64, 65504]")]
+    [InlineData(32, 1024 * 1024, "multiple of 32 in [64, 65504]")]
+    [InlineData(16384, 64 * 1024, "greater than the max message length 8192")]
+    public void An_mtu_aeron_would_refuse_is_rejected_with_the_rule_it_breaks(int mtu, int termLength, string rule)
+    {
+        var options = new AeronPublicationOptions { Mtu = mtu, TermLength = termLength };
+        var e = Assert.Throws<ArgumentException>(() => new AeronPublication(options));
+        Assert.Contains(rule, e.Message, StringComparison.Ordinal);
+        Assert.Contains(mtu.ToString(System.Globalization.CultureInfo.InvariantCulture), e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(65504, 1024 * 1024)]
+    [InlineData(8192, 64 * 1024)]
+    public void The_largest_mtu_a_term_allows_is_accepted_and_announced_in_setup(int mtu, int termLength)
+    {
+        var pub = new AeronPublication(new AeronPublicationOptions { SessionId = 7010, StreamId = 3, Mtu = mtu, TermLength = termLength });
+        var sender = new ListSender();
+        pub.DoWork(0, ref sender);
+        Assert.Equal(mtu, SetupFrame.Mtu(Assert.Single(sender.Datagrams)));
+    }
+
+    /// <summary>Offers 4,000 messages of 100–299 bytes (and a 3,000-byte one every 97th) and sends them to a receiver that acknowledges everything.</summary>
+    private static List<byte[]> SendAll<TSender>(TSender sender, out int sendFailures)
+        where TSender : IDatagramSender, ICollected
+    {
+        var pub = new AeronPublication(new AeronPublicationOptions { SessionId = 7009, StreamId = 3, InitialTermId = 5, TermLength = 64 * 1024 });
+        byte[] sm = new byte[StatusMessageFrame.Length];
+        StatusMessageFrame.Write(sm, 0, 7009, 3, 5, 0, 32 * 1024, 1);
+        pub.OnControl(sm, 0);
+        byte[] message = new byte[3000];
+        long now = 0;
+        int offered = 0;
+        int bits = LogPosition.PositionBitsToShift(64 * 1024);
+        while (offered < 4000)
+        {
+            // A burst, then duty cycles until it is all sent: the datagram boundaries then depend on the offers alone,
+            // not on how many datagrams the transport took per cycle.
+            for (int burst = 0; burst < 40 && offered < 4000; burst++)
+            {
+                int length = offered % 97 == 0 ? 3000 : 100 + (offered % 200);
+                message.AsSpan(0, length).Fill((byte)offered);
+                Assert.Equal(OfferResult.Ok, pub.Offer(message.AsSpan(0, length)));
+                offered++;
+            }
+
+            for (int cycle = 0; pub.SenderPosition < pub.Position; cycle++)
+            {
+                Assert.True(cycle < 1000, "the publication stopped sending");
+                pub.DoWork(now += 1000, ref sender);
+
+                // Acknowledge everything sent so far: the window moves only by status messages, as on the wire.
+                long position = pub.SenderPosition;
+                StatusMessageFrame.Write(sm, 0, 7009, 3, LogPosition.TermId(position, bits, 5), LogPosition.TermOffset(position, 64 * 1024), 32 * 1024, 1);
+                pub.OnControl(sm, now);
+            }
+        }
+
+        Assert.Equal(4000, offered);
+        Assert.Equal(pub.Position, pub.SenderPosition);
+        sendFailures = (int)pub.Counters.SendFailures;
+        return sender.Datagrams.FindAll(d => AeronFrame.Type(d) != FrameType.Data || !DataFrame.IsHeartbeat(d));
+    }
+
+    internal interface ICollected
+    {
+        List<byte[]> Datagrams { get; }
+    }
+
+    /// <summary>Takes single datagrams always, and at most <paramref name="take"/> of a batch (a send buffer that filled).</summary>
+    private sealed class PartialSender(int take) : IDatagramSender, ICollected
+    {
+        public List<byte[]> Datagrams { get; } = new();
+
+        public int Batches { get; private set; }
+
+        public bool TrySend(ReadOnlySpan<byte> datagram)
+        {
+            Datagrams.Add(datagram.ToArray());
+            return true;
+        }
+
+        public int TrySendBatch(ReadOnlySpan<byte> datagrams, ReadOnlySpan<int> lengths)
+        {
+            Batches++;
+            int offset = 0;
+            int n = Math.Min(take, lengths.Length);
+            for (int i = 0; i < n; i++)
+            {
+                Datagrams.Add(datagrams.Slice(offset, lengths[i]).ToArray());
+                offset += lengths[i];
+            }
+
+            return n;
+        }
+    }
+
+    internal sealed class ListSender : IDatagramSender, ICollected
     {
         public List<byte[]> Datagrams { get; } = new();
 
@@ -230,6 +377,12 @@ public sealed class PublicationTests
         {
             Datagrams.Add(datagram.ToArray());
             return true;
+        }
+
+        public int TrySendBatch(ReadOnlySpan<byte> datagrams, ReadOnlySpan<int> lengths)
+        {
+            ListSender self = this;
+            return DatagramBatch.SendEach(ref self, datagrams, lengths);
         }
     }
 
@@ -337,6 +490,12 @@ public sealed class PublicationTests
                 }
 
                 return true;
+            }
+
+            public int TrySendBatch(ReadOnlySpan<byte> datagrams, ReadOnlySpan<int> lengths)
+            {
+                Forward self = this;
+                return DatagramBatch.SendEach(ref self, datagrams, lengths);
             }
         }
 

@@ -210,5 +210,11 @@ internal sealed class PublisherReplay
             replay.Sent.Add((now, datagram.ToArray()));
             return true;
         }
+
+        public readonly int TrySendBatch(ReadOnlySpan<byte> datagrams, ReadOnlySpan<int> lengths)
+        {
+            Collector self = this;
+            return DatagramBatch.SendEach(ref self, datagrams, lengths);
+        }
     }
 }

@@ -13,13 +13,15 @@ namespace LowLatency.Adapters.Tests.Transport;
 public sealed class UdpTransportTests
 {
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)] // recvmmsg: also proves the kernel's sockaddr works as the reply address
-    public void Publication_to_receiver_over_loopback_delivers_in_order_and_the_datagram_path_allocates_nothing(bool batchedReceive)
+    [InlineData(false, false, 8)]
+    [InlineData(true, false, 8)] // recvmmsg: also proves the kernel's sockaddr works as the reply address
+    [InlineData(true, true, 64)] // and sendmmsg: bursts of 64 leave as 8 datagrams per flush
+    [InlineData(false, true, 64)]
+    public void Publication_to_receiver_over_loopback_delivers_in_order_and_the_datagram_path_allocates_nothing(bool batchedReceive, bool batchedSend, int burst)
     {
         var receiver = new AeronReceiver(new AeronReceiverOptions { StreamIds = [9] });
         using var b = new AeronUdpEndpoint(new UdpEndpointOptions { BatchedReceive = batchedReceive }, receiver);
-        using var a = new AeronUdpEndpoint(new UdpEndpointOptions());
+        using var a = new AeronUdpEndpoint(new UdpEndpointOptions { BatchedSend = batchedSend });
         UdpPublication pub = a.AddPublication(new AeronPublicationOptions { StreamId = 9, TermLength = 64 * 1024 }, b.LocalEndPoint);
         var counter = new Counter();
         var none = default(Counter);
@@ -41,14 +43,14 @@ public sealed class UdpTransportTests
             for (int i = 0; i < 30_000 && deadline.Elapsed < TimeSpan.FromSeconds(20);)
             {
                 System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(message, sent);
-                // Bursts of 8 offers, then one flush: several frames per datagram, as under load.
+                // Bursts of offers, then one flush: several frames per datagram, as under load.
                 if (pub.Offer(message, send: false) == OfferResult.Ok)
                 {
                     sent++;
                     i++;
                 }
 
-                if ((i & 7) == 0)
+                if (i % burst == 0)
                 {
                     pub.Flush();
                     b.Poll(ref counter);

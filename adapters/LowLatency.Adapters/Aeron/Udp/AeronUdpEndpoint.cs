@@ -103,7 +103,7 @@ public sealed class AeronUdpEndpoint : IDisposable
             throw new InvalidOperationException("Add publications before starting the endpoint's thread.");
         }
 
-        var publication = new UdpPublication(new AeronPublication(options), _socket, destination);
+        var publication = new UdpPublication(new AeronPublication(options), _socket, destination, _options.BatchedSend);
         _publications = [.. _publications, publication];
         return publication;
     }
@@ -168,6 +168,11 @@ public sealed class AeronUdpEndpoint : IDisposable
 
         _running = false;
         _thread?.Join();
+        foreach (UdpPublication publication in _publications)
+        {
+            publication.Release();
+        }
+
         _socket.Dispose();
         _batch?.Dispose();
     }

@@ -3,8 +3,11 @@ using System.Net.Sockets;
 
 namespace LowLatency.Adapters.Aeron.Udp;
 
-/// <summary>Sends datagrams to one address from a socket, without allocating (the SocketAddress overloads).</summary>
-internal readonly struct SocketSender(Socket socket, SocketAddress destination) : IDatagramSender
+/// <summary>
+/// Sends datagrams to one address from a socket, without allocating (the SocketAddress overloads); batches go out with
+/// one sendmmsg(2) when <paramref name="batch"/> is given, otherwise one sendto per datagram.
+/// </summary>
+internal readonly struct SocketSender(Socket socket, SocketAddress destination, SendMmsg? batch) : IDatagramSender
 {
     public bool TrySend(ReadOnlySpan<byte> datagram)
     {
@@ -21,5 +24,16 @@ internal readonly struct SocketSender(Socket socket, SocketAddress destination) 
         {
             return false;
         }
+    }
+
+    public int TrySendBatch(ReadOnlySpan<byte> datagrams, ReadOnlySpan<int> lengths)
+    {
+        if (batch is null)
+        {
+            var self = this;
+            return DatagramBatch.SendEach(ref self, datagrams, lengths);
+        }
+
+        return batch.Send(datagrams, lengths);
     }
 }

@@ -31,6 +31,14 @@ public sealed class UdpEndpointOptions
     public bool BatchedReceive { get; init; } = true;
 
     /// <summary>
+    /// Send the data datagrams a publication has ready in one duty cycle (up to
+    /// <see cref="AeronPublicationOptions.MaxDatagramsPerWork"/>, within one term) with one sendmmsg(2) (Linux x64/arm64;
+    /// ignored elsewhere) instead of one sendto each, as the C media driver does. The datagrams and their order are the
+    /// same either way. Default on.
+    /// </summary>
+    public bool BatchedSend { get; init; } = true;
+
+    /// <summary>
     /// Sources whose datagrams the receiver may see; null (the default) accepts any source. A datagram from elsewhere is
     /// dropped before it reaches the receiver and counted as <see cref="ReceiverRejectReason.SourceNotAllowed"/> (and in
     /// <see cref="AeronUdpEndpoint.DatagramsRefused"/>). Status messages and NAKs for this endpoint's publications are not

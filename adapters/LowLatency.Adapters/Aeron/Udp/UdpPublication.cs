@@ -16,13 +16,18 @@ public sealed class UdpPublication
     private readonly AeronPublication _publication;
     private readonly Socket _socket;
     private readonly SocketAddress _destination;
+    private SendMmsg? _batch;
 
-    internal UdpPublication(AeronPublication publication, Socket socket, IPEndPoint destination)
+    internal UdpPublication(AeronPublication publication, Socket socket, IPEndPoint destination, bool batchedSend)
     {
         _publication = publication;
         _socket = socket;
         Destination = destination;
         _destination = destination.Serialize();
+        if (batchedSend && SendMmsg.IsSupported)
+        {
+            _batch = new SendMmsg(socket, _destination);
+        }
     }
 
     /// <summary>Where the data goes (the subscriber's channel endpoint).</summary>
@@ -50,7 +55,7 @@ public sealed class UdpPublication
             OfferResult result = _publication.Offer(message);
             if (send && result == OfferResult.Ok)
             {
-                var sender = new SocketSender(_socket, _destination);
+                var sender = new SocketSender(_socket, _destination, _batch);
                 _publication.DoWork(NanoClock.Now(), ref sender);
             }
 
@@ -63,7 +68,7 @@ public sealed class UdpPublication
     {
         lock (_lock)
         {
-            var sender = new SocketSender(_socket, _destination);
+            var sender = new SocketSender(_socket, _destination, _batch);
             return _publication.DoWork(NanoClock.Now(), ref sender);
         }
     }
@@ -77,11 +82,24 @@ public sealed class UdpPublication
         }
     }
 
+    /// <summary>Whether data datagrams leave in batches of one sendmmsg (see <see cref="UdpEndpointOptions.BatchedSend"/>).</summary>
+    public bool IsBatchedSend => _batch is not null;
+
+    /// <summary>Frees the batch's native memory; called by the endpoint before it closes the socket.</summary>
+    internal void Release()
+    {
+        lock (_lock)
+        {
+            _batch?.Dispose();
+            _batch = null;
+        }
+    }
+
     internal int DoWork(long nowNs)
     {
         lock (_lock)
         {
-            var sender = new SocketSender(_socket, _destination);
+            var sender = new SocketSender(_socket, _destination, _batch);
             return _publication.DoWork(nowNs, ref sender);
         }
     }
@@ -96,7 +114,7 @@ public sealed class UdpPublication
         lock (_lock)
         {
             _publication.OnControl(datagram, nowNs);
-            var sender = new SocketSender(_socket, _destination);
+            var sender = new SocketSender(_socket, _destination, _batch);
             _publication.DoWork(nowNs, ref sender); // a NAK or a window update is answered in the same cycle
         }
 
