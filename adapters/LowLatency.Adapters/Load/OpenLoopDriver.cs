@@ -38,7 +38,23 @@ public sealed class OpenLoopDriver(IFlowSource source, TruthBoard truth)
         for (long i = 0; clock.Running && !cancel.IsCancellationRequested; i++)
         {
             long due = clock.WaitUntilDue(i, poll);
-            long s = sequencer.Next();
+            long s;
+            if (poll is null)
+            {
+                s = sequencer.Next();
+            }
+            else
+            {
+                // This thread is the stages' only runner: never block on a full ring, run them until a slot frees.
+                while (!sequencer.TryNext(1, out s))
+                {
+                    if (pipeline.Poll() == 0)
+                    {
+                        Thread.SpinWait(1);
+                    }
+                }
+            }
+
             ref var slot = ref ring[s];
             slot.IngestTicks = due;
             slot.Rejected = false;
