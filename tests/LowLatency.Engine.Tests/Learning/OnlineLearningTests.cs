@@ -162,7 +162,10 @@ public sealed class OnlineLearningTests : IDisposable
         Assert.True(pipeline.DrainAndStop(TimeSpan.FromSeconds(120)));
         Assert.True(log.AllocatedAtStart >= 0 && log.AllocatedAtEnd >= log.AllocatedAtStart);
         Assert.Equal(0, log.AllocatedAtEnd - log.AllocatedAtStart);
-        Assert.True(pipeline.Stats.LabelsJoined > 100_000, $"{pipeline.Stats.LabelsJoined} labels joined");
+        // Labels that joined their decision were queued, or dropped when the learner was behind (how many of each
+        // depends on how fast the learner thread ran): both paths ran on the measured thread.
+        var stats = pipeline.Stats;
+        Assert.True(stats.LabelsJoined + stats.LabelsDropped > 100_000 && stats.LabelsJoined > 10_000, $"{stats.LabelsJoined} labels joined and queued, {stats.LabelsDropped} dropped");
         Assert.True(pipeline.Learning!.Stats.Learned > 10_000);
     }
 
