@@ -155,7 +155,7 @@ public static class HistoryTrainer
                 BootstrapCombination.Max => new ChampionBlend(ChampionCombination.Max, 1f, 1f, 0f),
                 _ => ChampionBlend.Sum,
             };
-            champion = new ChampionModel(new ModelLayout(layoutNames, logistic?.HashBits ?? 0), logistic, trees, blend, scaling?.Mean.ToArray() ?? ColumnMeans(rows, columns, n));
+            champion = new ChampionModel(new ModelLayout(layoutNames, logistic?.HashBits ?? 0), logistic, trees, blend, (scaling ?? InputScaling.Fit(rows.AsSpan(0, n * columns), columns)).Mean.ToArray());
         }
 
         var scores = new float[n];
@@ -169,33 +169,6 @@ public static class HistoryTrainer
         string origin = options.Model is null ? $"bootstrap {options.Combination.ToString().ToLowerInvariant()} on {n} simulated events" : options.ModelOrigin;
         var serving = new ServingModel(champion, version: 1, origin);
         return new BootstrapModel(serving, DecisionPolicy.FromRates(scores, options.ReviewRate, options.DeclineRate), n, frauds, Auc(scores, labels), features, learner, scaling);
-    }
-
-    /// <summary>Mean of each column over the finite values: the point logistic reason codes are measured from.</summary>
-    private static float[] ColumnMeans(float[] rows, int columns, int n)
-    {
-        var sum = new double[columns];
-        var count = new long[columns];
-        for (int i = 0; i < n; i++)
-        {
-            for (int j = 0; j < columns; j++)
-            {
-                float v = rows[(i * columns) + j];
-                if (float.IsFinite(v))
-                {
-                    sum[j] += v;
-                    count[j]++;
-                }
-            }
-        }
-
-        var means = new float[columns];
-        for (int j = 0; j < columns; j++)
-        {
-            means[j] = count[j] > 0 ? (float)(sum[j] / count[j]) : 0f;
-        }
-
-        return means;
     }
 
     /// <summary>Area under the ROC curve by the rank-sum formula (ties get average ranks).</summary>

@@ -252,20 +252,26 @@ public sealed unsafe partial class FeatureStore
         if (wp.MinsOffset >= 0)
         {
             Vector256<float> m = Vector256.ConditionalSelect(live.AsSingle(), Vector256.Load((float*)(ws + wp.MinsOffset) + start), Vector256.Create(float.PositiveInfinity));
-            Vector128<float> h = Vector128.Min(m.GetLower(), m.GetUpper());
-            h = Vector128.Min(h, Vector128.Shuffle(h, Vector128.Create(2, 3, 0, 1)));
-            h = Vector128.Min(h, Vector128.Shuffle(h, Vector128.Create(1, 0, 3, 2)));
-            t.Min = Math.Min(t.Min, h.ToScalar());
+            t.Min = Math.Min(t.Min, Reduce(m, max: false));
         }
 
         if (wp.MaxsOffset >= 0)
         {
             Vector256<float> m = Vector256.ConditionalSelect(live.AsSingle(), Vector256.Load((float*)(ws + wp.MaxsOffset) + start), Vector256.Create(float.NegativeInfinity));
-            Vector128<float> h = Vector128.Max(m.GetLower(), m.GetUpper());
-            h = Vector128.Max(h, Vector128.Shuffle(h, Vector128.Create(2, 3, 0, 1)));
-            h = Vector128.Max(h, Vector128.Shuffle(h, Vector128.Create(1, 0, 3, 2)));
-            t.Max = Math.Max(t.Max, h.ToScalar());
+            t.Max = Math.Max(t.Max, Reduce(m, max: true));
         }
+    }
+
+    /// <summary>The smallest (or with <paramref name="max"/> the largest) of eight lanes; order does not matter for either.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Reduce(Vector256<float> v, bool max)
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        static Vector128<float> Pick(Vector128<float> a, Vector128<float> b, bool max) => max ? Vector128.Max(a, b) : Vector128.Min(a, b);
+        Vector128<float> h = Pick(v.GetLower(), v.GetUpper(), max);
+        h = Pick(h, Vector128.Shuffle(h, Vector128.Create(2, 3, 0, 1)), max);
+        h = Pick(h, Vector128.Shuffle(h, Vector128.Create(1, 0, 3, 2)), max);
+        return h.ToScalar();
     }
 
     /// <summary>

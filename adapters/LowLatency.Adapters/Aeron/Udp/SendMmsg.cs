@@ -107,30 +107,4 @@ internal sealed unsafe partial class SendMmsg : IDisposable
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial int sendmmsg(int fd, MMsgHdr* vector, uint length, int flags);
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct IoVec
-    {
-        public void* Base;
-        public nuint Length;
-    }
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct MsgHdr
-    {
-        public void* Name;
-        public uint NameLength;
-        public IoVec* Iov;
-        public nuint IovLength;
-        public void* Control;
-        public nuint ControlLength;
-        public int Flags;
-    }
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct MMsgHdr
-    {
-        public MsgHdr Hdr;
-        public uint Length;
-    }
 }
