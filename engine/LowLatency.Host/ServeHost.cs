@@ -242,7 +242,7 @@ internal sealed class ServeHost : IDisposable
             $"decision stream {(closed ? "closed" : "closed without the gateway's end-of-stream acknowledgement")}"));
         _log.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"final: accepted {s.TransactionsIn:N0} transactions, {s.LabelsIn:N0} labels, {s.OrdersIn:N0} orders, {s.ControlsIn:N0} control; decided {s.DecisionsPublished:N0} (approve {s.Approved:N0}, review {s.Reviewed:N0}, decline {s.Declined:N0}); " +
-            $"published {sink.Published:N0}, dropped with no gateway {sink.NotConnected:N0}, back-pressured {sink.BackPressured:N0}"));
+            $"published {sink.Published:N0}, dropped with no gateway {sink.NotConnected:N0} (offers held waiting for one {sink.AwaitingSubscriber:N0}), back-pressured {sink.BackPressured:N0}"));
         _log.WriteLine($"final rejects: {Rejects()}; refused after stop {Transport.Gate.Refused:N0}; handler faults {Pipeline.Faults:N0}");
         (long applied, long notApplied) = ModelCommands;
         _log.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -10,16 +10,21 @@ namespace LowLatency.Adapters.Transport;
 /// The pipeline's output over Aeron: encodes each decision (with its reason codes) as an SBE Decision and offers it to the
 /// decision publication. Decisions of one batch of ring slots are appended and sent together at the end of the batch
 /// (<see cref="Flush"/>), so a burst leaves in full datagrams and a lone decision leaves at once. Back-pressure is
-/// returned to the decide stage (it retries); with no gateway subscribed the decision is dropped and counted in
-/// <see cref="DecisionSinkCounters.NotConnected"/> rather than stalling the engine. <paramref name="serviceWhileBackPressured"/>,
+/// returned to the decide stage (it retries). With no gateway subscribed the decide stage first waits up to
+/// <paramref name="subscriberWait"/> (counted in <see cref="DecisionSinkCounters.AwaitingSubscriber"/>): a gateway that has
+/// just connected may send its first transactions before the engine has read its first status message, and those decisions
+/// must not be lost. After that wait the decision is dropped and counted in <see cref="DecisionSinkCounters.NotConnected"/>,
+/// as is every later one until a gateway subscribes again, rather than stalling the engine. <paramref name="serviceWhileBackPressured"/>,
 /// when the decide stage runs on the network thread, reads the decision socket between retries (the status message that
 /// moves the window can only arrive that way).
 /// </summary>
-public readonly struct DecisionPublicationSink(UdpPublication publication, DecisionSinkCounters counters, Func<int>? serviceWhileBackPressured = null)
+public readonly struct DecisionPublicationSink(
+    UdpPublication publication, DecisionSinkCounters counters, Func<int>? serviceWhileBackPressured = null, TimeSpan subscriberWait = default)
     : IDecisionSink
 {
     private static readonly double NsPerTick = 1e9 / Stopwatch.Frequency;
     private readonly byte[] _buffer = new byte[DecisionCodec.MaxMessageLength];
+    private readonly SubscriberWait _wait = new((long)(subscriberWait.TotalSeconds * Stopwatch.Frequency));
 
     /// <inheritdoc/>
     public bool TryPublish(ref PipelineSlot slot)
@@ -39,11 +44,16 @@ public readonly struct DecisionPublicationSink(UdpPublication publication, Decis
         {
             case OfferResult.Ok:
                 counters.Published++;
+                _wait.Connected();
                 return true;
             case OfferResult.BackPressured:
                 counters.BackPressured++;
                 publication.Flush(); // what is already appended must go out for the window to move
                 serviceWhileBackPressured?.Invoke();
+                return false;
+            case OfferResult.NotConnected when _wait.KeepWaiting(now):
+                counters.AwaitingSubscriber++;
+                serviceWhileBackPressured?.Invoke(); // the first status message may be waiting in the decision socket
                 return false;
             case OfferResult.NotConnected:
                 counters.NotConnected++;
@@ -59,4 +69,46 @@ public readonly struct DecisionPublicationSink(UdpPublication publication, Decis
 
     /// <inheritdoc/>
     public void Flush() => publication.Flush();
+}
+
+/// <summary>
+/// One not-connected episode of the decision publication: the decide stage waits for a subscriber at most the grace time
+/// from the first refused offer, then gives up until an offer succeeds again (so a gateway that is gone costs one wait,
+/// not one per decision). Used by one thread, the decide stage's.
+/// </summary>
+internal sealed class SubscriberWait(long graceTicks)
+{
+    private long _sinceTicks;
+    private bool _waiting;
+    private bool _gaveUp;
+
+    /// <summary>Whether to retry the refused offer at <paramref name="nowTicks"/> (false: drop it).</summary>
+    public bool KeepWaiting(long nowTicks)
+    {
+        if (_gaveUp)
+        {
+            return false;
+        }
+
+        if (!_waiting)
+        {
+            _waiting = true;
+            _sinceTicks = nowTicks;
+        }
+
+        if (nowTicks - _sinceTicks < graceTicks)
+        {
+            return true;
+        }
+
+        _gaveUp = true;
+        return false;
+    }
+
+    /// <summary>An offer succeeded: the next refusal starts a new episode.</summary>
+    public void Connected()
+    {
+        _waiting = false;
+        _gaveUp = false;
+    }
 }

@@ -9,7 +9,10 @@ public sealed class DecisionSinkCounters
     /// <summary>Offers refused by back-pressure (each retried).</summary>
     public long BackPressured;
 
-    /// <summary>Decisions dropped because no gateway was subscribed.</summary>
+    /// <summary>Offers refused while waiting for a gateway to subscribe (each retried; see <see cref="EngineTransportOptions.SubscriberWait"/>).</summary>
+    public long AwaitingSubscriber;
+
+    /// <summary>Decisions dropped because no gateway was subscribed (after the subscriber wait).</summary>
     public long NotConnected;
 
     /// <summary>Decisions dropped for another offer result (publication closed).</summary>

@@ -92,7 +92,7 @@ public sealed class EngineTransport : IDisposable
     /// window is full the sink itself reads the decision socket (nobody else could).
     /// </summary>
     public DecisionPublicationSink CreateSink(bool stagesOnNetworkThread = false) =>
-        new(Decisions, SinkCounters, stagesOnNetworkThread ? DecisionEndpoint.PollPublications : null);
+        new(Decisions, SinkCounters, stagesOnNetworkThread ? DecisionEndpoint.PollPublications : null, Options.SubscriberWait);
 
     /// <summary>
     /// Starts the endpoint thread feeding <paramref name="ring"/> through <paramref name="sequencer"/> (single producer),

@@ -40,6 +40,14 @@ public sealed class EngineTransportOptions
     /// <summary>Receiver settings (window, timers); null: defaults subscribed to <see cref="InboundStreamId"/> only, terms up to 16 MiB.</summary>
     public AeronReceiverOptions? Receiver { get; init; }
 
+    /// <summary>
+    /// How long the decide stage waits for a gateway to subscribe to decisions before it drops them (counted). Covers the
+    /// moment a gateway connects: its first transactions can reach the engine before its first status message does.
+    /// After the wait, decisions are dropped at once until a gateway subscribes again. Default 250 ms (a SETUP goes out
+    /// every 100 ms while nobody is subscribed).
+    /// </summary>
+    public TimeSpan SubscriberWait { get; init; } = TimeSpan.FromMilliseconds(250);
+
     /// <summary>Decision publication settings (term length, mtu, timers); null: defaults on <see cref="DecisionStreamId"/>.</summary>
     public AeronPublicationOptions? Publication { get; init; }
 }

@@ -27,10 +27,11 @@ internal sealed class LoopbackEngine : IDisposable
     /// </summary>
     public LoopbackEngine(
         int inboundPort, IPEndPoint decisionDestination, ServingModel model, DecisionPolicy policy, bool polled = false, int ringSize = 4096,
-        int decisionWindow = 0)
+        int decisionWindow = 0, TimeSpan? subscriberWait = null)
     {
         Transport = new EngineTransport(new EngineTransportOptions
         {
+            SubscriberWait = subscriberWait ?? new EngineTransportOptions().SubscriberWait,
             Inbound = new IPEndPoint(IPAddress.Loopback, inboundPort),
             DecisionDestination = decisionDestination,
             // decisionWindow > 0: how many bytes of decisions may wait unsent before offers are refused (back-pressure).
@@ -53,6 +54,7 @@ internal sealed class LoopbackEngine : IDisposable
         Pipeline.Dispose();
     }
 
+    /// <summary>A loopback UDP port free right now (bound and released; tests bind it immediately after).</summary>
     /// <summary>A loopback UDP port free right now (bound and released; tests bind it immediately after).</summary>
     public static int FreePort()
     {

@@ -4,6 +4,7 @@ using LowLatency.Adapters.Aeron;
 using LowLatency.Adapters.Aeron.Udp;
 using LowLatency.Adapters.Gateway;
 using LowLatency.Adapters.Sbe;
+using LowLatency.Adapters.Transport;
 using LowLatency.Engine.Events;
 using LowLatency.Engine.Pipeline;
 
@@ -205,12 +206,11 @@ public sealed class UdpTransportTests
     [InlineData(false)]
     public void A_gateway_that_stops_reading_decisions_stalls_the_engine_only_until_it_reads_again(bool polled)
     {
-        // The gateway is polled by this thread, and not at all while it sends a burst of 400: decisions pile up past its
-        // receiver window (4 KiB, a few dozen decisions), the engine's decision publication (4 KiB may wait unsent) is
-        // back-pressured, and with
-        // an 8-slot ring the engine's network thread ends up waiting too. The gateway's status messages must still get
-        // through when it reads again (they go back to the decision socket), so every decision arrives, identical to the
-        // in-process pipeline's.
+        // The gateway is polled by this thread, and not at all while it sends a burst of 400 and until the engine's decide
+        // stage has been refused: decisions pile up past its receiver window (4 KiB, a few dozen decisions), the engine's
+        // decision publication (4 KiB may wait unsent) is back-pressured, and with an 8-slot ring the engine's network
+        // thread ends up waiting too. The gateway's status messages must still get through when it reads again (they go
+        // back to the decision socket), so every decision arrives, identical to the in-process pipeline's.
         var (txs, model, policy, enginePort, matched, unmatched) = Setup(4000, 9);
         var reference = LoopbackEngine.Reference(txs, model, policy);
         using var gateway = Gateway(enginePort, matched, unmatched, ownThread: false, decisionWindow: 4096);
@@ -233,7 +233,14 @@ public sealed class UdpTransportTests
 
             if (i % 400 == 399)
             {
-                Thread.Sleep(20); // the engine runs into the closed window meanwhile
+                // Not reading until the engine has run into the closed window (however slowly a loaded machine runs it).
+                long stalls = engine.Transport.SinkCounters.BackPressured;
+                var stalling = Stopwatch.StartNew();
+                while (Volatile.Read(ref engine.Transport.SinkCounters.BackPressured) == stalls && stalling.Elapsed < TimeSpan.FromSeconds(5))
+                {
+                    Thread.Sleep(1);
+                }
+
                 var reading = Stopwatch.StartNew();
                 while (Count(matched) <= i - 8 && reading.Elapsed < TimeSpan.FromSeconds(10))
                 {
@@ -250,8 +257,81 @@ public sealed class UdpTransportTests
             }
         }
 
+        Assert.True(matched.Count == txs.Length, $"{matched.Count} of {txs.Length} decisions; sink published {engine.Transport.SinkCounters.Published}, not connected {engine.Transport.SinkCounters.NotConnected}, failed {engine.Transport.SinkCounters.Failed}");
         AssertSameDecisions(reference, matched, txs);
         Assert.True(engine.Transport.SinkCounters.BackPressured > 0, "the decision publication was never back-pressured: the test did not test the stall");
+    }
+
+    [Fact]
+    public void Decisions_for_transactions_that_arrive_before_the_gateway_subscribes_wait_for_it_and_none_is_lost()
+    {
+        // The transactions come from a bare publication; the decision address has nobody on it yet. The decide stage must
+        // hold the first decision (and so the ring) until a subscriber answers the SETUP, not drop it: this is the moment
+        // a gateway connects, when its first transactions can overtake its first status message.
+        var (txs, model, policy, enginePort, matched, unmatched) = Setup(300, 11);
+        int gatewayPort = LoopbackEngine.FreePort();
+        using var engine = new LoopbackEngine(
+            enginePort, new IPEndPoint(IPAddress.Loopback, gatewayPort), model, policy, ringSize: 64, subscriberWait: TimeSpan.FromSeconds(20));
+        using var source = new AeronUdpEndpoint(new UdpEndpointOptions());
+        UdpPublication pub = source.AddPublication(new AeronPublicationOptions { StreamId = WireStreams.Inbound }, engine.Transport.Endpoint.LocalEndPoint);
+        Publish(source, pub, txs);
+        WaitFor(() => engine.Transport.SinkCounters.AwaitingSubscriber > 0, TimeSpan.FromSeconds(10));
+        Thread.Sleep(150); // longer than a SETUP interval: the engine is waiting, not racing us
+
+        // The gateway's own transaction publication goes to a port nobody reads: only its decision subscription matters.
+        using var gateway = new GatewayClient<RecordingListener>(
+            new GatewayClientOptions { Bind = new IPEndPoint(IPAddress.Loopback, gatewayPort), Engine = new IPEndPoint(IPAddress.Loopback, LoopbackEngine.FreePort()) },
+            new RecordingListener(matched, unmatched));
+        WaitFor(() => Count(unmatched) >= txs.Length, TimeSpan.FromSeconds(20));
+
+        Assert.Equal(txs.Select(t => t.TxId), unmatched); // all of them, in order, each once (nobody here sent them)
+        Assert.Equal(0, engine.Transport.SinkCounters.NotConnected);
+        Assert.Equal(txs.Length, engine.Transport.SinkCounters.Published);
+    }
+
+    [Fact]
+    public void With_no_gateway_subscribed_decisions_are_dropped_and_counted_after_one_bounded_wait()
+    {
+        var (txs, model, policy, enginePort, _, _) = Setup(400, 12);
+        using var engine = new LoopbackEngine(
+            enginePort, new IPEndPoint(IPAddress.Loopback, LoopbackEngine.FreePort()), model, policy, ringSize: 64,
+            subscriberWait: TimeSpan.FromMilliseconds(200));
+        using var source = new AeronUdpEndpoint(new UdpEndpointOptions());
+        UdpPublication pub = source.AddPublication(new AeronPublicationOptions { StreamId = WireStreams.Inbound }, engine.Transport.Endpoint.LocalEndPoint);
+        var clock = Stopwatch.StartNew();
+        Publish(source, pub, txs);
+        WaitFor(() => engine.Transport.SinkCounters.NotConnected >= txs.Length, TimeSpan.FromSeconds(20));
+
+        // One wait for the whole episode, not one per decision (that would be 80 s): the engine went on scoring.
+        Assert.Equal(txs.Length, engine.Transport.SinkCounters.NotConnected);
+        Assert.Equal(txs.Length, engine.Pipeline.Stats.TransactionsIn);
+        Assert.Equal(0, engine.Transport.SinkCounters.Published);
+        Assert.True(engine.Transport.SinkCounters.AwaitingSubscriber > 0, "the first decision did not wait");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), $"took {clock.Elapsed}");
+    }
+
+    /// <summary>Offers every transaction on a bare publication, polling its endpoint, bounded in time.</summary>
+    private static void Publish(AeronUdpEndpoint source, UdpPublication pub, Transaction[] txs)
+    {
+        var none = default(Counter);
+        var clock = Stopwatch.StartNew();
+        byte[] buffer = new byte[TransactionCodec.MessageLength];
+        foreach (Transaction tx in txs)
+        {
+            int length = TransactionCodec.Encode(buffer, tx);
+            while (pub.Offer(buffer.AsSpan(0, length)) != OfferResult.Ok)
+            {
+                Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), "publishing stalled");
+                source.Poll(ref none);
+                Thread.Yield();
+            }
+        }
+
+        while (pub.Core.SenderPosition < pub.Core.Position && clock.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            source.Poll(ref none);
+            Thread.Yield();
+        }
     }
 
     /// <summary>A stream, a random model, the policy every test uses, a free engine port and the gateway's records.</summary>
