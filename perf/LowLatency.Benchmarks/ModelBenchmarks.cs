@@ -174,9 +174,17 @@ public class ModelTreeBenchmarks
     [Benchmark]
     public float Simd() => _forest.Margin(NextRow());
 
-    /// <summary>Saabas reason codes for all features (node walk with means).</summary>
+    /// <summary>Saabas reason codes for all features, the default: the interleaved walk records each tree's leaf slot, then the path's steps are read from a table.</summary>
     [Benchmark]
     public float Contributions() => _forest.Contributions(NextRow(), _contrib);
+
+    /// <summary>Saabas reason codes by the node walk with means (the default before the table; same bits).</summary>
+    [Benchmark]
+    public float ContributionsNodeWalk()
+    {
+        Array.Clear(_contrib);
+        return _forest.AddContributionsNodeWalk(NextRow(), _contrib, 1f, out _);
+    }
 
     /// <summary>256 rows with the node walk; divide by 256 for per-row cost.</summary>
     [Benchmark(OperationsPerInvoke = 256)]

@@ -60,6 +60,35 @@ public sealed class ChampionModelTests
         return new ChampionModel(new ModelLayout(ModelFileTests.Names, 6), lr, te, blend);
     }
 
+    [Theory]
+    [InlineData(5, false)]
+    [InlineData(37, true)] // several vector steps and a scalar tail
+    [InlineData(113, true)]
+    public void Logistic_reason_contributions_are_the_per_feature_float_formula_bit_for_bit(int n, bool withReference)
+    {
+        // Slot i must hold wL·((x_i missing ? 0 : w_i·x_i) − w_i·r_i) computed in float, whatever the vector width.
+        var rng = new Random(n);
+        var w = Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 4 - 2)).ToArray();
+        var r = Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 3)).ToArray();
+        var lr = new LogisticModel(w, new float[1 << 4], 0.25f);
+        var names = Enumerable.Range(0, n).Select(i => $"f{i}").ToArray();
+        var blend = new ChampionBlend(ChampionCombination.WeightedMargin, 0.7f, 1f, 0f);
+        var m = new ChampionModel(new ModelLayout(names, 4), lr, null, blend, withReference ? r : null);
+        var scratch = new float[m.ExplainSlots(Keys.Length)];
+        var reasons = new Contribution[4];
+        for (int round = 0; round < 50; round++)
+        {
+            var x = Enumerable.Range(0, n).Select(_ => rng.NextDouble() < 0.2 ? float.NaN : (float)(rng.NextDouble() * 10 - 5)).ToArray();
+            m.Explain(x, Keys, scratch, reasons);
+            for (int i = 0; i < n; i++)
+            {
+                float term = float.IsNaN(x[i]) ? 0f : w[i] * x[i];
+                float expected = 0f + (0.7f * (withReference ? term - (w[i] * r[i]) : term));
+                Assert.Equal(BitConverter.SingleToInt32Bits(expected), BitConverter.SingleToInt32Bits(scratch[i]));
+            }
+        }
+    }
+
     [Fact]
     public void Weighted_margin_is_intercept_plus_weighted_parts_and_reasons_are_the_merged_top_k()
     {

@@ -41,6 +41,8 @@ internal sealed unsafe class InterleavedForest
     private readonly int _nodeOffset;
     private readonly int _treeCount;
     private readonly int _featureCount;
+    private SaabasStep[] _steps = [];
+    private float _rootMeanSum;
 
     private InterleavedForest(int treeCount, int depth, int featureCount)
     {
@@ -85,7 +87,48 @@ internal sealed unsafe class InterleavedForest
             f.Place(e, t << (depth - 1), e.RootOf(t), 1, 0);
         }
 
+        if (((long)e.TreeCount << depth) <= MaxExplainSlots)
+        {
+            f.BuildSaabasSteps(e);
+        }
+
         return f;
+    }
+
+    /// <summary>
+    /// The reason-code table: for tree t's heap position i (1-based, levels 0..D−1, at t·2^D + i) the split's feature and
+    /// the two Saabas steps mean(child) − mean(node), or feature −1 below a leaf of a shallower path. Computed in float
+    /// exactly as the node walk computes them, and the root means summed in tree order as it sums them, so explaining
+    /// through this table gives the node walk's contributions bit for bit.
+    /// </summary>
+    private void BuildSaabasSteps(TreeEnsemble e)
+    {
+        _steps = new SaabasStep[(long)_treeCount << Depth];
+        _steps.AsSpan().Fill(new SaabasStep(-1, 0f, 0f));
+        float rootSum = 0f;
+        for (int t = 0; t < _treeCount; t++)
+        {
+            int root = e.RootOf(t);
+            rootSum += e.NodeMeanOf(root);
+            PlaceSteps(e, t << Depth, root, 1, 0);
+        }
+
+        _rootMeanSum = rootSum;
+    }
+
+    private void PlaceSteps(TreeEnsemble e, int treeBase, int node, int i, int level)
+    {
+        if (level == Depth || e.IsLeaf(node))
+        {
+            return; // padding below stays feature −1
+        }
+
+        int left = e.LeftOf(node);
+        int right = e.RightOf(node);
+        float mean = e.NodeMeanOf(node);
+        _steps[treeBase + i] = new SaabasStep(e.FeatureOf(node), e.NodeMeanOf(left) - mean, e.NodeMeanOf(right) - mean);
+        PlaceSteps(e, treeBase, left, 2 * i, level + 1);
+        PlaceSteps(e, treeBase, right, (2 * i) + 1, level + 1);
     }
 
     /// <summary>
@@ -124,22 +167,81 @@ internal sealed unsafe class InterleavedForest
         int f = _featureCount;
         int* xs = stackalloc int[2 * f];
         FillCopies(x, xs, f);
-        return Depth switch
-        {
-            1 => Walk<D1>(xs, start),
-            2 => Walk<D2>(xs, start),
-            3 => Walk<D3>(xs, start),
-            4 => Walk<D4>(xs, start),
-            5 => Walk<D5>(xs, start),
-            6 => Walk<D6>(xs, start),
-            7 => Walk<D7>(xs, start),
-            8 => Walk<D8>(xs, start),
-            9 => Walk<D9>(xs, start),
-            10 => Walk<D10>(xs, start),
-            11 => Walk<D11>(xs, start),
-            _ => Walk<D12>(xs, start),
-        };
+        return Walk<NoSlots>(xs, start, null);
     }
+
+    /// <summary>
+    /// Saabas reason codes from the same walk as <see cref="SumLeaves"/>: returns the leaf sum onto
+    /// <paramref name="start"/> and adds <paramref name="perTree"/>·(mean(child) − mean(node)) for every split on every
+    /// path to <paramref name="destination"/>[feature], in tree order, root to leaf: the node walk's float operations in
+    /// the node walk's order, so the same bits. <paramref name="rootMeanSum"/> is Σ root means in tree order. The walk
+    /// records each tree's leaf slot; the path back to it needs no dependent loads (its heap positions are the slot's
+    /// prefixes). Caller guarantees x and destination hold the feature count and at most
+    /// <see cref="MaxExplainTrees"/> trees.
+    /// </summary>
+    [SkipLocalsInit]
+    public float Explain(ReadOnlySpan<float> x, float start, Span<float> destination, float perTree, out float rootMeanSum)
+    {
+        int f = _featureCount;
+        int* xs = stackalloc int[2 * f];
+        ushort* slots = stackalloc ushort[_treeCount];
+        FillCopies(x, xs, f);
+        float leaves = Walk<RecordSlots>(xs, start, slots);
+        int depth = Depth;
+        fixed (float* dst = destination)
+        fixed (SaabasStep* steps = _steps)
+        {
+            SaabasStep* tree = steps;
+            for (int t = 0; t < _treeCount; t++, tree += 1 << depth)
+            {
+                uint slot = slots[t];
+                for (int level = 0; level < depth; level++)
+                {
+                    SaabasStep* step = tree + ((1u << level) | (slot >> (depth - level)));
+                    if (step->Feature < 0)
+                    {
+                        break; // a shallower leaf: the rest of the padded path is copies of it
+                    }
+
+                    // Left and Right are adjacent: indexing by the path's bit costs no branch (a random path
+                    // would mispredict half of them).
+                    float delta = (&step->Left)[(slot >> (depth - 1 - level)) & 1];
+                    dst[step->Feature] += perTree * delta;
+                }
+            }
+        }
+
+        rootMeanSum = _rootMeanSum;
+        return leaves;
+    }
+
+    /// <summary>The walk compiled for this forest's padded depth.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private float Walk<TSlots>(int* xs, float start, ushort* slots)
+        where TSlots : struct, ISlots => Depth switch
+    {
+        1 => Walk<D1, TSlots>(xs, start, slots),
+        2 => Walk<D2, TSlots>(xs, start, slots),
+        3 => Walk<D3, TSlots>(xs, start, slots),
+        4 => Walk<D4, TSlots>(xs, start, slots),
+        5 => Walk<D5, TSlots>(xs, start, slots),
+        6 => Walk<D6, TSlots>(xs, start, slots),
+        7 => Walk<D7, TSlots>(xs, start, slots),
+        8 => Walk<D8, TSlots>(xs, start, slots),
+        9 => Walk<D9, TSlots>(xs, start, slots),
+        10 => Walk<D10, TSlots>(xs, start, slots),
+        11 => Walk<D11, TSlots>(xs, start, slots),
+        _ => Walk<D12, TSlots>(xs, start, slots),
+    };
+
+    /// <summary>Most trees <see cref="Explain"/> takes (their leaf slots live on the stack, 2 bytes each).</summary>
+    public const int MaxExplainTrees = 16384;
+
+    /// <summary>Largest reason-code table built (trees × 2^depth entries of 12 bytes: 12 MiB); bigger forests explain by the node walk.</summary>
+    private const long MaxExplainSlots = 1 << 20;
+
+    /// <summary>Whether <see cref="Explain"/> is available (the reason-code table was built).</summary>
+    public bool CanExplain => _steps.Length > 0 && _treeCount <= MaxExplainTrees;
 
     /// <summary>
     /// Order-preserving integer key of a non-NaN float: for any a, b, a &lt; b exactly when
@@ -190,8 +292,9 @@ internal sealed unsafe class InterleavedForest
     /// [group + 8·a] and the step is a ← 2a + right − j·S; after D − 1 steps a − S is the lane's last split. Sixteen indices do not all fit the registers; the few the JIT spills
     /// cost less than the latency that eight chains left exposed (measured: 12 lanes ≈ 16, 32 slower).
     /// </summary>
-    private float Walk<TDepth>(int* xs, float start)
+    private float Walk<TDepth, TSlots>(int* xs, float start, ushort* slots)
         where TDepth : struct, IDepth
+        where TSlots : struct, ISlots
     {
         const int lanes = Lanes;
         nuint stride = 1u << (TDepth.Value - 1);
@@ -240,30 +343,31 @@ internal sealed unsafe class InterleavedForest
             // last group are walked but not added.
             if (remaining >= lanes)
             {
-                acc += Leaf(last + a0, xs);
-                acc += Leaf(last + a1, xs);
-                acc += Leaf(last + a2, xs);
-                acc += Leaf(last + a3, xs);
-                acc += Leaf(last + a4, xs);
-                acc += Leaf(last + a5, xs);
-                acc += Leaf(last + a6, xs);
-                acc += Leaf(last + a7, xs);
-                acc += Leaf(last + a8, xs);
-                acc += Leaf(last + a9, xs);
-                acc += Leaf(last + a10, xs);
-                acc += Leaf(last + a11, xs);
-                acc += Leaf(last + a12, xs);
-                acc += Leaf(last + a13, xs);
-                acc += Leaf(last + a14, xs);
-                acc += Leaf(last + a15, xs);
+                acc += Leaf<TSlots>(last, a0, stride, xs, slots + 0);
+                acc += Leaf<TSlots>(last, a1, (2 * stride), xs, slots + 1);
+                acc += Leaf<TSlots>(last, a2, (3 * stride), xs, slots + 2);
+                acc += Leaf<TSlots>(last, a3, (4 * stride), xs, slots + 3);
+                acc += Leaf<TSlots>(last, a4, (5 * stride), xs, slots + 4);
+                acc += Leaf<TSlots>(last, a5, (6 * stride), xs, slots + 5);
+                acc += Leaf<TSlots>(last, a6, (7 * stride), xs, slots + 6);
+                acc += Leaf<TSlots>(last, a7, (8 * stride), xs, slots + 7);
+                acc += Leaf<TSlots>(last, a8, (9 * stride), xs, slots + 8);
+                acc += Leaf<TSlots>(last, a9, (10 * stride), xs, slots + 9);
+                acc += Leaf<TSlots>(last, a10, (11 * stride), xs, slots + 10);
+                acc += Leaf<TSlots>(last, a11, (12 * stride), xs, slots + 11);
+                acc += Leaf<TSlots>(last, a12, (13 * stride), xs, slots + 12);
+                acc += Leaf<TSlots>(last, a13, (14 * stride), xs, slots + 13);
+                acc += Leaf<TSlots>(last, a14, (15 * stride), xs, slots + 14);
+                acc += Leaf<TSlots>(last, a15, (16 * stride), xs, slots + 15);
             }
             else
             {
-                acc = AddTail(acc, last, xs, remaining, [a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14]);
+                acc = AddTail<TSlots>(acc, last, xs, remaining, stride, slots, [a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14]);
             }
 
             g += lanes * stride;
             last += lanes * stride;
+            slots += TSlots.Enabled ? lanes : 0;
         }
 
         return acc;
@@ -271,11 +375,12 @@ internal sealed unsafe class InterleavedForest
 
     /// <summary>The leaves of a partial last group, in tree order (cold: once per event at most).</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static float AddTail(float acc, LastSplit* last, int* xs, int count, ReadOnlySpan<nuint> a)
+    private static float AddTail<TSlots>(float acc, LastSplit* last, int* xs, int count, nuint stride, ushort* slots, ReadOnlySpan<nuint> a)
+        where TSlots : struct, ISlots
     {
         for (int j = 0; j < count; j++)
         {
-            acc += Leaf(last + a[j], xs);
+            acc += Leaf<TSlots>(last, a[j], (nuint)(j + 1) * stride, xs, slots + j);
         }
 
         return acc;
@@ -285,15 +390,39 @@ internal sealed unsafe class InterleavedForest
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static nuint Right(Node* n, int* xs) => xs[n->Feature] < n->Threshold ? 0u : 1u;
 
-    /// <summary>The last split of a path decides between the two leaves stored beside it.</summary>
+    /// <summary>
+    /// The last split of a path decides between the two leaves stored beside it. Lane a's last split is last + a; with
+    /// slots recorded, its leaf slot in the padded tree is 2·(a − <paramref name="laneEnd"/>) + right, where laneEnd is
+    /// (lane + 1)·2^(D−1) (a − lane·2^(D−1) is the split's heap position, in [2^(D−1), 2^D)).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Leaf(LastSplit* s, int* xs) => (&s->Left)[xs[s->Feature] < s->Threshold ? 0 : 1];
+    private static float Leaf<TSlots>(LastSplit* last, nuint a, nuint laneEnd, int* xs, ushort* slot)
+        where TSlots : struct, ISlots
+    {
+        LastSplit* s = last + a;
+        uint right = xs[s->Feature] < s->Threshold ? 0u : 1u;
+        if (TSlots.Enabled)
+        {
+            *slot = (ushort)(((uint)(a - laneEnd) << 1) | right);
+        }
+
+        return (&s->Left)[right];
+    }
 
     /// <summary>A last-level split with both leaves: one cache line holds the end of the path.</summary>
     [StructLayout(LayoutKind.Sequential)]
     private readonly struct LastSplit(int threshold, int feature, float left, float right)
     {
         public readonly int Threshold = threshold;
+        public readonly int Feature = feature;
+        public readonly float Left = left;
+        public readonly float Right = right;
+    }
+
+    /// <summary>One split of the reason-code table: its feature (−1: padding) and the Saabas steps to each child.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    private readonly struct SaabasStep(int feature, float left, float right)
+    {
         public readonly int Feature = feature;
         public readonly float Left = left;
         public readonly float Right = right;
@@ -313,6 +442,16 @@ internal sealed unsafe class InterleavedForest
     {
         static abstract int Value { get; }
     }
+
+    /// <summary>Whether a walk records each tree's leaf slot (a type, so the plain walk compiles without it).</summary>
+    private interface ISlots
+    {
+        static abstract bool Enabled { get; }
+    }
+
+    private readonly struct NoSlots : ISlots { public static bool Enabled => false; }
+
+    private readonly struct RecordSlots : ISlots { public static bool Enabled => true; }
 
     private readonly struct D1 : IDepth { public static int Value => 1; }
 

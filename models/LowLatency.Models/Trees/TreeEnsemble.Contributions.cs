@@ -40,6 +40,24 @@ public sealed partial class TreeEnsemble
         }
 
         float perTree = Aggregation == TreeAggregation.Sum ? scale : scale / TreeCount;
+        float start = Aggregation == TreeAggregation.Sum ? BaseMargin : 0f;
+        if (_interleaved is { CanExplain: true } fast)
+        {
+            // The same sums in the same order as the walk below, from the sixteen-trees-at-once kernel.
+            margin = Finish(fast.Explain(features, start, destination, perTree, out float roots));
+            return (scale * BaseMargin) + (perTree * roots);
+        }
+
+        return AddContributionsNodeWalk(features, destination, scale, out margin);
+    }
+
+    /// <summary>
+    /// Reference for <see cref="AddContributions(ReadOnlySpan{float}, Span{float}, float, out float)"/>, and its path
+    /// for ensembles the interleaved kernel does not take: each tree walked node by node, every split kind.
+    /// </summary>
+    internal float AddContributionsNodeWalk(ReadOnlySpan<float> features, Span<float> destination, float scale, out float margin)
+    {
+        float perTree = Aggregation == TreeAggregation.Sum ? scale : scale / TreeCount;
         float rootSum = 0f;
         float leaves = Aggregation == TreeAggregation.Sum ? BaseMargin : 0f;
         int[] left = _left, right = _right, feature = _feature;
