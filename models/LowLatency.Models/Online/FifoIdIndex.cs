@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 
 namespace LowLatency.Models.Online;
 
@@ -81,6 +82,7 @@ internal sealed class FifoIdIndex
     /// <summary>Removes the oldest id and returns it (the caller checks <see cref="Count"/> first).</summary>
     public ulong RemoveOldest()
     {
+        PrefetchFutureRemoval();
         ulong id = _ring[_head];
         int i = Home(id);
         while (_table[i] != _head + 1)
@@ -115,6 +117,28 @@ internal sealed class FifoIdIndex
         _count--;
         return id;
     }
+
+    /// <summary>
+    /// Starts loading the table slot of the id that will be removed <see cref="RemovalLookahead"/> removals from now: the
+    /// ring says which id that is, so the random read of its slot overlaps the work between (measured: the removal's miss
+    /// was a third of a join-store record's time at 262,144 held decisions).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private unsafe void PrefetchFutureRemoval()
+    {
+        if (Sse.IsSupported && _count > RemovalLookahead)
+        {
+            int ahead = _head + RemovalLookahead;
+            ulong future = _ring[ahead >= _ring.Length ? ahead - _ring.Length : ahead];
+            fixed (int* slot = &_table[Home(future)])
+            {
+                Sse.Prefetch0(slot);
+            }
+        }
+    }
+
+    /// <summary>How many removals ahead <see cref="PrefetchFutureRemoval"/> looks.</summary>
+    private const int RemovalLookahead = 8;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private int Home(ulong id)
