@@ -327,7 +327,11 @@ public sealed class ChampionChallenger
         string reason = string.Create(CultureInfo.InvariantCulture,
             $"challenger AUC {challengerAuc:F4} vs champion {championAuc:F4} (margin {_options.PromotionMargin}) over {_championWindow.Count} labels; log loss {_challengerWindow.LogLoss():F4} vs {_championWindow.LogLoss():F4}");
         var version = Publish(from.Version, nowNs);
-        _championLearner = _challenger.Clone();
+        if (!_championLearner.TryCopyFrom(_challenger))
+        {
+            _championLearner = _challenger.Clone();
+        }
+
         // The rollback target is the last proven champion: one promoted while another is still on probation
         // does not become the target, so a chain of quick (possibly poisoned) promotions cannot walk the
         // target away from the last model that held its ground.
@@ -372,7 +376,11 @@ public sealed class ChampionChallenger
         {
             _inSpike = true;
             // Labels learned since the spike began are suspect: go back to the champion's learner state.
-            _challenger = _championLearner.Clone();
+            if (!_challenger.TryCopyFrom(_championLearner))
+            {
+                _challenger = _championLearner.Clone();
+            }
+
             ClearWindows();
             Emit(ModelEventKind.LabelSpikeStarted, nowNs, _championVersion.Version, string.Create(CultureInfo.InvariantCulture,
                 $"positive rate {recent:P2} over the last {_spikeCount} labels vs long-run {baseRate:P2}; labels quarantined, challenger reset to version {_championVersion.Version}'s learner"));

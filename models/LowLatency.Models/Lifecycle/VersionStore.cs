@@ -21,6 +21,7 @@ public sealed class VersionStore
     private const uint Magic = 0x564D4C4C; // "LLMV"
     private const uint Format = 2;
     private const int HeaderBytes = 28;
+    private readonly MemoryStream _buffer = new();
 
     /// <summary>Uses (and creates) <paramref name="directory"/>.</summary>
     public VersionStore(string directory)
@@ -57,33 +58,42 @@ public sealed class VersionStore
     public ModelVersion Write(uint version, uint parent, long createdAtNs, ChampionModel model, ChampionLearner? learner)
     {
         ArgumentNullException.ThrowIfNull(model);
-        using var payload = new MemoryStream();
-        using (var w = new BinaryWriter(payload, System.Text.Encoding.UTF8, leaveOpen: true))
+        lock (_buffer)
         {
-            byte[] bytes = ModelFile.ToBytes(model);
-            w.Write(bytes.Length);
-            w.Write(bytes);
-            w.Write(learner is not null);
-            learner?.WriteState(w);
-        }
+            // The whole file is composed in one buffer kept for the next version (megabytes of learner state: no
+            // intermediate arrays per promotion), then written out once.
+            _buffer.SetLength(0);
+            _buffer.Write(stackalloc byte[HeaderBytes + sizeof(int)]); // header, then the model file's length: filled in below
+            int modelLength = ModelFile.Append(model, _buffer);
+            using (var w = new BinaryWriter(_buffer, System.Text.Encoding.UTF8, leaveOpen: true))
+            {
+                w.Write(learner is not null);
+                learner?.WriteState(w);
+            }
 
-        int length = checked((int)payload.Length);
-        var file = new byte[HeaderBytes + length + sizeof(ulong)];
-        var span = file.AsSpan();
-        BinaryPrimitives.WriteUInt32LittleEndian(span, Magic);
-        BinaryPrimitives.WriteUInt32LittleEndian(span[4..], Format);
-        BinaryPrimitives.WriteUInt32LittleEndian(span[8..], version);
-        BinaryPrimitives.WriteUInt32LittleEndian(span[12..], parent);
-        BinaryPrimitives.WriteInt64LittleEndian(span[16..], createdAtNs);
-        BinaryPrimitives.WriteInt32LittleEndian(span[24..], length);
-        payload.GetBuffer().AsSpan(0, length).CopyTo(span[HeaderBytes..]);
-        ulong checksum = Checksum64.Of(span[..(HeaderBytes + length)]);
-        BinaryPrimitives.WriteUInt64LittleEndian(span[(HeaderBytes + length)..], checksum);
-        string path = PathOf(version);
-        string temp = path + ".tmp";
-        File.WriteAllBytes(temp, file);
-        File.Move(temp, path, overwrite: true);
-        return new ModelVersion(version, parent, createdAtNs, model, checksum);
+            int length = checked((int)_buffer.Length - HeaderBytes);
+            var span = _buffer.GetBuffer().AsSpan(0, HeaderBytes + length);
+            BinaryPrimitives.WriteUInt32LittleEndian(span, Magic);
+            BinaryPrimitives.WriteUInt32LittleEndian(span[4..], Format);
+            BinaryPrimitives.WriteUInt32LittleEndian(span[8..], version);
+            BinaryPrimitives.WriteUInt32LittleEndian(span[12..], parent);
+            BinaryPrimitives.WriteInt64LittleEndian(span[16..], createdAtNs);
+            BinaryPrimitives.WriteInt32LittleEndian(span[24..], length);
+            BinaryPrimitives.WriteInt32LittleEndian(span[HeaderBytes..], modelLength);
+            ulong checksum = Checksum64.Of(span);
+            Span<byte> trailer = stackalloc byte[sizeof(ulong)];
+            BinaryPrimitives.WriteUInt64LittleEndian(trailer, checksum);
+            _buffer.Write(trailer);
+            string path = PathOf(version);
+            string temp = path + ".tmp";
+            using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 1))
+            {
+                file.Write(_buffer.GetBuffer().AsSpan(0, (int)_buffer.Length));
+            }
+
+            File.Move(temp, path, overwrite: true);
+            return new ModelVersion(version, parent, createdAtNs, model, checksum);
+        }
     }
 
     /// <summary>Reads and verifies a version; <see cref="ModelFormatException"/> names what is wrong.</summary>

@@ -88,6 +88,42 @@ public sealed class ChampionLearner
         Updates = other.Updates;
     }
 
+    /// <summary>
+    /// Makes this learner continue exactly where <paramref name="other"/> stands, in place, when both learn the same
+    /// champion template with the same parts and options (a challenger and the champion's learner forked from one start):
+    /// what <see cref="Clone"/> gives without allocating megabytes of learner state. Returns false, changing nothing, when
+    /// the two differ in shape (then clone).
+    /// </summary>
+    public bool TryCopyFrom(ChampionLearner other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        if (ReferenceEquals(other, this))
+        {
+            return true;
+        }
+
+        if (!ReferenceEquals(other._template, _template) || other._options != _options || !ReferenceEquals(other._scaling, _scaling)
+            || !Compatible(_logistic, other._logistic, static (a, b) => a.CanCopyFrom(b))
+            || !Compatible(_trees, other._trees, static (a, b) => a.CanCopyFrom(b))
+            || !Compatible(_online, other._online, static (a, b) => a.CanCopyFrom(b)))
+        {
+            return false;
+        }
+
+        _logistic?.CopyFrom(other._logistic!);
+        _trees?.CopyFrom(other._trees!);
+        _online?.CopyFrom(other._online!);
+        _sinceRefit = other._sinceRefit;
+        Updates = other.Updates;
+        Rejected = 0; // as a clone starts
+        return true;
+    }
+
+    /// <summary>Both parts absent, or both present and copyable.</summary>
+    private static bool Compatible<T>(T? mine, T? theirs, Func<T, T, bool> canCopy)
+        where T : class =>
+        mine is null ? theirs is null : theirs is not null && canCopy(mine, theirs);
+
     /// <summary>A champion of one fresh (or given) FTRL learner over positional features f0…: the plain logistic case.</summary>
     public static ChampionLearner ForLogistic(FtrlLearner learner, ChampionLearnerOptions? options = null)
     {

@@ -116,9 +116,28 @@ public sealed partial class FtrlLearner
     /// <summary>A deep copy that continues independently (used to fork a challenger from the champion).</summary>
     public FtrlLearner Clone()
     {
-        var copy = new FtrlLearner(_denseCount, _options) { _updates = _updates };
-        _coords.AsSpan().CopyTo(copy._coords);
+        var copy = new FtrlLearner(_denseCount, _options);
+        copy.CopyFrom(this);
         return copy;
+    }
+
+    /// <summary>Whether <see cref="CopyFrom"/> takes <paramref name="other"/> (same dense count and options).</summary>
+    public bool CanCopyFrom(FtrlLearner other) => other is not null && other._denseCount == _denseCount && other._options == _options;
+
+    /// <summary>
+    /// Makes this learner continue exactly where <paramref name="other"/> stands (weights state and update count), in
+    /// place: what <see cref="Clone"/> gives, without allocating. Both must have the same dense count and options.
+    /// </summary>
+    public void CopyFrom(FtrlLearner other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        if (!CanCopyFrom(other))
+        {
+            throw new ArgumentException("FTRL learners of different shapes or options: copy by Clone instead.", nameof(other));
+        }
+
+        other._coords.AsSpan().CopyTo(_coords);
+        _updates = other._updates;
     }
 
     [DoesNotReturn]

@@ -16,30 +16,48 @@ public sealed partial class HoeffdingTree
     public HoeffdingTree Clone()
     {
         var copy = new HoeffdingTree(_features, _options);
-        _feature.AsSpan().CopyTo(copy._feature);
-        _threshold.AsSpan().CopyTo(copy._threshold);
-        _left.AsSpan().CopyTo(copy._left);
-        _right.AsSpan().CopyTo(copy._right);
-        _depth.AsSpan().CopyTo(copy._depth);
-        _block.AsSpan().CopyTo(copy._block);
-        _classCount.AsSpan().CopyTo(copy._classCount);
-        _seenAtLastTry.AsSpan().CopyTo(copy._seenAtLastTry);
-        _stats.AsSpan().CopyTo(copy._stats);
-        _freeBlocks.AsSpan().CopyTo(copy._freeBlocks);
-        _splits.AsSpan().CopyTo(copy._splits);
-        _alternate.AsSpan().CopyTo(copy._alternate);
-        _drift.AsSpan().CopyTo(copy._drift);
-        _trial.AsSpan().CopyTo(copy._trial);
-        copy._nodeCount = _nodeCount;
-        copy._freeCount = _freeCount;
-        copy._splitCount = _splitCount;
-        copy._examples = _examples;
-        copy._splitsRefusedForSpace = _splitsRefusedForSpace;
-        copy.AlternatesStarted = AlternatesStarted;
-        copy.AlternatesSwapped = AlternatesSwapped;
-        copy.AlternatesDropped = AlternatesDropped;
-        copy.AlternatesRefusedForSpace = AlternatesRefusedForSpace;
+        copy.CopyFrom(this);
         return copy;
+    }
+
+    /// <summary>Whether <see cref="CopyFrom"/> takes <paramref name="other"/> (same feature count and options).</summary>
+    public bool CanCopyFrom(HoeffdingTree other) => other is not null && other._features == _features && other._options == _options;
+
+    /// <summary>
+    /// Makes this tree continue exactly where <paramref name="other"/> stands, in place: what <see cref="Clone"/> gives,
+    /// without allocating (the arrays are sized by the options, so two trees of one shape have the same arrays).
+    /// </summary>
+    public void CopyFrom(HoeffdingTree other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        if (!CanCopyFrom(other))
+        {
+            throw new ArgumentException("Hoeffding trees of different shapes or options: copy by Clone instead.", nameof(other));
+        }
+
+        other._feature.AsSpan().CopyTo(_feature);
+        other._threshold.AsSpan().CopyTo(_threshold);
+        other._left.AsSpan().CopyTo(_left);
+        other._right.AsSpan().CopyTo(_right);
+        other._depth.AsSpan().CopyTo(_depth);
+        other._block.AsSpan().CopyTo(_block);
+        other._classCount.AsSpan().CopyTo(_classCount);
+        other._seenAtLastTry.AsSpan().CopyTo(_seenAtLastTry);
+        other._stats.AsSpan().CopyTo(_stats);
+        other._freeBlocks.AsSpan().CopyTo(_freeBlocks);
+        other._splits.AsSpan().CopyTo(_splits);
+        other._alternate.AsSpan().CopyTo(_alternate);
+        other._drift.AsSpan().CopyTo(_drift);
+        other._trial.AsSpan().CopyTo(_trial);
+        _nodeCount = other._nodeCount;
+        _freeCount = other._freeCount;
+        _splitCount = other._splitCount;
+        _examples = other._examples;
+        _splitsRefusedForSpace = other._splitsRefusedForSpace;
+        AlternatesStarted = other.AlternatesStarted;
+        AlternatesSwapped = other.AlternatesSwapped;
+        AlternatesDropped = other.AlternatesDropped;
+        AlternatesRefusedForSpace = other.AlternatesRefusedForSpace;
     }
 
     /// <summary>Writes the tree's whole learning state (see the type's remarks).</summary>

@@ -61,6 +61,27 @@ public sealed class LeafRefitter
     /// <summary>A copy that continues independently: same ensemble, same statistics gathered since the last refit.</summary>
     public LeafRefitter Clone() => new(this);
 
+    /// <summary>Whether <see cref="CopyFrom"/> takes <paramref name="other"/> (an ensemble of the same node count, the same settings).</summary>
+    public bool CanCopyFrom(LeafRefitter other) =>
+        other is not null && other._gradient.Length == _gradient.Length && other._lambda == _lambda && other._eta == _eta && other._scale == _scale;
+
+    /// <summary>
+    /// Makes this refitter continue exactly where <paramref name="other"/> stands (its ensemble and statistics), in place: what <see cref="Clone"/> gives, without allocating. Both must refit ensembles of one shape.
+    /// </summary>
+    public void CopyFrom(LeafRefitter other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        if (!CanCopyFrom(other))
+        {
+            throw new ArgumentException("Refitters of ensembles of different shapes or settings: copy by Clone instead.", nameof(other));
+        }
+
+        _model = other._model;
+        other._gradient.AsSpan().CopyTo(_gradient);
+        other._hessian.AsSpan().CopyTo(_hessian);
+        _observed = other._observed;
+    }
+
     /// <summary>The current ensemble (replaced by each <see cref="Refit"/>).</summary>
     public TreeEnsemble Model => _model;
 

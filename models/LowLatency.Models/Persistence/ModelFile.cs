@@ -48,9 +48,24 @@ public static class ModelFile
     /// <summary>Serializes a champion (or a lone logistic / tree model wrapped as one).</summary>
     public static byte[] ToBytes(ChampionModel model)
     {
+        using var file = new MemoryStream();
+        Append(model, file);
+        return file.ToArray();
+    }
+
+    /// <summary>
+    /// Appends the model file of <paramref name="model"/> (exactly the bytes <see cref="ToBytes"/> returns) to
+    /// <paramref name="destination"/> at its end: the header and checksum are written into the stream's own buffer, so a
+    /// stream kept for reuse makes no copy of the file. Returns the number of bytes appended.
+    /// </summary>
+    public static int Append(ChampionModel model, MemoryStream destination)
+    {
         ArgumentNullException.ThrowIfNull(model);
-        using var payload = new MemoryStream();
-        using (var w = new BinaryWriter(payload, Encoding.UTF8, leaveOpen: true))
+        ArgumentNullException.ThrowIfNull(destination);
+        int start = checked((int)destination.Length);
+        destination.Position = start;
+        destination.Write(stackalloc byte[HeaderSize]); // filled in below
+        using (var w = new BinaryWriter(destination, Encoding.UTF8, leaveOpen: true))
         {
             WriteLayout(w, model.Layout);
             w.Write((byte)model.Blend.Mode);
@@ -83,16 +98,17 @@ public static class ModelFile
             }
         }
 
-        int len = checked((int)payload.Length);
-        var bytes = new byte[HeaderSize + len + 4];
+        int len = checked((int)destination.Length - start - HeaderSize);
+        var bytes = destination.GetBuffer().AsSpan(start, HeaderSize + len);
         Magic.CopyTo(bytes);
-        BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(8), Version);
+        BinaryPrimitives.WriteUInt16LittleEndian(bytes[8..], Version);
         ushort kind = (ushort)((model.Logistic is null ? 0 : 1) | (model.Trees is null ? 0 : 2) | (model.Reference.IsEmpty ? 0 : 4) | (model.OnlineTree is null ? 0 : 8));
-        BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(10), kind);
-        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(12), (uint)len);
-        payload.GetBuffer().AsSpan(0, len).CopyTo(bytes.AsSpan(HeaderSize));
-        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(HeaderSize + len), Crc32.HashToUInt32(bytes.AsSpan(0, HeaderSize + len)));
-        return bytes;
+        BinaryPrimitives.WriteUInt16LittleEndian(bytes[10..], kind);
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes[12..], (uint)len);
+        Span<byte> crc = stackalloc byte[4];
+        BinaryPrimitives.WriteUInt32LittleEndian(crc, Crc32.HashToUInt32(bytes));
+        destination.Write(crc);
+        return HeaderSize + len + crc.Length;
     }
 
     /// <summary>Writes the model to a file (replacing it).</summary>

@@ -250,6 +250,49 @@ public class ChampionLearnerTests
     }
 
     [Fact]
+    public void Copying_a_learner_in_place_continues_exactly_as_a_clone_and_allocates_nothing()
+    {
+        // The champion-challenger swap copies learner state into a spare learner instead of cloning megabytes per
+        // promotion. The copy must then learn bit for bit as a clone does, whatever the target held before.
+        var options = new ChampionLearnerOptions { OnlineTree = new HoeffdingTreeOptions { GracePeriod = 50 } };
+        var source = ChampionLearner.ForLogistic(new FtrlLearner(LifecycleStream.Dense, Ftrl), options);
+        var rng = new Random(17);
+        var target = source.Clone();
+        for (int i = 0; i < 4000; i++)
+        {
+            var (x, k, y) = Interaction(rng);
+            source.TryUpdate(x, k, y, out _);
+            if (i % 3 == 0)
+            {
+                target.TryUpdate(x, k, !y, out _); // the target learns something else meanwhile
+            }
+        }
+
+        var clone = source.Clone();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Assert.True(target.TryCopyFrom(source));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(allocated < 256, $"{allocated} bytes allocated by an in-place copy");
+        Assert.Equal(clone.Updates, target.Updates);
+        for (int i = 0; i < 3000; i++)
+        {
+            var (x, k, y) = Interaction(rng);
+            clone.TryUpdate(x, k, y, out double a);
+            target.TryUpdate(x, k, y, out double b);
+            Assert.Equal(BitConverter.DoubleToInt64Bits(a), BitConverter.DoubleToInt64Bits(b));
+        }
+
+        Assert.Equal(clone.OnlineTree!.Splits.ToArray(), target.OnlineTree!.Splits.ToArray());
+
+        // Learners of different shapes refuse, and change nothing.
+        var plain = ChampionLearner.ForLogistic(new FtrlLearner(LifecycleStream.Dense, Ftrl));
+        var fixedTree = new ChampionLearner(source.Snapshot(), null, source.Options);
+        Assert.False(plain.TryCopyFrom(source));
+        Assert.False(source.TryCopyFrom(fixedTree));
+        Assert.Equal(clone.Updates, target.Updates);
+    }
+
+    [Fact]
     public void An_online_tree_loaded_without_its_learner_state_stays_fixed()
     {
         var learner = ChampionLearner.ForLogistic(new FtrlLearner(LifecycleStream.Dense, Ftrl), new ChampionLearnerOptions { OnlineTree = new HoeffdingTreeOptions { GracePeriod = 50 } });

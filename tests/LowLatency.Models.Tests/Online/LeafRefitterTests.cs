@@ -91,6 +91,45 @@ public sealed class LeafRefitterTests
         Assert.Equal(0, refitter.Observed);
     }
 
+    [Fact]
+    public void Copying_in_place_continues_exactly_as_a_clone()
+    {
+        var specs = Specs(3, 4);
+        var rng = new Random(21);
+        var source = new LeafRefitter(TreeEnsemble.Create(specs, Features, -1f, TreeOutput.Logistic));
+        var target = source.Clone();
+        for (int i = 0; i < 3000; i++)
+        {
+            var x = RandomTrees.Row(rng, Features, 0.05);
+            source.Observe(x, rng.Next(3) == 0);
+            if (i == 1500)
+            {
+                source.Refit();
+            }
+        }
+
+        target.Observe(RandomTrees.Row(rng, Features, 0.05), true); // the target held other statistics
+        var clone = source.Clone();
+        target.CopyFrom(source);
+        Assert.Same(clone.Model, target.Model);
+        for (int i = 0; i < 2000; i++)
+        {
+            var x = RandomTrees.Row(rng, Features, 0.05);
+            bool y = rng.Next(3) == 0;
+            Assert.Equal(BitConverter.DoubleToInt64Bits(clone.Observe(x, y)), BitConverter.DoubleToInt64Bits(target.Observe(x, y)));
+            if (i % 700 == 0)
+            {
+                clone.Refit();
+                target.Refit();
+            }
+        }
+
+        // A refitter of another ensemble (twice the nodes) refuses.
+        var other = new LeafRefitter(TreeEnsemble.Create([.. specs, .. specs], Features, -1f, TreeOutput.Logistic));
+        Assert.False(other.CanCopyFrom(source));
+        Assert.Throws<ArgumentException>(() => other.CopyFrom(source));
+    }
+
     [Theory]
     [InlineData(TreeAggregation.Sum)]
     [InlineData(TreeAggregation.Average)]
