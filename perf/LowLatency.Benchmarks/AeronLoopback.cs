@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using LowLatency.Adapters.Aeron;
 using LowLatency.Adapters.Aeron.Udp;
 using LowLatency.Adapters.Sbe;
@@ -57,6 +59,41 @@ internal sealed class AeronLoopback : IDisposable
     public AeronUdpEndpoint Sending { get; }
 
     public UdpPublication Publication { get; }
+
+    /// <summary>
+    /// The raw baseline of the receive benchmarks: a receiving socket bound to a loopback port and a sender connected to
+    /// it (buffer sizes in bytes; 0 keeps the kernel's default).
+    /// </summary>
+    public static (Socket Sender, Socket Receiver) RawPair(int receiveBuffer, int sendBuffer)
+    {
+        var receiver = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        var sender = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        if (receiveBuffer > 0)
+        {
+            receiver.ReceiveBufferSize = receiveBuffer;
+        }
+
+        if (sendBuffer > 0)
+        {
+            sender.SendBufferSize = sendBuffer;
+        }
+
+        receiver.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        sender.Connect(receiver.LocalEndPoint!);
+        return (sender, receiver);
+    }
+
+    /// <summary>Offers up to <paramref name="messages"/> copies of <see cref="Message"/> without sending (stops when refused); returns how many were taken.</summary>
+    public int OfferBurst(int messages)
+    {
+        int offered = 0;
+        while (offered < messages && Publication.Offer(Message, send: false) == OfferResult.Ok)
+        {
+            offered++;
+        }
+
+        return offered;
+    }
 
     /// <summary>Polls the sending endpoint (status messages, NAKs) with a handler that ignores messages.</summary>
     public int PollSending()

@@ -1,9 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
 using System.Net.Sockets;
 using BenchmarkDotNet.Attributes;
-using LowLatency.Adapters.Aeron;
 using LowLatency.Adapters.Transport;
 
 namespace LowLatency.Benchmarks;
@@ -43,10 +41,7 @@ public class AeronOneThreadBenchmarks
     public void SetupRaw()
     {
         _datagram = new byte[FramesPerDatagram * FrameLength];
-        _rawReceiver = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { ReceiveBufferSize = 4 << 20 };
-        _rawReceiver.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        _rawSender = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { SendBufferSize = 4 << 20 };
-        _rawSender.Connect(_rawReceiver.LocalEndPoint!);
+        (_rawSender, _rawReceiver) = AeronLoopback.RawPair(4 << 20, 4 << 20);
     }
 
     /// <summary>Aeron endpoints and a ring.</summary>
@@ -112,10 +107,7 @@ public class AeronOneThreadBenchmarks
         long begin = Stopwatch.GetTimestamp();
         while (rig.Sequencer.Cursor.Value < target)
         {
-            for (int i = 0; i < burst && rig.Publication.Offer(rig.Message, send: false) == OfferResult.Ok; i++)
-            {
-            }
-
+            rig.OfferBurst(burst);
             rig.Publication.Flush();
             rig.PollSending();
             long t0 = Stopwatch.GetTimestamp();

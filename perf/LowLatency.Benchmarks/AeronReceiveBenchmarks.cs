@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Sockets;
 using BenchmarkDotNet.Attributes;
 using LowLatency.Adapters.Aeron;
@@ -31,10 +30,7 @@ public class AeronReceiveBenchmarks
     [GlobalSetup(Target = nameof(RawRecvfrom))]
     public void SetupRaw()
     {
-        _rawReceiver = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { ReceiveBufferSize = 2 << 20 };
-        _rawReceiver.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        _rawSender = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        _rawSender.Connect(_rawReceiver.LocalEndPoint!);
+        (_rawSender, _rawReceiver) = AeronLoopback.RawPair(2 << 20, 0);
     }
 
     /// <summary>Aeron endpoints, FIONREAD + recvfrom per datagram.</summary>

@@ -1,9 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
 using System.Net.Sockets;
 using BenchmarkDotNet.Attributes;
-using LowLatency.Adapters.Aeron;
 using LowLatency.Adapters.Transport;
 
 namespace LowLatency.Benchmarks;
@@ -58,10 +56,7 @@ public class AeronReceiveOnlyBenchmarks
     public void SetupRaw()
     {
         _datagram = new byte[FramesPerDatagram * FrameLength];
-        _rawReceiver = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { ReceiveBufferSize = 4 << 20 };
-        _rawReceiver.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        _rawSender = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { SendBufferSize = 4 << 20 };
-        _rawSender.Connect(_rawReceiver.LocalEndPoint!);
+        (_rawSender, _rawReceiver) = AeronLoopback.RawPair(4 << 20, 4 << 20);
         _sender = new Thread(() =>
         {
             while (!_stop)
@@ -83,10 +78,7 @@ public class AeronReceiveOnlyBenchmarks
         {
             while (!_stop)
             {
-                for (int i = 0; i < burst && rig.Publication.Offer(rig.Message, send: false) == OfferResult.Ok; i++)
-                {
-                }
-
+                rig.OfferBurst(burst);
                 int sent = rig.Publication.Flush();
                 sent += rig.PollSending(); // status messages move the window; NAKs are answered
                 rig.Sending.Idle(sent); // back-pressured: back off to poll() on the socket until the next status message

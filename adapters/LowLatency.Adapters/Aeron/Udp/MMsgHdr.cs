@@ -27,8 +27,21 @@ internal unsafe struct MsgHdr
 
 /// <summary>struct mmsghdr: a message header and the byte count the kernel reports for it.</summary>
 [StructLayout(LayoutKind.Sequential)]
-internal struct MMsgHdr
+internal unsafe struct MMsgHdr
 {
     public MsgHdr Hdr;
     public uint Length;
+
+    /// <summary>(Re)sets the header for one message of one buffer to or from <paramref name="name"/>: no control data, no flags.</summary>
+    public void Set(void* name, uint nameLength, IoVec* iov)
+    {
+        Hdr.Name = name;
+        Hdr.NameLength = nameLength;
+        Hdr.Iov = iov;
+        Hdr.IovLength = 1;
+        Hdr.Control = null;
+        Hdr.ControlLength = 0;
+        Hdr.Flags = 0;
+        Length = 0;
+    }
 }

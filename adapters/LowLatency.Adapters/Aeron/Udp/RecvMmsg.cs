@@ -43,15 +43,7 @@ internal sealed unsafe partial class RecvMmsg : IDisposable
     {
         for (int i = 0; i < Capacity; i++)
         {
-            MMsgHdr* h = _headers + i;
-            h->Hdr.Name = _addresses + (i * AddressLength);
-            h->Hdr.NameLength = AddressLength;
-            h->Hdr.Iov = _vectors + i;
-            h->Hdr.IovLength = 1;
-            h->Hdr.Control = null;
-            h->Hdr.ControlLength = 0;
-            h->Hdr.Flags = 0;
-            h->Length = 0;
+            _headers[i].Set(_addresses + (i * AddressLength), AddressLength, _vectors + i);
         }
 
         int n = recvmmsg((int)_socket.SafeHandle.DangerousGetHandle(), _headers, Capacity, MsgDontWait, null);

@@ -61,15 +61,7 @@ internal sealed unsafe partial class SendMmsg : IDisposable
                     _vectors[i].Base = data + offset;
                     _vectors[i].Length = (nuint)length;
                     offset += length;
-                    MMsgHdr* h = _headers + i;
-                    h->Hdr.Name = _address;
-                    h->Hdr.NameLength = (uint)_addressLength;
-                    h->Hdr.Iov = _vectors + i;
-                    h->Hdr.IovLength = 1;
-                    h->Hdr.Control = null;
-                    h->Hdr.ControlLength = 0;
-                    h->Hdr.Flags = 0;
-                    h->Length = 0;
+                    _headers[i].Set(_address, (uint)_addressLength, _vectors + i);
                 }
 
                 int n = sendmmsg((int)_socket.SafeHandle.DangerousGetHandle(), _headers, (uint)count, 0);
