@@ -75,13 +75,21 @@ public sealed class ModelFileTests
         Assert.Equal(bytes, ModelFile.ToBytes(back));
         Assert.Equal(model.Reference.ToArray(), back.Reference.ToArray());
         Assert.Equal(reference ? 4 : 0, BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(10)) & 4);
-        var rng = new Random(2);
-        ulong[] keys = [11, 22, 33];
-        var c1 = new float[model.ExplainSlots(3)];
-        var c2 = new float[model.ExplainSlots(3)];
+        AssertScoreAndExplainAlike(model, back, [11, 22, 33], seed: 2, rows: 300);
+    }
+
+    /// <summary>
+    /// Margins bit for bit, and the same explanations (score, every slot's contribution, the reasons), on random rows
+    /// with missing values and, every seventh row, an exact zero.
+    /// </summary>
+    private static void AssertScoreAndExplainAlike(ChampionModel model, ChampionModel back, ulong[] keys, int seed, int rows)
+    {
+        var rng = new Random(seed);
+        var c1 = new float[model.ExplainSlots(keys.Length)];
+        var c2 = new float[model.ExplainSlots(keys.Length)];
         var r1 = new Contribution[4];
         var r2 = new Contribution[4];
-        for (int i = 0; i < 300; i++)
+        for (int i = 0; i < rows; i++)
         {
             var x = RandomTrees.Row(rng, 10, 0.15);
             if (i % 7 == 0)
@@ -90,9 +98,7 @@ public sealed class ModelFileTests
             }
 
             Assert.Equal(BitConverter.SingleToInt32Bits(model.Margin(x, keys)), BitConverter.SingleToInt32Bits(back.Margin(x, keys)));
-            var s1 = model.Explain(x, keys, c1, r1);
-            var s2 = back.Explain(x, keys, c2, r2);
-            Assert.Equal(s1, s2);
+            Assert.Equal(model.Explain(x, keys, c1, r1), back.Explain(x, keys, c2, r2));
             Assert.Equal(c1, c2);
             Assert.Equal(r1, r2);
         }
@@ -113,19 +119,7 @@ public sealed class ModelFileTests
         var back = ModelFile.Read(bytes, Names);
         Assert.Equal(bytes, ModelFile.ToBytes(back));
         Assert.Equal(0.35f, back.Blend.OnlineTreeWeight);
-        var rng = new Random(6);
-        ulong[] keys = [7, 8];
-        var c1 = new float[model.ExplainSlots(2)];
-        var c2 = new float[model.ExplainSlots(2)];
-        var r1 = new Contribution[4];
-        var r2 = new Contribution[4];
-        for (int i = 0; i < 200; i++)
-        {
-            var x = RandomTrees.Row(rng, 10, 0.15);
-            Assert.Equal(BitConverter.SingleToInt32Bits(model.Margin(x, keys)), BitConverter.SingleToInt32Bits(back.Margin(x, keys)));
-            Assert.Equal(model.Explain(x, keys, c1, r1), back.Explain(x, keys, c2, r2));
-            Assert.Equal(c1, c2);
-        }
+        AssertScoreAndExplainAlike(model, back, [7, 8], seed: 6, rows: 200);
 
         // A file whose online tree is not a log-odds model is refused, naming the part. The online section starts where the
         // plain model's payload ended: its weight, then the trees section's output byte.
