@@ -169,13 +169,7 @@ public sealed class ChampionLearner
             return false;
         }
 
-        ReadOnlySpan<float> learnerInput = dense;
-        if (_scaling is not null)
-        {
-            _scaling.Apply(dense, _scaled);
-            learnerInput = _scaled;
-        }
-
+        ReadOnlySpan<float> learnerInput = LearnerInput(dense);
         double margin = MarginOf(dense, learnerInput, keys);
         if (double.IsNaN(margin))
         {
@@ -217,14 +211,19 @@ public sealed class ChampionLearner
             return double.NaN;
         }
 
-        ReadOnlySpan<float> learnerInput = dense;
-        if (_scaling is not null)
+        return Sigmoid(MarginOf(dense, LearnerInput(dense), keys));
+    }
+
+    /// <summary>What the FTRL learner reads: <paramref name="dense"/> standardised into the scratch row, or as it is.</summary>
+    private ReadOnlySpan<float> LearnerInput(ReadOnlySpan<float> dense)
+    {
+        if (_scaling is null)
         {
-            _scaling.Apply(dense, _scaled);
-            learnerInput = _scaled;
+            return dense;
         }
 
-        return Sigmoid(MarginOf(dense, learnerInput, keys));
+        _scaling.Apply(dense, _scaled);
+        return _scaled;
     }
 
     /// <summary>

@@ -106,9 +106,11 @@ public sealed partial class HoeffdingTree
     }
 
     /// <summary>Log-odds of the positive class at the example's leaf, ln((n₁ + prior) / (n₀ + prior)): the leaf value <see cref="Snapshot"/> publishes.</summary>
-    public double Margin(ReadOnlySpan<float> x)
+    public double Margin(ReadOnlySpan<float> x) => LeafLogOdds(LeafOf(x));
+
+    /// <summary>ln((n₁ + prior) / (n₀ + prior)) of one leaf node.</summary>
+    private double LeafLogOdds(int leaf)
     {
-        int leaf = LeafOf(x);
         double prior = _options.LeafPrior;
         return Math.Log((_classCount[(leaf * 2) + 1] + prior) / (_classCount[leaf * 2] + prior));
     }
@@ -199,7 +201,7 @@ public sealed partial class HoeffdingTree
             threshold[i] = leaf ? 0 : _threshold[n];
             if (leaf)
             {
-                leafValue[i] = (float)Math.Log((_classCount[(n * 2) + 1] + prior) / (_classCount[n * 2] + prior));
+                leafValue[i] = (float)LeafLogOdds(n);
                 cover[i] = (float)(_classCount[n * 2] + _classCount[(n * 2) + 1] + (2 * prior));
             }
         }
