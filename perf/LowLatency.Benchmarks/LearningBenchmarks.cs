@@ -15,7 +15,6 @@ public class LearningFtrlBenchmarks
     private const int Batch = 4096;
     private LearningBenchData _data = null!;
     private FtrlLearner _learner = null!;
-    private FtrlLearner _scalarLearner = null!;
     private LogisticModel _snapshot = null!;
     private int _offset;
 
@@ -31,8 +30,6 @@ public class LearningFtrlBenchmarks
         }
 
         _snapshot = _learner.Snapshot();
-        _scalarLearner = _learner.Clone();
-        _scalarLearner.UseVectorKernel = false;
     }
 
     private int NextBatch()
@@ -56,22 +53,7 @@ public class LearningFtrlBenchmarks
         return sum;
     }
 
-    /// <summary>The same step with the scalar reference kernel.</summary>
-    [Benchmark(OperationsPerInvoke = Batch)]
-    public double FtrlUpdateScalar()
-    {
-        int start = NextBatch();
-        double sum = 0;
-        for (int r = start; r < start + Batch; r++)
-        {
-            _scalarLearner.TryUpdate(_data.Row(r), _data.RowKeys(r), _data.Y[r], out double p);
-            sum += p;
-        }
-
-        return sum;
-    }
-
-    /// <summary>Test-then-train FTRL step (vector kernel): predict with lazily computed weights, then update z, n per coordinate.</summary>
+    /// <summary>Test-then-train FTRL step: predict with lazily computed weights, then update z, n per coordinate.</summary>
     [Benchmark(OperationsPerInvoke = Batch)]
     public double FtrlUpdate()
     {

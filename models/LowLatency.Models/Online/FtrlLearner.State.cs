@@ -27,19 +27,21 @@ public sealed partial class FtrlLearner
         writer.Write(_options.GradientClip);
         writer.Write(_updates);
         int nonZero = 0;
-        foreach (var c in _coords)
+        for (int i = 0; i < CoordinateCount; i++)
         {
-            nonZero += c.Z != 0 || c.N != 0 ? 1 : 0;
+            var (z, n) = StateAt(i);
+            nonZero += z != 0 || n != 0 ? 1 : 0;
         }
 
         writer.Write(nonZero);
-        for (int i = 0; i < _coords.Length; i++)
+        for (int i = 0; i < CoordinateCount; i++)
         {
-            if (_coords[i].Z != 0 || _coords[i].N != 0)
+            var (z, n) = StateAt(i);
+            if (z != 0 || n != 0)
             {
                 writer.Write(i);
-                writer.Write(_coords[i].Z);
-                writer.Write(_coords[i].N);
+                writer.Write(z);
+                writer.Write(n);
             }
         }
     }
@@ -87,15 +89,15 @@ public sealed partial class FtrlLearner
 
         var learner = new FtrlLearner(dense, options) { _updates = reader.ReadInt64() };
         int nonZero = reader.ReadInt32();
-        if (nonZero < 0 || nonZero > learner._coords.Length)
+        if (nonZero < 0 || nonZero > learner.CoordinateCount)
         {
-            Bad($"{nonZero} coordinates for a table of {learner._coords.Length}");
+            Bad($"{nonZero} coordinates for a table of {learner.CoordinateCount}");
         }
 
         for (int k = 0; k < nonZero; k++)
         {
             int i = reader.ReadInt32();
-            if ((uint)i >= (uint)learner._coords.Length)
+            if ((uint)i >= (uint)learner.CoordinateCount)
             {
                 Bad($"coordinate index {i} is out of range");
             }
@@ -107,7 +109,7 @@ public sealed partial class FtrlLearner
                 Bad($"coordinate {i} has z={z}, n={n}");
             }
 
-            learner._coords[i] = new Coordinate { Z = z, N = n, SqrtN = Math.Sqrt(n) };
+            learner.SetStateAt(i, z, n);
         }
 
         return learner;
@@ -136,8 +138,31 @@ public sealed partial class FtrlLearner
             throw new ArgumentException("FTRL learners of different shapes or options: copy by Clone instead.", nameof(other));
         }
 
-        other._coords.AsSpan().CopyTo(_coords);
+        other._denseZ.AsSpan().CopyTo(_denseZ);
+        other._denseN.AsSpan().CopyTo(_denseN);
+        other._denseSqrtN.AsSpan().CopyTo(_denseSqrtN);
+        other._sparse.AsSpan().CopyTo(_sparse);
         _updates = other._updates;
+    }
+
+    /// <summary>Coordinates in the state file's numbering: dense 0..D−1, the bias D, hashed slot s at D + 1 + s.</summary>
+    private int CoordinateCount => _denseCount + _sparse.Length;
+
+    private (double Z, double N) StateAt(int i) =>
+        i < _denseCount ? (_denseZ[i], _denseN[i]) : (_sparse[i - _denseCount].Z, _sparse[i - _denseCount].N);
+
+    private void SetStateAt(int i, double z, double n)
+    {
+        if (i < _denseCount)
+        {
+            _denseZ[i] = z;
+            _denseN[i] = n;
+            _denseSqrtN[i] = Math.Sqrt(n);
+        }
+        else
+        {
+            _sparse[i - _denseCount] = new Coordinate { Z = z, N = n, SqrtN = Math.Sqrt(n) };
+        }
     }
 
     [DoesNotReturn]

@@ -14,26 +14,49 @@ namespace LowLatency.Models.Online;
 /// drop-in scoring model. The bias is not regularised (λ1 = λ2 = 0 for it): a rare positive class would
 /// otherwise pin it at zero. Two keys of one example that hash to the same slot count as x = 2 for that slot.
 /// <para>
-/// State is z, n and √n per coordinate (√n is cached only to save a square root; it is the correctly
-/// rounded root of n, so the arithmetic is that of the paper). Everything is preallocated in the
-/// constructor; <see cref="TryUpdate"/> allocates nothing. Single-threaded: owned by the learner thread.
+/// State is z, n and √n per coordinate (√n, the correctly rounded root of n, is cached to save a square root).
+/// Dense coordinates live as arrays (struct of arrays, padded to whole vectors) and are all processed every
+/// example, four at a time with no gather: a missing or zero input has g = 0, which leaves z and n exactly as
+/// they were and adds nothing to the margin, so this is the paper's update. The bias and hashed slots, a few
+/// per example out of 2^bits, are records of their own (one cache line per touched slot), gathered into the
+/// same four-lane kernel. One division and one square root per coordinate: 1/α is taken once, so the
+/// learning rate's (β + √n)/α is (β + √n)·(1/α) — the paper's formula with one rounding more, which the tests
+/// bound against a literal implementation.
+/// </para>
+/// <para>
+/// Determinism: the kernel is written with <see cref="Vector256{T}"/> of doubles (four lanes on every machine,
+/// accelerated or not) and the margin is four lane sums added as (l0 + l1) + (l2 + l3), so the same examples
+/// give the same bits on any hardware. Everything is preallocated in the constructor; <see cref="TryUpdate"/>
+/// allocates nothing. Single-threaded: owned by the learner thread.
 /// </para>
 /// </summary>
 public sealed partial class FtrlLearner
 {
+    /// <summary>Lanes of the kernel: fixed, so the margin is summed in the same order everywhere.</summary>
+    private const int Width = 4;
+
     private readonly FtrlOptions _options;
-    private readonly Coordinate[] _coords;
     private readonly int _denseCount;
-    private readonly int _biasIndex;
+    private readonly int _densePadded;
     private readonly int _hashBits;
-    private readonly double _alpha;
     private readonly double _beta;
+    private readonly double _inverseAlpha;
     private readonly double _l1;
     private readonly double _l2;
     private readonly double _clip;
 
-    // Scratch for one example, one lane per active coordinate (struct of arrays, padded to whole vectors):
-    // its index, x, weight at prediction time, regularisation, and a working copy of its z, n and √n.
+    // Dense coordinates (struct of arrays; the padding lanes stay zero) and this example's dense inputs and weights.
+    private readonly double[] _denseZ;
+    private readonly double[] _denseN;
+    private readonly double[] _denseSqrtN;
+    private readonly double[] _denseX;
+    private readonly double[] _denseW;
+
+    // The bias (record 0) and hashed slot s (record 1 + s).
+    private readonly Coordinate[] _sparse;
+
+    // Scratch for this example's bias and hashed slots, one lane each, padded to whole vectors: the record's
+    // index, x, weight, regularisation, and a working copy of its z, n and √n.
     private readonly int[] _activeIndex;
     private readonly double[] _activeX;
     private readonly double[] _activeW;
@@ -57,15 +80,20 @@ public sealed partial class FtrlLearner
         _options = options ?? new FtrlOptions();
         _options.Validate();
         _denseCount = denseCount;
-        _biasIndex = denseCount;
+        _densePadded = (denseCount + Width - 1) & -Width;
         _hashBits = _options.HashBits;
-        _alpha = _options.Alpha;
         _beta = _options.Beta;
+        _inverseAlpha = 1.0 / _options.Alpha;
         _l1 = _options.L1;
         _l2 = _options.L2;
         _clip = _options.GradientClip;
-        _coords = GC.AllocateArray<Coordinate>(denseCount + 1 + (1 << _hashBits), pinned: true);
-        int maxActive = denseCount + 1 + _options.MaxSparseKeys + Vector256<double>.Count;
+        _denseZ = new double[_densePadded];
+        _denseN = new double[_densePadded];
+        _denseSqrtN = new double[_densePadded];
+        _denseX = new double[_densePadded];
+        _denseW = new double[_densePadded];
+        _sparse = new Coordinate[1 + (1 << _hashBits)];
+        int maxActive = (1 + _options.MaxSparseKeys + Width - 1) & -Width;
         _activeIndex = new int[maxActive];
         _activeX = new double[maxActive];
         _activeW = new double[maxActive];
@@ -74,15 +102,10 @@ public sealed partial class FtrlLearner
         _activeZ = new double[maxActive];
         _activeN = new double[maxActive];
         _activeSqrtN = new double[maxActive];
-        UseVectorKernel = Vector256.IsHardwareAccelerated;
+        // Lane 0 is always the bias (not regularised); every other lane, padding included, a hashed slot.
+        _activeL1.AsSpan(1).Fill(_l1);
+        _activeL2.AsSpan(1).Fill(_l2);
     }
-
-    /// <summary>
-    /// Whether <see cref="TryUpdate"/> runs the Vector256 kernel (default: when the hardware accelerates it).
-    /// Both kernels perform the same correctly rounded IEEE operations in the same order per coordinate, so
-    /// they agree bit for bit; the scalar one is the reference the tests hold the vector one to.
-    /// </summary>
-    internal bool UseVectorKernel { get; set; }
 
     /// <summary>The hyper-parameters in force.</summary>
     public FtrlOptions Options => _options;
@@ -112,121 +135,18 @@ public sealed partial class FtrlLearner
     /// <param name="probability">The probability predicted before the update (NaN when rejected).</param>
     public bool TryUpdate(ReadOnlySpan<float> dense, ReadOnlySpan<ulong> keys, bool label, out double probability)
     {
-        int active = Gather(dense, keys);
+        int active = Load(dense, keys, count: true);
         if (active < 0)
         {
             probability = double.NaN;
             return false;
         }
 
-        probability = UseVectorKernel ? UpdateVector(active, label) : UpdateScalar(active, label);
-        _updates++;
-        return true;
-    }
-
-    /// <summary>Reference kernel: Algorithm 1 coordinate by coordinate.</summary>
-    private double UpdateScalar(int active, bool label)
-    {
-        ref Coordinate c0 = ref MemoryMarshal.GetArrayDataReference(_coords);
-        double margin = 0;
-        for (int a = 0; a < active; a++)
-        {
-            int i = _activeIndex[a];
-            double w = Weight(in Unsafe.Add(ref c0, i), i == _biasIndex);
-            _activeW[a] = w;
-            margin += w * _activeX[a];
-        }
-
-        double p = 1.0 / (1.0 + Math.Exp(-margin));
-        double residual = p - (label ? 1.0 : 0.0);
-        for (int a = 0; a < active; a++)
-        {
-            ref Coordinate c = ref Unsafe.Add(ref c0, _activeIndex[a]);
-            double g = Math.Clamp(residual * _activeX[a], -_clip, _clip);
-            double newN = c.N + (g * g);
-            double newSqrt = Math.Sqrt(newN);
-            double sigma = (newSqrt - c.SqrtN) / _alpha;
-            // z ← z + g − σ·w, evaluated left to right as the paper writes it (the rounding is part of the contract).
-            c.Z = c.Z + g - (sigma * _activeW[a]);
-            c.N = newN;
-            c.SqrtN = newSqrt;
-        }
-
-        return p;
-    }
-
-    /// <summary>
-    /// The same arithmetic four coordinates at a time: the divisions and square roots, which dominate, run
-    /// in vector units (IEEE-exact, like their scalar forms). The margin is still summed lane by lane in
-    /// coordinate order, so it rounds exactly as the reference does.
-    /// </summary>
-    private double UpdateVector(int active, bool label)
-    {
-        ref Coordinate c0 = ref MemoryMarshal.GetArrayDataReference(_coords);
-        int width = Vector256<double>.Count;
-        int padded = (active + width - 1) & -width;
-        for (int a = 0; a < active; a++)
-        {
-            ref Coordinate c = ref Unsafe.Add(ref c0, _activeIndex[a]);
-            _activeZ[a] = c.Z;
-            _activeN[a] = c.N;
-            _activeSqrtN[a] = c.SqrtN;
-        }
-
-        for (int a = active; a < padded; a++)
-        {
-            // Padding lanes: x = 0 gives g = 0 and w = 0; their results are never written back.
-            _activeX[a] = 0;
-            _activeZ[a] = 0;
-            _activeN[a] = 0;
-            _activeSqrtN[a] = 0;
-            _activeL1[a] = 0;
-            _activeL2[a] = 0;
-        }
-
-        var beta = Vector256.Create(_beta);
-        var alpha = Vector256.Create(_alpha);
-        ref double zs = ref MemoryMarshal.GetArrayDataReference(_activeZ);
-        ref double ns = ref MemoryMarshal.GetArrayDataReference(_activeN);
-        ref double sqs = ref MemoryMarshal.GetArrayDataReference(_activeSqrtN);
-        ref double ws = ref MemoryMarshal.GetArrayDataReference(_activeW);
-        ref double xs = ref MemoryMarshal.GetArrayDataReference(_activeX);
-        ref double l1s = ref MemoryMarshal.GetArrayDataReference(_activeL1);
-        ref double l2s = ref MemoryMarshal.GetArrayDataReference(_activeL2);
-        for (int a = 0; a < padded; a += width)
-        {
-            var z = Vector256.LoadUnsafe(ref zs, (nuint)a);
-            var l1 = Vector256.LoadUnsafe(ref l1s, (nuint)a);
-            // w = 0 where |z| ≤ λ1, else −(z − sgn(z)·λ1) / ((β + √n)/α + λ2).
-            var keep = Vector256.GreaterThan(Vector256.Abs(z), l1);
-            var signedL1 = Vector256.ConditionalSelect(Vector256.GreaterThan(z, Vector256<double>.Zero), l1, -l1);
-            var denominator = ((beta + Vector256.LoadUnsafe(ref sqs, (nuint)a)) / alpha) + Vector256.LoadUnsafe(ref l2s, (nuint)a);
-            var w = (-(z - signedL1)) / denominator;
-            (keep & w).StoreUnsafe(ref ws, (nuint)a);
-        }
-
-        double margin = 0;
-        for (int a = 0; a < active; a++)
-        {
-            margin += _activeW[a] * _activeX[a];
-        }
-
-        double p = 1.0 / (1.0 + Math.Exp(-margin));
+        double p = 1.0 / (1.0 + Math.Exp(-WeighAndSum(active)));
         var residual = Vector256.Create(p - (label ? 1.0 : 0.0));
-        var clipHigh = Vector256.Create(_clip);
-        var clipLow = Vector256.Create(-_clip);
-        for (int a = 0; a < padded; a += width)
-        {
-            var g = Vector256.Min(Vector256.Max(residual * Vector256.LoadUnsafe(ref xs, (nuint)a), clipLow), clipHigh);
-            var newN = Vector256.LoadUnsafe(ref ns, (nuint)a) + (g * g);
-            var newSqrt = Vector256.Sqrt(newN);
-            var sigma = (newSqrt - Vector256.LoadUnsafe(ref sqs, (nuint)a)) / alpha;
-            var z = (Vector256.LoadUnsafe(ref zs, (nuint)a) + g) - (sigma * Vector256.LoadUnsafe(ref ws, (nuint)a));
-            z.StoreUnsafe(ref zs, (nuint)a);
-            newN.StoreUnsafe(ref ns, (nuint)a);
-            newSqrt.StoreUnsafe(ref sqs, (nuint)a);
-        }
-
+        Step(residual, _densePadded, _denseX, _denseW, _denseZ, _denseN, _denseSqrtN);
+        Step(residual, (active + Width - 1) & -Width, _activeX, _activeW, _activeZ, _activeN, _activeSqrtN);
+        ref Coordinate c0 = ref MemoryMarshal.GetArrayDataReference(_sparse);
         for (int a = 0; a < active; a++)
         {
             ref Coordinate c = ref Unsafe.Add(ref c0, _activeIndex[a]);
@@ -235,39 +155,116 @@ public sealed partial class FtrlLearner
             c.SqrtN = _activeSqrtN[a];
         }
 
-        return p;
+        _updates++;
+        probability = p;
+        return true;
     }
 
-    /// <summary>Margin (log-odds) of an example under the current weights, without learning. NaN when malformed.</summary>
+    /// <summary>
+    /// The weights of this example's coordinates (into _denseW and _activeW) and its margin Σ w·x: four lane sums
+    /// over the dense coordinates then the sparse lanes, added as (l0 + l1) + (l2 + l3).
+    /// </summary>
+    private double WeighAndSum(int active)
+    {
+        var sum = Vector256<double>.Zero;
+        var l1 = Vector256.Create(_l1);
+        var l2 = Vector256.Create(_l2);
+        ref double z = ref MemoryMarshal.GetArrayDataReference(_denseZ);
+        ref double sqrtN = ref MemoryMarshal.GetArrayDataReference(_denseSqrtN);
+        ref double x = ref MemoryMarshal.GetArrayDataReference(_denseX);
+        ref double w = ref MemoryMarshal.GetArrayDataReference(_denseW);
+        for (nuint i = 0; i < (nuint)_densePadded; i += Width)
+        {
+            var wi = Weights(Vector256.LoadUnsafe(ref z, i), Vector256.LoadUnsafe(ref sqrtN, i), l1, l2);
+            wi.StoreUnsafe(ref w, i);
+            sum += wi * Vector256.LoadUnsafe(ref x, i);
+        }
+
+        z = ref MemoryMarshal.GetArrayDataReference(_activeZ);
+        sqrtN = ref MemoryMarshal.GetArrayDataReference(_activeSqrtN);
+        x = ref MemoryMarshal.GetArrayDataReference(_activeX);
+        w = ref MemoryMarshal.GetArrayDataReference(_activeW);
+        ref double l1s = ref MemoryMarshal.GetArrayDataReference(_activeL1);
+        ref double l2s = ref MemoryMarshal.GetArrayDataReference(_activeL2);
+        for (nuint a = 0; a < (nuint)active; a += Width)
+        {
+            var wa = Weights(Vector256.LoadUnsafe(ref z, a), Vector256.LoadUnsafe(ref sqrtN, a), Vector256.LoadUnsafe(ref l1s, a), Vector256.LoadUnsafe(ref l2s, a));
+            wa.StoreUnsafe(ref w, a);
+            sum += wa * Vector256.LoadUnsafe(ref x, a);
+        }
+
+        return (sum.GetElement(0) + sum.GetElement(1)) + (sum.GetElement(2) + sum.GetElement(3));
+    }
+
+    /// <summary>
+    /// w = 0 where |z| ≤ λ1, else −(z − sgn(z)·λ1) / ((β + √n)·(1/α) + λ2), lane by lane (<see cref="Weight"/> is the
+    /// same operations on one coordinate).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private Vector256<double> Weights(Vector256<double> z, Vector256<double> sqrtN, Vector256<double> l1, Vector256<double> l2)
+    {
+        var keep = Vector256.GreaterThan(Vector256.Abs(z), l1);
+        var signedL1 = Vector256.ConditionalSelect(Vector256.GreaterThan(z, Vector256<double>.Zero), l1, -l1);
+        var w = (-(z - signedL1)) / (((Vector256.Create(_beta) + sqrtN) * Vector256.Create(_inverseAlpha)) + l2);
+        return keep & w;
+    }
+
+    /// <summary>
+    /// The update of <paramref name="count"/> lanes (a multiple of four): g = clip((p − y)·x), n' = n + g², σ = (√n' − √n)/α,
+    /// z ← z + g − σ·w, evaluated left to right as the paper writes it. A lane with x = 0 keeps its z and n exactly.
+    /// </summary>
+    private void Step(Vector256<double> residual, int count, double[] xs, double[] ws, double[] zs, double[] ns, double[] sqrtNs)
+    {
+        var clipHigh = Vector256.Create(_clip);
+        var clipLow = Vector256.Create(-_clip);
+        var inverseAlpha = Vector256.Create(_inverseAlpha);
+        ref double x = ref MemoryMarshal.GetArrayDataReference(xs);
+        ref double w = ref MemoryMarshal.GetArrayDataReference(ws);
+        ref double z = ref MemoryMarshal.GetArrayDataReference(zs);
+        ref double n = ref MemoryMarshal.GetArrayDataReference(ns);
+        ref double sqrtN = ref MemoryMarshal.GetArrayDataReference(sqrtNs);
+        for (nuint i = 0; i < (nuint)count; i += Width)
+        {
+            var g = Vector256.Min(Vector256.Max(residual * Vector256.LoadUnsafe(ref x, i), clipLow), clipHigh);
+            var newN = Vector256.LoadUnsafe(ref n, i) + (g * g);
+            var newSqrt = Vector256.Sqrt(newN);
+            var sigma = (newSqrt - Vector256.LoadUnsafe(ref sqrtN, i)) * inverseAlpha;
+            var newZ = (Vector256.LoadUnsafe(ref z, i) + g) - (sigma * Vector256.LoadUnsafe(ref w, i));
+            newZ.StoreUnsafe(ref z, i);
+            newN.StoreUnsafe(ref n, i);
+            newSqrt.StoreUnsafe(ref sqrtN, i);
+        }
+    }
+
+    /// <summary>
+    /// Margin (log-odds) of an example under the current weights, without learning: the margin
+    /// <see cref="TryUpdate"/> predicts with, bit for bit. NaN when malformed.
+    /// </summary>
     public double Margin(ReadOnlySpan<float> dense, ReadOnlySpan<ulong> keys)
     {
-        int active = Gather(dense, keys, count: false);
-        if (active < 0)
-        {
-            return double.NaN;
-        }
-
-        double margin = 0;
-        for (int a = 0; a < active; a++)
-        {
-            int i = _activeIndex[a];
-            margin += Weight(in _coords[i], i == _biasIndex) * _activeX[a];
-        }
-
-        return margin;
+        int active = Load(dense, keys, count: false);
+        return active < 0 ? double.NaN : WeighAndSum(active);
     }
 
     /// <summary>Probability of the positive class under the current weights, without learning.</summary>
     public double Probability(ReadOnlySpan<float> dense, ReadOnlySpan<ulong> keys) => 1.0 / (1.0 + Math.Exp(-Margin(dense, keys)));
 
     /// <summary>The current weight of dense feature <paramref name="index"/>.</summary>
-    public double DenseWeight(int index) => Weight(in _coords[CheckDense(index)], false);
+    public double DenseWeight(int index)
+    {
+        int i = CheckDense(index);
+        return Weight(_denseZ[i], _denseSqrtN[i], _l1, _l2);
+    }
 
     /// <summary>The current bias.</summary>
-    public double Bias => Weight(in _coords[_biasIndex], true);
+    public double Bias => Weight(_sparse[0].Z, _sparse[0].SqrtN, 0.0, 0.0);
 
     /// <summary>The current weight of hashed slot <paramref name="slot"/>.</summary>
-    public double HashedWeight(int slot) => Weight(in _coords[_biasIndex + 1 + slot], false);
+    public double HashedWeight(int slot)
+    {
+        ref readonly Coordinate c = ref _sparse[1 + slot];
+        return Weight(c.Z, c.SqrtN, _l1, _l2);
+    }
 
     /// <summary>
     /// An immutable scoring model with the current weights (rounded to float). Allocates: call it on the
@@ -278,81 +275,52 @@ public sealed partial class FtrlLearner
         var dense = new float[_denseCount];
         for (int i = 0; i < dense.Length; i++)
         {
-            dense[i] = (float)Weight(in _coords[i], false);
+            dense[i] = (float)DenseWeight(i);
         }
 
         var hashed = new float[1 << _hashBits];
         for (int s = 0; s < hashed.Length; s++)
         {
-            hashed[s] = (float)Weight(in _coords[_biasIndex + 1 + s], false);
+            hashed[s] = (float)HashedWeight(s);
         }
 
         return new LogisticModel(dense, hashed, (float)Bias);
     }
 
     /// <summary>
-    /// Collects the non-zero coordinates of the example in a fixed order (dense by index, bias, hashed slots
-    /// by first occurrence with duplicates summed). Returns the count, or -1 for a malformed example.
+    /// Validates the example and loads it: the dense inputs into _denseX (missing as 0), the bias and the hashed slots
+    /// (by first occurrence, duplicates summed) with a copy of their state into the sparse lanes, padding lanes zero.
+    /// Returns the number of sparse lanes in use, or -1 for a malformed example (counted when <paramref name="count"/>).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int Gather(ReadOnlySpan<float> dense, ReadOnlySpan<ulong> keys, bool count = true)
+    private int Load(ReadOnlySpan<float> dense, ReadOnlySpan<ulong> keys, bool count)
     {
         if (dense.Length != _denseCount)
         {
-            if (count)
-            {
-                _rejectedShape++;
-            }
-
+            _rejectedShape += count ? 1 : 0;
             return -1;
         }
 
         if (keys.Length > _options.MaxSparseKeys)
         {
-            if (count)
-            {
-                _rejectedTooManyKeys++;
-            }
-
+            _rejectedTooManyKeys += count ? 1 : 0;
             return -1;
         }
 
-        int active = 0;
-        for (int i = 0; i < dense.Length; i++)
+        if (!LoadDense(dense))
         {
-            float v = dense[i];
-            if (v != 0f && !float.IsNaN(v))
-            {
-                if (float.IsInfinity(v))
-                {
-                    if (count)
-                    {
-                        _rejectedNonFinite++;
-                    }
-
-                    return -1;
-                }
-
-                _activeIndex[active] = i;
-                _activeX[active] = v;
-                _activeL1[active] = _l1;
-                _activeL2[active] = _l2;
-                active++;
-            }
+            _rejectedNonFinite += count ? 1 : 0;
+            return -1;
         }
 
-        _activeIndex[active] = _biasIndex;
-        _activeX[active] = 1.0;
-        _activeL1[active] = 0.0; // the bias is not regularised
-        _activeL2[active] = 0.0;
-        active++;
-        int firstHashed = active;
+        _activeIndex[0] = 0;
+        _activeX[0] = 1.0;
+        int active = 1;
         for (int k = 0; k < keys.Length; k++)
         {
-            int index = _biasIndex + 1 + FeatureHasher.Slot(keys[k], _hashBits);
+            int index = 1 + FeatureHasher.Slot(keys[k], _hashBits);
             int seen = -1;
             // Examples carry a handful of keys, so a linear scan beats any set structure here.
-            for (int a = firstHashed; a < active; a++)
+            for (int a = 1; a < active; a++)
             {
                 if (_activeIndex[a] == index)
                 {
@@ -369,27 +337,78 @@ public sealed partial class FtrlLearner
             {
                 _activeIndex[active] = index;
                 _activeX[active] = 1.0;
-                _activeL1[active] = _l1;
-                _activeL2[active] = _l2;
                 active++;
             }
+        }
+
+        ref Coordinate c0 = ref MemoryMarshal.GetArrayDataReference(_sparse);
+        for (int a = 0; a < active; a++)
+        {
+            ref Coordinate c = ref Unsafe.Add(ref c0, _activeIndex[a]);
+            _activeZ[a] = c.Z;
+            _activeN[a] = c.N;
+            _activeSqrtN[a] = c.SqrtN;
+        }
+
+        for (int a = active; a < ((active + Width - 1) & -Width); a++)
+        {
+            // Padding lanes: x = 0 and a zero state give w = 0 and g = 0; they are never written back.
+            _activeX[a] = 0;
+            _activeZ[a] = 0;
+            _activeN[a] = 0;
+            _activeSqrtN[a] = 0;
         }
 
         return active;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private double Weight(in Coordinate c, bool isBias)
+    /// <summary>Dense inputs as doubles into _denseX, NaN (missing) as 0; false when one is ±infinity.</summary>
+    private bool LoadDense(ReadOnlySpan<float> dense)
     {
-        double l1 = isBias ? 0.0 : _l1;
-        double z = c.Z;
-        if (Math.Abs(z) <= l1)
+        ref float src = ref MemoryMarshal.GetReference(dense);
+        ref double x = ref MemoryMarshal.GetArrayDataReference(_denseX);
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var infinity = Vector256.Create(float.PositiveInfinity);
+            for (; i <= dense.Length - 8; i += 8)
+            {
+                var v = Vector256.LoadUnsafe(ref src, (nuint)i);
+                if (Vector256.EqualsAny(Vector256.Abs(v), infinity))
+                {
+                    return false;
+                }
+
+                v &= Vector256.Equals(v, v); // NaN → +0
+                Vector256.WidenLower(v).StoreUnsafe(ref x, (nuint)i);
+                Vector256.WidenUpper(v).StoreUnsafe(ref x, (nuint)i + 4);
+            }
+        }
+
+        for (; i < dense.Length; i++)
+        {
+            float v = Unsafe.Add(ref src, i);
+            if (float.IsInfinity(v))
+            {
+                return false;
+            }
+
+            Unsafe.Add(ref x, i) = float.IsNaN(v) ? 0.0 : v;
+        }
+
+        return true;
+    }
+
+    /// <summary>One coordinate's weight: the operations of <see cref="Weights"/> on one lane, so the same bits.</summary>
+    private double Weight(double z, double sqrtN, double l1, double l2)
+    {
+        if (!(Math.Abs(z) > l1))
         {
             return 0.0;
         }
 
-        double l2 = isBias ? 0.0 : _l2;
-        return -(z - (Math.Sign(z) * l1)) / (((_beta + c.SqrtN) / _alpha) + l2);
+        double signedL1 = z > 0 ? l1 : -l1;
+        return (-(z - signedL1)) / (((_beta + sqrtN) * _inverseAlpha) + l2);
     }
 
     private int CheckDense(int index)

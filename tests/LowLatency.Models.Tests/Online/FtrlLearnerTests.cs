@@ -25,22 +25,23 @@ public sealed class FtrlLearnerTests
     }
 
     [Theory]
-    [InlineData(1, 0.1, 1.0, 0.0, 0.0, false)]
-    [InlineData(2, 0.05, 1.0, 0.5, 1.0, false)]
-    [InlineData(3, 0.5, 0.1, 2.0, 0.01, false)]
-    [InlineData(4, 1.0, 0.0, 0.05, 5.0, false)]
-    [InlineData(1, 0.1, 1.0, 0.0, 0.0, true)]
-    [InlineData(2, 0.05, 1.0, 0.5, 1.0, true)]
-    [InlineData(3, 0.5, 0.1, 2.0, 0.01, true)]
-    [InlineData(4, 1.0, 0.0, 0.05, 5.0, true)]
-    public void Matches_the_naive_published_update_bit_for_bit_on_random_streams(int seed, double alpha, double beta, double l1, double l2, bool vector)
+    [InlineData(1, 0.1, 1.0, 0.0, 0.0)]
+    [InlineData(2, 0.05, 1.0, 0.5, 1.0)]
+    [InlineData(3, 0.5, 0.1, 2.0, 0.01)]
+    [InlineData(4, 1.0, 0.0, 0.05, 5.0)]
+    [InlineData(5, 0.3, 1.0, 0.01, 0.1)]
+    public void Follows_the_naive_published_update_on_random_streams(int seed, double alpha, double beta, double l1, double l2)
     {
+        // The learner multiplies by 1/α where the paper divides by α and sums the margin in four lanes: a rounding or
+        // two per step. Over 4,000 steps the weights and predictions must stay within 1e-9 (relative) of the literal
+        // algorithm; a wrong formula, a skipped coordinate or a lost update is off by orders of magnitude more.
         const int Dense = 9, Bits = 5;
         var options = new FtrlOptions { Alpha = alpha, Beta = beta, L1 = l1, L2 = l2, HashBits = Bits, MaxSparseKeys = 8, GradientClip = 3 };
-        var learner = new FtrlLearner(Dense, options) { UseVectorKernel = vector };
+        var learner = new FtrlLearner(Dense, options);
         var naive = new NaiveFtrl(Dense, alpha, beta, l1, l2, Bits, 3);
         var rng = new Random(seed);
         var truth = Enumerable.Range(0, Dense).Select(_ => (rng.NextDouble() * 2) - 1).ToArray();
+        double largest = 0;
         for (int t = 0; t < 4000; t++)
         {
             var (x, keys) = RandomExample(rng, Dense, 8);
@@ -51,13 +52,15 @@ public sealed class FtrlLearnerTests
             }
 
             bool y = rng.NextDouble() < 1 / (1 + Math.Exp(-m));
-            AssertSameWeights(naive, learner, Dense, Bits, t);
+            AssertCloseWeights(naive, learner, Dense, Bits, t);
             Assert.True(learner.TryUpdate(x, keys, y, out double p));
             double expected = naive.Update(x, keys, y);
-            Assert.Equal(BitConverter.DoubleToInt64Bits(expected), BitConverter.DoubleToInt64Bits(p));
+            Assert.True(Close(expected, p), $"step {t}: p {p} against {expected}");
+            largest = Math.Max(largest, Math.Abs(learner.DenseWeight(0)));
         }
 
-        AssertSameWeights(naive, learner, Dense, Bits, -1);
+        AssertCloseWeights(naive, learner, Dense, Bits, -1);
+        Assert.True(largest > 0.05, $"the weights barely moved ({largest}): the comparison would prove nothing");
 
         if (l1 > 0.4)
         {
@@ -66,19 +69,38 @@ public sealed class FtrlLearnerTests
         }
     }
 
-    private static void AssertSameWeights(NaiveFtrl naive, FtrlLearner learner, int dense, int bits, int step)
+    private static bool Close(double expected, double actual) => Math.Abs(expected - actual) <= 1e-9 * Math.Max(1, Math.Abs(expected));
+
+    private static void AssertCloseWeights(NaiveFtrl naive, FtrlLearner learner, int dense, int bits, int step)
     {
         for (int i = 0; i < dense; i++)
         {
-            Assert.True(naive.Weight($"d{i}") == learner.DenseWeight(i), $"step {step}: dense {i}");
+            Assert.True(Close(naive.Weight($"d{i}"), learner.DenseWeight(i)), $"step {step}: dense {i}: {learner.DenseWeight(i)} against {naive.Weight($"d{i}")}");
         }
 
         for (int s = 0; s < 1 << bits; s++)
         {
-            Assert.True(naive.Weight($"h{s}") == learner.HashedWeight(s), $"step {step}: slot {s}");
+            Assert.True(Close(naive.Weight($"h{s}"), learner.HashedWeight(s)), $"step {step}: slot {s}");
         }
 
-        Assert.True(naive.Weight("bias") == learner.Bias, $"step {step}: bias");
+        Assert.True(Close(naive.Weight("bias"), learner.Bias), $"step {step}: bias");
+    }
+
+    [Fact]
+    public void The_update_predicts_with_the_margin_it_reports_bit_for_bit()
+    {
+        // Test-then-train: the probability TryUpdate returns is the one Probability gives just before, and with
+        // 13 dense features (a vector and a scalar tail) and up to 8 keys every lane shape is met.
+        const int Dense = 13;
+        var learner = new FtrlLearner(Dense, new FtrlOptions { HashBits = 6, MaxSparseKeys = 8, L1 = 0.05 });
+        var rng = new Random(11);
+        for (int t = 0; t < 3000; t++)
+        {
+            var (x, keys) = RandomExample(rng, Dense, 8);
+            double before = learner.Probability(x, keys);
+            Assert.True(learner.TryUpdate(x, keys, rng.Next(4) == 0, out double p));
+            Assert.Equal(BitConverter.DoubleToInt64Bits(before), BitConverter.DoubleToInt64Bits(p));
+        }
     }
 
     [Fact]

@@ -5,7 +5,7 @@ namespace LowLatency.Models.Tests.Online;
 /// <summary>
 /// FTRL-Proximal written straight from Algorithm 1 of McMahan et al. (KDD 2013): dictionaries of z and n
 /// per named coordinate, √n recomputed every time, no caching, no preallocation. The reference the
-/// production learner must match bit for bit.
+/// production learner must follow to within a rounding or two per step.
 /// </summary>
 internal sealed class NaiveFtrl(int dense, double alpha, double beta, double l1, double l2, int hashBits, double clip)
 {
