@@ -67,7 +67,7 @@ public sealed partial class AeronPublication
         _maxMessageLength = LogPosition.MaxMessageLength(_termLength);
         _publicationWindow = options.PublicationWindowLength == 0 ? _termLength / 2 : options.PublicationWindowLength;
         _maxPosition = ((long)int.MaxValue << _positionBits) - _maxMessageLength - _termLength;
-        _log = GC.AllocateArray<byte>(PartitionCount * _termLength, pinned: true);
+        _log = LowLatency.Models.CommittedArray.Allocate<byte>(PartitionCount * _termLength);
         _batchLengths = new int[options.MaxDatagramsPerWork];
         SessionId = options.SessionId;
         StreamId = options.StreamId;

@@ -63,7 +63,7 @@ internal sealed class ReceiverImage
         Mtu = mtu;
         Window = window;
         SourceId = sourceId;
-        Term = GC.AllocateArray<byte>(termLength, pinned: true);
+        Term = LowLatency.Models.CommittedArray.Allocate<byte>(termLength);
         JoinPosition = LogPosition.Compute(activeTermId, termOffset, PositionBits, initialTermId);
         RebuildPosition = JoinPosition;
         HighWaterMark = JoinPosition;

@@ -26,7 +26,7 @@ public sealed class ExampleQueue
             throw new ArgumentException($"The example queue's capacity must be a power of two of at least 2; got {capacity}.", nameof(capacity));
         }
 
-        _slots = GC.AllocateArray<LabelledExample>(capacity, pinned: true);
+        _slots = LowLatency.Models.CommittedArray.Allocate<LabelledExample>(capacity);
         _mask = capacity - 1;
     }
 

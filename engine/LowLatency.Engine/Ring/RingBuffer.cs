@@ -24,7 +24,7 @@ public sealed class RingBuffer<T>
             throw new ArgumentException($"Ring size must be a positive power of two; got {size}.", nameof(size));
         }
 
-        _slots = GC.AllocateArray<T>(size, pinned: true);
+        _slots = LowLatency.Models.CommittedArray.Allocate<T>(size);
         _mask = size - 1;
     }
 

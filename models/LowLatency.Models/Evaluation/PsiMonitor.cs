@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace LowLatency.Models.Evaluation;
 
 /// <summary>
@@ -34,26 +36,31 @@ public sealed class PsiMonitor
             throw new ArgumentException($"The reference sample has {reference.Length} values; at least {bins} are needed.", nameof(reference));
         }
 
-        var sorted = new List<double>(reference.Length);
+        // The sort's scratch is rented: a controller fits one monitor per feature at once, and a hundred fresh
+        // copies of the reference would be megabytes of garbage on the learner thread.
+        double[] scratch = ArrayPool<double>.Shared.Rent(reference.Length);
+        int count = 0;
         foreach (float v in reference)
         {
             if (!float.IsNaN(v))
             {
-                sorted.Add(v);
+                scratch[count++] = v;
             }
         }
 
+        Span<double> sorted = scratch.AsSpan(0, count);
         sorted.Sort();
         var edges = new List<double>();
-        for (int b = 1; b < bins && sorted.Count > 0; b++)
+        for (int b = 1; b < bins && count > 0; b++)
         {
-            double cut = sorted[(int)((long)b * sorted.Count / bins)];
+            double cut = sorted[(int)((long)b * count / bins)];
             if ((edges.Count == 0 || cut > edges[^1]) && cut > sorted[0])
             {
                 edges.Add(cut);
             }
         }
 
+        ArrayPool<double>.Shared.Return(scratch);
         _edges = [.. edges];
         int binCount = _edges.Length + 2; // numeric bins + NaN
         _reference = new double[binCount];

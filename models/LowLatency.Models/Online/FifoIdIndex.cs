@@ -20,10 +20,10 @@ internal sealed class FifoIdIndex
     public FifoIdIndex(int capacity)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
-        _ring = new ulong[capacity];
+        _ring = CommittedArray.Allocate<ulong>(capacity);
         // Load factor at most one half keeps linear probe runs short.
         int size = (int)Math.Min(1L << 30, (long)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)capacity) * 2);
-        _table = new int[size];
+        _table = CommittedArray.Allocate<int>(size);
         _mask = size - 1;
     }
 

@@ -40,12 +40,12 @@ public sealed class LabelJoinStore
         _retentionNs = options.Retention.Ticks * 100;
         _dense = options.DenseCount;
         _maxKeys = options.MaxSparseKeys;
-        _time = new long[c];
-        _score = new float[c];
-        _keyCount = new int[c];
-        _joined = new bool[c];
-        _features = GC.AllocateArray<float>(c * _dense, pinned: true);
-        _keys = GC.AllocateArray<ulong>(c * _maxKeys, pinned: true);
+        _time = CommittedArray.Allocate<long>(c);
+        _score = CommittedArray.Allocate<float>(c);
+        _keyCount = CommittedArray.Allocate<int>(c);
+        _joined = CommittedArray.Allocate<bool>(c);
+        _features = CommittedArray.Allocate<float>(c * _dense);
+        _keys = CommittedArray.Allocate<ulong>(c * _maxKeys);
     }
 
     /// <summary>The sizing in force.</summary>
