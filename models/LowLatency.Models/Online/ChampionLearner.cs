@@ -234,7 +234,7 @@ public sealed class ChampionLearner
     public ChampionModel Snapshot()
     {
         LogisticModel? logistic = _logistic is null ? _template.Logistic : _scaling is null ? _logistic.Snapshot() : _scaling.Fold(_logistic.Snapshot());
-        TreeEnsemble? trees = _trees?.Model ?? _template.Trees;
+        TreeEnsemble? trees = _trees?.Snapshot() ?? _template.Trees;
         // A tree that has learned nothing is left out, so the first snapshot scores exactly as the starting champion.
         TreeEnsemble? online = _online is null ? _template.OnlineTree : _online.Examples > 0 ? _online.Snapshot() : null;
         return _template.WithParts(logistic, trees, online, _template.Blend);

@@ -7,7 +7,8 @@ namespace LowLatency.Models.Online;
 /// For each labelled event it accumulates, at the leaf the event reaches in every tree, the gradient
 /// g = ∂loss/∂leaf = (p − y)·s and hessian h = p(1 − p)·s² (s = 1 for a boosted sum, 1/T for a forest
 /// average); <see cref="Refit"/> then moves each touched leaf by one damped Newton step
-/// η·(−G / (H + λ)) and publishes a new immutable ensemble. Every tree is refit against the same
+/// η·(−G / (H + λ)) in its working copy of the ensemble, in place (so a refit allocates nothing; <see cref="Snapshot"/>
+/// copies the ensemble out when a version is published). Every tree is refit against the same
 /// gradients at once: each leaf's own Newton step moves the margin by the full step, T trees together by T
 /// times it (for a sum, and likewise for an average, where a leaf moves 1/s = T times further but counts
 /// s = 1/T as much), so the default η = 1/T shares one step between the trees. <see cref="Observe"/> allocates nothing.
@@ -19,7 +20,9 @@ public sealed class LeafRefitter
     private readonly double _scale;
     private readonly double[] _gradient;
     private readonly double[] _hessian;
-    private TreeEnsemble _model;
+    private readonly float[] _values; // every node's value in the working copy (leaves: the current leaf values)
+    private readonly TreeEnsemble _model; // the working copy: never handed out while it can still change
+    private readonly TreeEnsemble _structure; // the ensemble this refitter was made for (its trees, not its leaves)
     private long _observed;
 
     /// <summary>Starts from <paramref name="model"/>, which must have a logistic output.</summary>
@@ -39,7 +42,14 @@ public sealed class LeafRefitter
             throw new ArgumentException($"l2 and learningRate must be >= 0; got {l2} and {learningRate}.");
         }
 
-        _model = model;
+        _structure = model;
+        _values = new float[model.NodeCount];
+        for (int n = 0; n < _values.Length; n++)
+        {
+            _values[n] = model.NodeValue(n);
+        }
+
+        _model = model.WithLeafValues(_values);
         _lambda = l2;
         _scale = model.Aggregation == TreeAggregation.Sum ? 1.0 : 1.0 / model.TreeCount;
         _eta = learningRate > 0 ? learningRate : 1.0 / model.TreeCount;
@@ -49,7 +59,9 @@ public sealed class LeafRefitter
 
     private LeafRefitter(LeafRefitter other)
     {
-        _model = other._model;
+        _structure = other._structure;
+        _values = (float[])other._values.Clone();
+        _model = other._model.WithLeafValues(_values);
         _lambda = other._lambda;
         _eta = other._eta;
         _scale = other._scale;
@@ -61,9 +73,9 @@ public sealed class LeafRefitter
     /// <summary>A copy that continues independently: same ensemble, same statistics gathered since the last refit.</summary>
     public LeafRefitter Clone() => new(this);
 
-    /// <summary>Whether <see cref="CopyFrom"/> takes <paramref name="other"/> (an ensemble of the same node count, the same settings).</summary>
+    /// <summary>Whether <see cref="CopyFrom"/> takes <paramref name="other"/> (made for the same ensemble, or a clone of one that was; the same settings).</summary>
     public bool CanCopyFrom(LeafRefitter other) =>
-        other is not null && other._gradient.Length == _gradient.Length && other._lambda == _lambda && other._eta == _eta && other._scale == _scale;
+        other is not null && ReferenceEquals(other._structure, _structure) && other._lambda == _lambda && other._eta == _eta && other._scale == _scale;
 
     /// <summary>
     /// Makes this refitter continue exactly where <paramref name="other"/> stands (its ensemble and statistics), in place: what <see cref="Clone"/> gives, without allocating. Both must refit ensembles of one shape.
@@ -76,14 +88,21 @@ public sealed class LeafRefitter
             throw new ArgumentException("Refitters of ensembles of different shapes or settings: copy by Clone instead.", nameof(other));
         }
 
-        _model = other._model;
+        other._values.AsSpan().CopyTo(_values);
+        _model.OverwriteLeafValues(_values);
         other._gradient.AsSpan().CopyTo(_gradient);
         other._hessian.AsSpan().CopyTo(_hessian);
         _observed = other._observed;
     }
 
-    /// <summary>The current ensemble (replaced by each <see cref="Refit"/>).</summary>
+    /// <summary>
+    /// The working ensemble as it stands: changed in place by each <see cref="Refit"/> and <see cref="CopyFrom"/>. Read it,
+    /// never keep it; <see cref="Snapshot"/> gives a copy that stays.
+    /// </summary>
     public TreeEnsemble Model => _model;
+
+    /// <summary>An immutable copy of the ensemble as it stands (what a published version carries). Allocates.</summary>
+    public TreeEnsemble Snapshot() => _model.WithLeafValues(_values);
 
     /// <summary>Events observed since the last refit.</summary>
     public long Observed => _observed;
@@ -117,25 +136,20 @@ public sealed class LeafRefitter
         return p;
     }
 
-    /// <summary>Applies the accumulated Newton steps, publishes the refit ensemble as <see cref="Model"/> and clears the statistics.</summary>
-    public TreeEnsemble Refit()
+    /// <summary>Applies the accumulated Newton steps to the working ensemble (in place) and clears the statistics.</summary>
+    public void Refit()
     {
-        var values = new float[_model.NodeCount];
-        for (int n = 0; n < values.Length; n++)
+        for (int n = 0; n < _values.Length; n++)
         {
-            float v = _model.NodeValue(n);
             if (_model.IsLeafNode(n) && _hessian[n] > 0)
             {
-                v = (float)(v + (_eta * (-_gradient[n] / (_hessian[n] + _lambda))));
+                _values[n] = (float)(_values[n] + (_eta * (-_gradient[n] / (_hessian[n] + _lambda))));
             }
-
-            values[n] = v;
         }
 
-        _model = _model.WithLeafValues(values);
+        _model.OverwriteLeafValues(_values);
         Array.Clear(_gradient);
         Array.Clear(_hessian);
         _observed = 0;
-        return _model;
     }
 }

@@ -96,6 +96,23 @@ internal sealed unsafe class InterleavedForest
     }
 
     /// <summary>
+    /// Rewrites the layout and the reason-code table from <paramref name="e"/>, the ensemble this was built from, after its
+    /// leaf values changed in place (same trees, so the same shape: every slot is written again, nothing allocated).
+    /// </summary>
+    internal void Refresh(TreeEnsemble e)
+    {
+        for (int t = 0; t < _treeCount; t++)
+        {
+            Place(e, t << (Depth - 1), e.RootOf(t), 1, 0);
+        }
+
+        if (_steps.Length > 0)
+        {
+            BuildSaabasSteps(e);
+        }
+    }
+
+    /// <summary>
     /// The reason-code table: for tree t's heap position i (1-based, levels 0..D−1, at t·2^D + i) the split's feature and
     /// the two Saabas steps mean(child) − mean(node), or feature −1 below a leaf of a shallower path. Computed in float
     /// exactly as the node walk computes them, and the root means summed in tree order as it sums them, so explaining
@@ -103,7 +120,11 @@ internal sealed unsafe class InterleavedForest
     /// </summary>
     private void BuildSaabasSteps(TreeEnsemble e)
     {
-        _steps = new SaabasStep[(long)_treeCount << Depth];
+        if (_steps.Length == 0)
+        {
+            _steps = new SaabasStep[(long)_treeCount << Depth];
+        }
+
         _steps.AsSpan().Fill(new SaabasStep(-1, 0f, 0f));
         float rootSum = 0f;
         for (int t = 0; t < _treeCount; t++)

@@ -91,6 +91,47 @@ public sealed partial class TreeEnsemble
         return Create(specs, FeatureCount, BaseMargin, Output, Aggregation, compile: _compile);
     }
 
+    /// <summary>
+    /// Replaces the leaf values of this ensemble in place with those of <paramref name="nodeValues"/> (indexed by global
+    /// node; internal entries ignored), and every layout derived from them (node means, the interleaved kernel and its
+    /// reason-code table), so it then scores bit for bit like <see cref="WithLeafValues"/> of the same values, without
+    /// allocating. Ensembles are immutable once shared: this is for one that never leaves its owner (the leaf refitter's
+    /// working copy). Validates every value before changing anything.
+    /// </summary>
+    internal void OverwriteLeafValues(ReadOnlySpan<float> nodeValues)
+    {
+        if (nodeValues.Length != NodeCount)
+        {
+            ThrowValues(nodeValues.Length, NodeCount);
+        }
+
+        for (int n = 0; n < NodeCount; n++)
+        {
+            if (_left[n] < 0 && !float.IsFinite(nodeValues[n]))
+            {
+                throw new ModelFormatException($"leaf value {nodeValues[n]} at node {n} is not finite.");
+            }
+        }
+
+        for (int n = 0; n < NodeCount; n++)
+        {
+            if (_left[n] < 0)
+            {
+                _value[n] = nodeValues[n];
+            }
+        }
+
+        for (int t = 0; t < TreeCount; t++)
+        {
+            // The stored weights are the ones the means were first computed with (cover clipped at 0, or leaf counts),
+            // so recomputing from them gives the means a fresh build from these values gives.
+            ComputeMeans(_treeRoot[t], 0, _weight, 0, out _);
+        }
+
+        _interleaved?.Refresh(this);
+        Volatile.Write(ref _acrossRows, null); // the across-rows layout, if any was built, is rebuilt on next use
+    }
+
     [DoesNotReturn]
     private static void ThrowTree(int tree, int count) =>
         throw new ArgumentOutOfRangeException(nameof(tree), $"Tree {tree} is outside [0, {count}).");

@@ -81,7 +81,8 @@ public sealed class LeafRefitterTests
 
         double eta = 1.0 / specs.Count;
         var expected = WithLeaves(specs, (t, i, v) => h[t][i] > 0 ? (float)(v + (eta * (-g[t][i] / (h[t][i] + 2.0)))) : v);
-        var refit = refitter.Refit();
+        refitter.Refit();
+        var refit = refitter.Model;
         for (int i = 0; i < 500; i++)
         {
             var x = RandomTrees.Row(rng, Features, 0.1);
@@ -111,7 +112,7 @@ public sealed class LeafRefitterTests
         target.Observe(RandomTrees.Row(rng, Features, 0.05), true); // the target held other statistics
         var clone = source.Clone();
         target.CopyFrom(source);
-        Assert.Same(clone.Model, target.Model);
+        Assert.All(Enumerable.Range(0, clone.Model.NodeCount), n => Assert.Equal(clone.Model.NodeValue(n), target.Model.NodeValue(n)));
         for (int i = 0; i < 2000; i++)
         {
             var x = RandomTrees.Row(rng, Features, 0.05);
@@ -194,5 +195,76 @@ public sealed class LeafRefitterTests
 
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
         Assert.Throws<ModelFormatException>(() => model.WithLeafValues(values.Select(_ => float.NaN).ToArray()));
+    }
+
+    [Theory]
+    [InlineData(TreeAggregation.Sum, 5)]
+    [InlineData(TreeAggregation.Average, 8)]
+    public void A_refit_in_place_scores_and_explains_bit_for_bit_like_a_fresh_build(TreeAggregation agg, int depth)
+    {
+        // The working copy is refit in place (leaf values, node means, the interleaved kernel, its reason-code table):
+        // it must score and explain exactly as an ensemble built from scratch with the same leaf values.
+        var rng = new Random(31 + depth);
+        const int Wide = 12;
+        var specs = Enumerable.Range(0, 37).Select(_ => RandomTrees.Tree(rng, depth, Wide, leafEarly: 0.15)).ToList();
+        var refitter = new LeafRefitter(TreeEnsemble.Create(specs, Wide, 0.3f, TreeOutput.Logistic, agg));
+        Assert.True(refitter.Model.IsCompiled);
+        var dense = new float[Wide];
+        var fresh = new float[Wide];
+        for (int round = 0; round < 4; round++)
+        {
+            for (int i = 0; i < 400; i++)
+            {
+                refitter.Observe(RandomTrees.Row(rng, Wide, 0.1), rng.Next(4) == 0);
+            }
+
+            refitter.Refit();
+            var values = Enumerable.Range(0, refitter.Model.NodeCount).Select(refitter.Model.NodeValue).ToArray();
+            var rebuilt = refitter.Model.WithLeafValues(values);
+            for (int i = 0; i < 300; i++)
+            {
+                var x = RandomTrees.Row(rng, Wide, 0.1);
+                Assert.Equal(BitConverter.SingleToInt32Bits(rebuilt.Margin(x)), BitConverter.SingleToInt32Bits(refitter.Model.Margin(x)));
+                Assert.Equal(BitConverter.SingleToInt32Bits(rebuilt.MarginNodeWalk(x)), BitConverter.SingleToInt32Bits(refitter.Model.MarginNodeWalk(x)));
+                Array.Clear(dense);
+                Array.Clear(fresh);
+                float bias = refitter.Model.AddContributions(x, dense);
+                float freshBias = rebuilt.AddContributions(x, fresh);
+                Assert.Equal(BitConverter.SingleToInt32Bits(freshBias), BitConverter.SingleToInt32Bits(bias));
+                Assert.Equal(fresh.Select(BitConverter.SingleToInt32Bits), dense.Select(BitConverter.SingleToInt32Bits));
+            }
+        }
+    }
+
+    [Fact]
+    public void Snapshots_stay_as_they_were_published_and_refits_allocate_nothing()
+    {
+        var specs = Specs(9, 6);
+        var refitter = new LeafRefitter(TreeEnsemble.Create(specs, Features, 0f, TreeOutput.Logistic));
+        var rng = new Random(5);
+        var rows = Enumerable.Range(0, 200).Select(_ => RandomTrees.Row(rng, Features, 0.05)).ToArray();
+        var published = refitter.Snapshot();
+        var before = rows.Select(x => published.Margin(x)).ToArray();
+        for (int i = 0; i < 1000; i++)
+        {
+            refitter.Observe(rows[i % rows.Length], i % 3 == 0);
+        }
+
+        refitter.Refit();
+        Assert.Equal(before, rows.Select(x => published.Margin(x)).ToArray()); // the published copy did not move
+        Assert.NotEqual(before, rows.Select(x => refitter.Model.Margin(x)).ToArray()); // the working copy did
+
+        long allocated = GC.GetAllocatedBytesForCurrentThread();
+        for (int r = 0; r < 50; r++)
+        {
+            for (int i = 0; i < 100; i++)
+            {
+                refitter.Observe(rows[i], i % 4 == 0);
+            }
+
+            refitter.Refit();
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - allocated);
     }
 }
