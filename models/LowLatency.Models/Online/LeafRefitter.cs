@@ -104,6 +104,9 @@ public sealed class LeafRefitter
     /// <summary>An immutable copy of the ensemble as it stands (what a published version carries). Allocates.</summary>
     public TreeEnsemble Snapshot() => _model.WithLeafValues(_values);
 
+    /// <summary>Leaf steps not taken because they would have made the leaf non-finite.</summary>
+    public long SkippedSteps { get; private set; }
+
     /// <summary>Events observed since the last refit.</summary>
     public long Observed => _observed;
 
@@ -136,14 +139,25 @@ public sealed class LeafRefitter
         return p;
     }
 
-    /// <summary>Applies the accumulated Newton steps to the working ensemble (in place) and clears the statistics.</summary>
+    /// <summary>
+    /// Applies the accumulated Newton steps to the working ensemble (in place) and clears the statistics. A step that
+    /// would make a leaf non-finite (a vanishing hessian with λ = 0) is not taken, and counted in <see cref="SkippedSteps"/>.
+    /// </summary>
     public void Refit()
     {
         for (int n = 0; n < _values.Length; n++)
         {
             if (_model.IsLeafNode(n) && _hessian[n] > 0)
             {
-                _values[n] = (float)(_values[n] + (_eta * (-_gradient[n] / (_hessian[n] + _lambda))));
+                float next = (float)(_values[n] + (_eta * (-_gradient[n] / (_hessian[n] + _lambda))));
+                if (float.IsFinite(next))
+                {
+                    _values[n] = next;
+                }
+                else
+                {
+                    SkippedSteps++;
+                }
             }
         }
 

@@ -267,4 +267,23 @@ public sealed class LeafRefitterTests
 
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - allocated);
     }
+
+    [Fact]
+    public void A_step_that_would_overflow_a_leaf_is_skipped_and_counted()
+    {
+        // λ = 0 and one confident wrong example: at a margin of −100 the hessian p(1 − p) is about 4e-44 while the
+        // gradient is about −1, so the Newton step (about 3e43) overflows float. The leaf keeps its value, the step is
+        // counted, and the refitter keeps working.
+        var spec = new TreeSpec([1, -1, -1], [2, -1, -1], [0, 0, 0], [0f, 0f, 0f], [false, false, false], [0f, -100f, -100f]);
+        var refitter = new LeafRefitter(TreeEnsemble.Create([spec], 1, 0f, TreeOutput.Logistic), l2: 0, learningRate: 1);
+        refitter.Observe([1f], label: true);
+        refitter.Refit();
+        Assert.Equal(1, refitter.SkippedSteps);
+        Assert.Equal(-100f, refitter.Model.NodeValue(2));
+        Assert.Equal(-100f, refitter.Snapshot().NodeValue(2));
+        refitter.Observe([-1f], label: false); // a small, finite step on the other leaf
+        refitter.Refit();
+        Assert.Equal(1, refitter.SkippedSteps);
+        Assert.Equal(-101f, refitter.Model.NodeValue(1));
+    }
 }
