@@ -18,7 +18,9 @@ public sealed class PsiMonitor
     private readonly double[] _edges;     // interior cut points, ascending; bin b holds edges[b-1] ≤ x < edges[b]
     private readonly double[] _reference; // share per bin, last bin = NaN
     private readonly long[] _current;
-    private readonly short[] _ring;
+    private readonly short[] _ring;    // the window's bins, at _ringStart .. _ringStart + _window (a slice of a shared array, or its own)
+    private readonly int _ringStart;
+    private readonly int _window;
     private int _next;
     private int _count;
 
@@ -27,10 +29,21 @@ public sealed class PsiMonitor
     /// <param name="bins">Number of quantile bins for numeric values (default 10); repeated cut points merge.</param>
     /// <param name="window">Values in the sliding current window.</param>
     public PsiMonitor(ReadOnlySpan<float> reference, int bins, int window)
+        : this(reference, bins, new ArraySegment<short>(new short[Math.Max(window, 1)], 0, window))
+    {
+    }
+
+    /// <summary>
+    /// As <see cref="PsiMonitor(ReadOnlySpan{float}, int, int)"/>, with the window kept in <paramref name="window"/> (its
+    /// length is the window): monitors of many features can share one large array, allocated once and never moved by
+    /// the collector, instead of each holding a window-sized array of its own.
+    /// </summary>
+    public PsiMonitor(ReadOnlySpan<float> reference, int bins, ArraySegment<short> window)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(bins, 2);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(bins, 1000);
-        ArgumentOutOfRangeException.ThrowIfLessThan(window, 1);
+        ArgumentNullException.ThrowIfNull(window.Array, nameof(window));
+        ArgumentOutOfRangeException.ThrowIfLessThan(window.Count, 1, nameof(window));
         if (reference.Length < bins)
         {
             throw new ArgumentException($"The reference sample has {reference.Length} values; at least {bins} are needed.", nameof(reference));
@@ -75,7 +88,9 @@ public sealed class PsiMonitor
         }
 
         _current = new long[binCount];
-        _ring = new short[window];
+        _ring = window.Array;
+        _ringStart = window.Offset;
+        _window = window.Count;
     }
 
     /// <summary>Number of bins (numeric bins plus the NaN bin).</summary>
@@ -117,18 +132,18 @@ public sealed class PsiMonitor
     public void Add(float value)
     {
         int bin = Bin(value);
-        if (_count == _ring.Length)
+        if (_count == _window)
         {
-            _current[_ring[_next]]--;
+            _current[_ring[_ringStart + _next]]--;
         }
         else
         {
             _count++;
         }
 
-        _ring[_next] = (short)bin;
+        _ring[_ringStart + _next] = (short)bin;
         _current[bin]++;
-        _next = _next + 1 == _ring.Length ? 0 : _next + 1;
+        _next = _next + 1 == _window ? 0 : _next + 1;
     }
 
     /// <summary>PSI of the current window against the reference; NaN when the window is empty.</summary>

@@ -256,6 +256,10 @@ public sealed class ChampionChallenger
             // Reference complete: fit the quantile bins once (allocates, once per controller).
             var column = new float[_options.PsiReference];
             _psi = new PsiMonitor[d];
+            // One array for every feature's window: past 85 KB it lives on the large-object heap, which a gen-0
+            // collection neither copies nor scans, where a hundred window-sized arrays made mid-run would be promoted
+            // by the next one (most of its pause, measured).
+            var windows = new short[(long)d * _options.PsiWindow];
             for (int j = 0; j < d; j++)
             {
                 for (int i = 0; i < column.Length; i++)
@@ -263,7 +267,7 @@ public sealed class ChampionChallenger
                     column[i] = _psiReference[(i * d) + j];
                 }
 
-                _psi[j] = new PsiMonitor(column, _options.PsiBins, _options.PsiWindow);
+                _psi[j] = new PsiMonitor(column, _options.PsiBins, new ArraySegment<short>(windows, j * _options.PsiWindow, _options.PsiWindow));
             }
         }
     }

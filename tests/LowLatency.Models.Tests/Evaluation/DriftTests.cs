@@ -116,4 +116,32 @@ public sealed class DriftTests
         Assert.True(results[1] > 0.25, $"shifted PSI {results[1]}");
         Assert.True(results[2] > 0.25, $"missing PSI {results[2]}");
     }
+
+    [Fact]
+    public void Monitors_sharing_one_window_array_match_the_formula_and_do_not_disturb_each_other()
+    {
+        // Three features' windows in one array, as the controller allocates them; each must slide on its own slice only.
+        var rng = new Random(17);
+        var reference = Normal(rng, 3000, 0);
+        const int Window = 700;
+        var shared = new short[3 * Window];
+        var monitors = Enumerable.Range(0, 3).Select(j => new PsiMonitor(reference, 10, new ArraySegment<short>(shared, j * Window, Window))).ToArray();
+        var streams = new[] { Normal(rng, 2 * Window, 0), Normal(rng, 2 * Window, 1.5), Normal(rng, 2 * Window, 0, nanRate: 0.4) };
+        for (int i = 0; i < 2 * Window; i++)
+        {
+            for (int j = 0; j < 3; j++)
+            {
+                monitors[j].Add(streams[j][i]);
+            }
+        }
+
+        for (int j = 0; j < 3; j++)
+        {
+            var last = streams[j][Window..];
+            Assert.Equal(Window, monitors[j].Count);
+            Assert.Equal(NaivePsi(reference, last, monitors[j].Edges.ToArray()), monitors[j].Psi(), 9);
+        }
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => new PsiMonitor(reference, 10, new ArraySegment<short>(shared, 0, 0)));
+    }
 }
