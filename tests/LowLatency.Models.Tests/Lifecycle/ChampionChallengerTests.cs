@@ -33,10 +33,14 @@ public sealed class ChampionChallengerTests : IDisposable
     /// garbage (1e30 or ∞), then 30k clean labels again. Decisions and labels go through the join store;
     /// every 50th label is for a txId never seen.
     /// </summary>
-    private Run Play(bool guards, string sub)
+    private Run Play(bool guards, string sub, bool onlineTree = false)
     {
         var store = new VersionStore(Path.Combine(_dir, sub));
-        var cc = new ChampionChallenger(Options(guards), Join, store);
+        var options = Options(guards);
+        // With the online tree, the champion is the engine's default family: FTRL plus an adaptive Hoeffding tree.
+        var cc = onlineTree
+            ? new ChampionChallenger(options, Join, store, ChampionLearner.ForLogistic(new FtrlLearner(options.DenseCount, options.Ftrl), new ChampionLearnerOptions { OnlineTree = ChampionLearnerOptions.FraudOnlineTree }))
+            : new ChampionChallenger(options, Join, store);
         var stream = new LifecycleStream(42);
         var heldOutStream = new LifecycleStream(7);
         var holdout = Enumerable.Range(0, 4000).Select(_ => heldOutStream.Next()).ToArray();
@@ -122,10 +126,13 @@ public sealed class ChampionChallengerTests : IDisposable
         Assert.Equal(64_000, run.Controller.Labels);
     }
 
-    [Fact]
-    public void Guarded_poisoning_burst_never_promotes_a_poisoned_model()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Guarded_poisoning_burst_never_promotes_a_poisoned_model(bool onlineTree)
     {
-        var run = Play(guards: true, "guarded");
+        var run = Play(guards: true, "guarded", onlineTree);
+        Assert.Equal(onlineTree, run.Controller.Champion.OnlineTree is not null);
         var events = run.Controller.Events;
         Assert.Contains(events, e => e.Kind == ModelEventKind.LabelSpikeStarted && e.LabelIndex > run.BurstStart && e.LabelIndex < run.BurstStart + 200);
         Assert.Contains(events, e => e.Kind == ModelEventKind.LabelSpikeEnded && e.LabelIndex > run.BurstEnd);
@@ -137,11 +144,13 @@ public sealed class ChampionChallengerTests : IDisposable
         }
     }
 
-    [Fact]
-    public void Unguarded_poisoning_is_promoted_and_then_rolled_back_within_a_bounded_number_of_labels()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Unguarded_poisoning_is_promoted_and_then_rolled_back_within_a_bounded_number_of_labels(bool onlineTree)
     {
         // Without the guards the burst does poison a champion: this is what the guarded test would catch.
-        var run = Play(guards: false, "unguarded");
+        var run = Play(guards: false, "unguarded", onlineTree);
         var events = run.Controller.Events;
         var poisoned = events.Where(e => e.Kind == ModelEventKind.Promoted && e.LabelIndex > run.BurstStart && run.CleanAuc[e.ToVersion] < run.BaselineAuc - 0.1).ToList();
         Assert.NotEmpty(poisoned);
