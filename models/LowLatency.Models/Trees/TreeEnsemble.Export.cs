@@ -8,7 +8,10 @@ public sealed partial class TreeEnsemble
     /// effective node weights the Saabas means were computed from, so <see cref="Create"/> on the result
     /// reproduces this ensemble exactly (same margins, same contributions).
     /// </summary>
-    public IReadOnlyList<TreeSpec> ToSpecs()
+    public IReadOnlyList<TreeSpec> ToSpecs() => SpecsWith(_value);
+
+    /// <summary>The specs of <see cref="ToSpecs"/> with each leaf's value taken from <paramref name="nodeValues"/> (by global node).</summary>
+    private TreeSpec[] SpecsWith(ReadOnlySpan<float> nodeValues)
     {
         var specs = new TreeSpec[TreeCount];
         for (int t = 0; t < TreeCount; t++)
@@ -35,7 +38,7 @@ public sealed partial class TreeEnsemble
                 feature[i] = isLeaf ? 0 : _feature[g];
                 threshold[i] = _threshold[g];
                 defaultLeft[i] = (_flags[g] & FlagDefaultLeft) != 0;
-                leaf[i] = _value[g];
+                leaf[i] = isLeaf ? nodeValues[g] : 0f;
                 cover[i] = _weight[g];
                 zero[i] = (_flags[g] & FlagZeroMissing) != 0;
                 anyZero |= zero[i];

@@ -44,51 +44,7 @@ public sealed partial class TreeEnsemble
             ThrowValues(nodeValues.Length, NodeCount);
         }
 
-        var specs = new TreeSpec[TreeCount];
-        for (int t = 0; t < TreeCount; t++)
-        {
-            int start = _treeRoot[t];
-            int end = t + 1 < TreeCount ? _treeRoot[t + 1] : NodeCount;
-            int n = end - start;
-            var left = new int[n];
-            var right = new int[n];
-            var feature = new int[n];
-            var threshold = new float[n];
-            var defaultLeft = new bool[n];
-            var leaf = new float[n];
-            var cover = new float[n];
-            var zeroMissing = new bool[n];
-            var categories = new uint[]?[n];
-            bool anyZero = false, anyCategorical = false;
-            for (int i = 0; i < n; i++)
-            {
-                int g = start + i;
-                bool isLeaf = _left[g] < 0;
-                left[i] = isLeaf ? -1 : _left[g] - start;
-                right[i] = isLeaf ? -1 : _right[g] - start;
-                feature[i] = isLeaf ? 0 : _feature[g];
-                threshold[i] = _threshold[g];
-                defaultLeft[i] = (_flags[g] & FlagDefaultLeft) != 0;
-                leaf[i] = isLeaf ? nodeValues[g] : 0f;
-                cover[i] = _weight[g];
-                zeroMissing[i] = (_flags[g] & FlagZeroMissing) != 0;
-                anyZero |= zeroMissing[i];
-                if ((_flags[g] & FlagCategorical) != 0)
-                {
-                    categories[i] = _categories[_categoryIndex[g]];
-                    anyCategorical = true;
-                }
-            }
-
-            specs[t] = new TreeSpec(left, right, feature, threshold, defaultLeft, leaf)
-            {
-                Cover = cover,
-                ZeroIsMissing = anyZero ? zeroMissing : null,
-                CategorySets = anyCategorical ? categories : null,
-            };
-        }
-
-        return Create(specs, FeatureCount, BaseMargin, Output, Aggregation, compile: _compile);
+        return Create(SpecsWith(nodeValues), FeatureCount, BaseMargin, Output, Aggregation, compile: _compile);
     }
 
     /// <summary>
