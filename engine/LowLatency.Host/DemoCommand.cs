@@ -271,6 +271,13 @@ internal static class DemoCommand
         if (run.Pipeline.Learning is { } learning)
         {
             LearningSummary.Print(console, learning, s);
+            if (learning.Join.UnknownLabels > 0)
+            {
+                // The simulator's stream goes on from the history the starting model was trained on, so the labels still
+                // pending for history transactions arrive in the first seconds of the live run.
+                console.MarkupLine(CultureInfo.InvariantCulture,
+                    $"[grey]Unknown labels ({learning.Join.UnknownLabels:N0}) name transactions this engine never scored: in the demo, those of the simulated history the starting model was trained on, whose labels were still pending when the live run began.[/]");
+            }
         }
 
         if (orders)
