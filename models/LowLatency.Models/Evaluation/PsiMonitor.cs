@@ -35,8 +35,8 @@ public sealed class PsiMonitor
 
     /// <summary>
     /// As <see cref="PsiMonitor(ReadOnlySpan{float}, int, int)"/>, with the window kept in <paramref name="window"/> (its
-    /// length is the window): monitors of many features can share one large array, allocated once and never moved by
-    /// the collector, instead of each holding a window-sized array of its own.
+    /// length is the window): monitors of many features can share one large array, allocated once on the large-object
+    /// heap (which a gen-0 collection does not copy), instead of each holding a window-sized array of its own.
     /// </summary>
     public PsiMonitor(ReadOnlySpan<float> reference, int bins, ArraySegment<short> window)
     {
