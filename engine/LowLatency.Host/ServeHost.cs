@@ -244,6 +244,7 @@ internal sealed class ServeHost : IDisposable
             $"final: accepted {s.TransactionsIn:N0} transactions, {s.LabelsIn:N0} labels, {s.OrdersIn:N0} orders, {s.ControlsIn:N0} control; decided {s.DecisionsPublished:N0} (approve {s.Approved:N0}, review {s.Reviewed:N0}, decline {s.Declined:N0}); " +
             $"published {sink.Published:N0}, dropped with no gateway {sink.NotConnected:N0} (offers held waiting for one {sink.AwaitingSubscriber:N0}), back-pressured {sink.BackPressured:N0}"));
         _log.WriteLine($"final rejects: {Rejects()}; refused after stop {Transport.Gate.Refused:N0}; handler faults {Pipeline.Faults:N0}");
+        _log.WriteLine(AeronSummary());
         (long applied, long notApplied) = ModelCommands;
         _log.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"final control: {ControlSummary()}; snapshots written {Snapshots:N0}, not written {SnapshotsNotWritten:N0}; model commands applied {applied:N0}, not applied {notApplied:N0}"));
@@ -259,6 +260,20 @@ internal sealed class ServeHost : IDisposable
         }
 
         return new ServeStopResult(drained && quiet, flushed, s);
+    }
+
+    /// <summary>
+    /// The wire-level counters an operator checks after a lossy run: what the inbound receiver saw and asked for (gaps,
+    /// NAKs, duplicates) and what the decision publication was asked to resend.
+    /// </summary>
+    private string AeronSummary()
+    {
+        AeronReceiverCounters r = Transport.Receiver.Counters;
+        AeronPublicationCounters p = Transport.Decisions.Core.Counters;
+        return string.Create(CultureInfo.InvariantCulture,
+            $"final aeron: inbound {r.Datagrams:N0} datagrams, {r.DataFrames:N0} data frames, {r.Heartbeats:N0} heartbeats, {r.PadFrames:N0} pads, {r.Setups:N0} setups; " +
+            $"{r.GapsDetected:N0} gaps, {r.NaksSent:N0} NAKs sent, {r.DuplicateFrames:N0} duplicate frames, {r.ImagesCreated:N0} images ({r.EndOfStreams:N0} ended, {r.ImageLivenessTimeouts:N0} timed out); " +
+            $"decisions {p.DataDatagramsSent:N0} datagrams, {p.NaksReceived:N0} NAKs received, {p.RetransmitDatagrams:N0} datagrams resent, {p.StatusMessagesReceived:N0} status messages");
     }
 
     /// <summary>Stops everything without draining (use <see cref="Stop"/> for a clean shutdown).</summary>

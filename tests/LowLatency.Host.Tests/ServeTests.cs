@@ -288,6 +288,13 @@ public sealed partial class ServeTests(ITestOutputHelper testOutput) : IDisposab
         Assert.Equal(accepted, decided);
         Assert.True(accepted > 0 && accepted <= txs.Length, output);
 
+        // The wire counters: every accepted transaction came in a data frame of its own, and the gateway's status
+        // messages reached the decision publication.
+        Match aeron = AeronLine().Match(output);
+        Assert.True(aeron.Success, output);
+        Assert.InRange(long.Parse(aeron.Groups[1].Value, NumberStyles.AllowThousands, CultureInfo.InvariantCulture), accepted, txs.Length);
+        Assert.True(long.Parse(aeron.Groups[2].Value, NumberStyles.AllowThousands, CultureInfo.InvariantCulture) > 0, output);
+
         // Every decision the engine made reached the gateway before it exited, once each.
         Assert.True(WaitFor(() => decisions.Count >= decided, TimeSpan.FromSeconds(5)), $"{decisions.Count} of {decided}");
         Assert.Equal(decided, decisions.Count);
@@ -346,6 +353,9 @@ public sealed partial class ServeTests(ITestOutputHelper testOutput) : IDisposab
 
     [GeneratedRegex(@"final: accepted ([\d,]+) transactions.*decided ([\d,]+) \(")]
     private static partial Regex FinalLine();
+
+    [GeneratedRegex(@"final aeron: inbound [\d,]+ datagrams, ([\d,]+) data frames.* ([\d,]+) status messages")]
+    private static partial Regex AeronLine();
 
     private ServeConfig Parse(string json) => ServeConfigReader.Parse(json, Path.Combine(_dir.FullName, "serve.json"));
 
