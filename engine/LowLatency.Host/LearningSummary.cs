@@ -18,8 +18,12 @@ internal static class LearningSummary
         var last = t.LastOrDefault(e => e.Kind is ModelEventKind.Promoted or ModelEventKind.RolledBack or ModelEventKind.LabelSpikeStarted or ModelEventKind.DriftDetected or ModelEventKind.FeatureDrift);
         string lastText = last is null ? string.Empty : $"; last: {Describe(last)}";
         return string.Create(CultureInfo.InvariantCulture,
-            $"{promoted} promoted, {rolledBack} rolled back; {l.Learned:N0} labels learned ({stats.LabelsDropped:N0} dropped); window AUC champion {l.ChampionAuc:F3} / challenger {l.ChallengerAuc:F3}{lastText}");
+            $"{promoted} promoted, {rolledBack} rolled back; {l.Learned:N0} labels learned ({stats.LabelsDropped:N0} dropped); window AUC champion {l.ChampionAuc:F3} / challenger {l.ChallengerAuc:F3}; {Shadow(l)}{lastText}");
     }
+
+    /// <summary>The challenger's shadow on live traffic: decisions scored, skipped, and the decision-time AUCs labels have judged.</summary>
+    private static string Shadow(LearningStats l) => string.Create(CultureInfo.InvariantCulture,
+        $"shadow: {l.ShadowScored:N0} live decisions scored by the challenger ({l.ShadowSkipped:N0} skipped), live AUC champion {l.LiveChampionAuc:F3} / challenger {l.LiveChallengerAuc:F3}");
 
     /// <summary>The learning summary: figures, then each transition with its reason.</summary>
     public static void Print(IAnsiConsole console, OnlineLearning learning, PipelineStats stats)
@@ -27,7 +31,7 @@ internal static class LearningSummary
         var l = learning.Stats;
         var join = learning.Join;
         console.MarkupLine(CultureInfo.InvariantCulture,
-            $"Learning: {l.DecisionsLogged:N0} decisions logged; labels {stats.LabelsJoined:N0} joined, {stats.LabelsUnmatched:N0} unmatched ({join.UnknownLabels:N0} unknown, {join.EvictedLabels:N0} evicted, {join.DuplicateLabels:N0} duplicate, {join.EarlyLabels:N0} before their decision), {stats.LabelsDropped:N0} dropped with the learner behind; {l.Learned:N0} learned, {l.QuarantinedFeatures:N0} quarantined for garbage features, {l.QuarantinedSpike:N0} held back in label-rate spikes");
+            $"Learning: {l.DecisionsLogged:N0} decisions logged; labels {stats.LabelsJoined:N0} joined, {stats.LabelsUnmatched:N0} unmatched ({join.UnknownLabels:N0} unknown, {join.EvictedLabels:N0} evicted, {join.DuplicateLabels:N0} duplicate, {join.EarlyLabels:N0} before their decision), {stats.LabelsDropped:N0} dropped with the learner behind; {l.Learned:N0} learned, {l.QuarantinedFeatures:N0} quarantined for garbage features, {l.QuarantinedSpike:N0} held back in label-rate spikes; {Shadow(l)}");
         if (learning.Failure is { } failure)
         {
             console.MarkupLine($"[red]The learner thread stopped: {Markup.Escape(failure.Message)}[/]");

@@ -6,7 +6,7 @@ namespace LowLatency.Engine.Learning;
 /// <summary>
 /// A bounded single-producer, single-consumer queue of <see cref="LabelledExample"/>s from the scoring thread to the
 /// learner thread, preallocated. The producer never waits: when the learner has fallen a whole queue behind,
-/// <see cref="TryClaim"/> refuses and the caller counts the example as dropped. Head and tail each own their cache
+/// <see cref="TryClaim()"/> refuses and the caller counts the example as dropped. Head and tail each own their cache
 /// lines (<see cref="Sequence"/>); the producer publishes a slot by a release write of the tail after filling it, the
 /// consumer frees it by a release write of the head after copying it out.
 /// </summary>
@@ -40,13 +40,20 @@ public sealed class ExampleQueue
     /// Producer: the slot to fill next, or a null reference when the queue is full. Fill it, then <see cref="Publish"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public ref LabelledExample TryClaim()
+    public ref LabelledExample TryClaim() => ref TryClaim(_slots.Length);
+
+    /// <summary>
+    /// Producer: as <see cref="TryClaim()"/>, but refuses once <paramref name="limit"/> examples are waiting, keeping the
+    /// rest of the queue for more important ones (shadow decisions take at most half, so labels always find room first).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ref LabelledExample TryClaim(int limit)
     {
         long tail = _tail.Value;
-        if (tail - _cachedHead >= _slots.Length)
+        if (tail - _cachedHead >= limit)
         {
             _cachedHead = _head.Value; // acquire: the consumer has finished reading every slot below it
-            if (tail - _cachedHead >= _slots.Length)
+            if (tail - _cachedHead >= limit)
             {
                 return ref Unsafe.NullRef<LabelledExample>();
             }

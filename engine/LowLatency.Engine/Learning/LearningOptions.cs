@@ -18,6 +18,13 @@ public sealed record LearningOptions
     /// <summary>How long a decision waits for its label, in event time (default 1 day).</summary>
     public TimeSpan Retention { get; init; } = TimeSpan.FromDays(1);
 
+    /// <summary>
+    /// Score every live decision in shadow with the challenger on the learner thread (default true): decisions share the
+    /// example queue with labels, taking at most half of it, so under load some are skipped (counted) but labels are not.
+    /// Each label then also judges the scores champion and challenger gave at decision time.
+    /// </summary>
+    public bool ShadowScoring { get; init; } = true;
+
     /// <summary>Joined examples the learner may fall behind by (a power of two, default 16,384); beyond, examples are dropped and counted.</summary>
     public int QueueCapacity { get; init; } = 1 << 14;
 

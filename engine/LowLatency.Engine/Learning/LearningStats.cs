@@ -10,4 +10,20 @@ namespace LowLatency.Engine.Learning;
 /// <param name="ChampionAuc">The champion's windowed prequential AUC (NaN before both classes were seen).</param>
 /// <param name="ChallengerAuc">The challenger's windowed prequential AUC on the same labels.</param>
 public readonly record struct LearningStats(
-    long DecisionsLogged, long Learned, long QueuedNow, long QuarantinedFeatures, long QuarantinedSpike, uint ChampionVersion, double ChampionAuc, double ChallengerAuc);
+    long DecisionsLogged, long Learned, long QueuedNow, long QuarantinedFeatures, long QuarantinedSpike, uint ChampionVersion, double ChampionAuc, double ChallengerAuc)
+{
+    /// <summary>Live decisions the challenger scored in shadow.</summary>
+    public long ShadowScored { get; init; }
+
+    /// <summary>Labels whose decision had been shadow-scored, judging the decision-time scores of champion and challenger.</summary>
+    public long LiveJudged { get; init; }
+
+    /// <summary>Live decisions not shadow-scored because the learner was behind (the queue was half full).</summary>
+    public long ShadowSkipped { get; init; }
+
+    /// <summary>The champion's windowed AUC on the scores it gave live, at decision time (NaN before both classes were seen).</summary>
+    public double LiveChampionAuc { get; init; } = double.NaN;
+
+    /// <summary>The challenger's windowed AUC on its shadow scores of the same live decisions.</summary>
+    public double LiveChallengerAuc { get; init; } = double.NaN;
+}

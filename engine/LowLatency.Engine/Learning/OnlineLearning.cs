@@ -12,7 +12,8 @@ namespace LowLatency.Engine.Learning;
 /// On the scoring thread: every decision is logged (features, sparse keys, score) in a preallocated
 /// <see cref="LabelJoinStore"/>, and every label that joins its decision is copied into a bounded single-producer
 /// single-consumer <see cref="ExampleQueue"/> — never waiting: a full queue drops the example and counts it. On the
-/// learner thread: a <see cref="ChampionChallenger"/> scores each example in shadow (champion, challenger, previous
+/// learner thread: a <see cref="ChampionChallenger"/> scores each live decision in shadow with the challenger (queued
+/// beside the labels, see <see cref="OnDecision"/>), scores each labelled example (champion, challenger, previous
 /// champion), learns it, and promotes or rolls back by its rules, writing every version to a <see cref="VersionStore"/>.
 /// When the champion changes, the learner registers the new immutable model and claims a slot in the pipeline's ring
 /// for a <see cref="MessageKind.ModelSwap"/> event: the swap enters the input sequence like any message, so the
@@ -37,6 +38,10 @@ public sealed class OnlineLearning : IDisposable
     private long _figuresAt;
     private double _championAuc = double.NaN;
     private double _challengerAuc = double.NaN;
+    private double _liveChampionAuc = double.NaN;
+    private double _liveChallengerAuc = double.NaN;
+    private long _shadowQueued;
+    private long _shadowSkipped;
     private Exception? _failure;
     private bool _disposed;
 
@@ -96,15 +101,54 @@ public sealed class OnlineLearning : IDisposable
     /// <summary>Current figures.</summary>
     public LearningStats Stats => new(
         _join.Stored, _controller.Learned, _queue.Count, _controller.QuarantinedFeatures, _controller.QuarantinedSpike,
-        _controller.ChampionVersion, Volatile.Read(ref _championAuc), Volatile.Read(ref _challengerAuc));
+        _controller.ChampionVersion, Volatile.Read(ref _championAuc), Volatile.Read(ref _challengerAuc))
+    {
+        ShadowScored = _controller.ShadowScored,
+        LiveJudged = _controller.LiveJudged,
+        ShadowSkipped = ShadowSkipped,
+        LiveChampionAuc = Volatile.Read(ref _liveChampionAuc),
+        LiveChallengerAuc = Volatile.Read(ref _liveChallengerAuc),
+    };
 
-    /// <summary>Scoring thread: logs a decision so that its label can join it later. Allocates nothing.</summary>
+    /// <summary>
+    /// Scoring thread: logs a decision so that its label can join it later and, with
+    /// <see cref="LearningOptions.ShadowScoring"/>, queues it for the challenger to score in shadow — never waiting, and
+    /// only while the queue is less than half full (labels keep the other half); a decision that finds no room is counted
+    /// in <see cref="ShadowSkipped"/>. Allocates nothing.
+    /// </summary>
     public void OnDecision(ref PipelineSlot slot, ulong txId, long eventTimeNs)
     {
-        ReadOnlySpan<float> dense = slot.Features;
-        ReadOnlySpan<ulong> keys = slot.Keys;
-        _join.Record(txId, eventTimeNs, slot.Decision.Score, dense[.._dense], keys[..slot.KeyCount]);
+        ReadOnlySpan<float> dense = slot.Features[.._dense];
+        ReadOnlySpan<ulong> keys = slot.Keys[..slot.KeyCount];
+        if (_join.Record(txId, eventTimeNs, slot.Decision.Score, dense, keys) != RecordStatus.Stored || !Options.ShadowScoring)
+        {
+            return;
+        }
+
+        ref LabelledExample shadow = ref _queue.TryClaim(_queue.Capacity / 2);
+        if (System.Runtime.CompilerServices.Unsafe.IsNullRef(ref shadow))
+        {
+            _shadowSkipped++;
+            return;
+        }
+
+        shadow.Kind = ExampleKind.Decision;
+        shadow.TxId = txId;
+        shadow.LabelTimeNs = eventTimeNs;
+        shadow.Score = slot.Decision.Score;
+        shadow.DenseCount = (byte)dense.Length;
+        shadow.KeyCount = (byte)keys.Length;
+        dense.CopyTo(shadow.Dense);
+        keys.CopyTo(shadow.Keys);
+        _queue.Publish();
+        _shadowQueued++;
     }
+
+    /// <summary>Live decisions queued for shadow scoring (scoring thread's count).</summary>
+    public long ShadowQueued => Volatile.Read(ref _shadowQueued);
+
+    /// <summary>Live decisions not queued for shadow scoring because the learner was behind (scoring thread's count).</summary>
+    public long ShadowSkipped => Volatile.Read(ref _shadowSkipped);
 
     /// <summary>Scoring thread: joins a label with its decision and queues the example for the learner. Never waits, allocates nothing.</summary>
     public LabelOutcome OnLabel(in Label label)
@@ -120,6 +164,7 @@ public sealed class OnlineLearning : IDisposable
             return LabelOutcome.Dropped;
         }
 
+        slot.Kind = ExampleKind.Label;
         slot.TxId = label.TxId;
         slot.LabelTimeNs = label.LabelTimeNs;
         slot.Fraud = label.Class == LabelClass.Fraud;
@@ -191,20 +236,28 @@ public sealed class OnlineLearning : IDisposable
                 {
                     ReadOnlySpan<float> dense = example.Dense;
                     ReadOnlySpan<ulong> keys = example.Keys;
-                    _controller.Learn(dense[..example.DenseCount], keys[..example.KeyCount], example.Fraud, example.LabelTimeNs);
                     learned++;
+                    if (example.Kind == ExampleKind.Decision)
+                    {
+                        _controller.Shadow(example.TxId, example.Score, dense[..example.DenseCount], keys[..example.KeyCount]);
+                        continue;
+                    }
+
+                    _controller.Learn(dense[..example.DenseCount], keys[..example.KeyCount], example.Fraud, example.LabelTimeNs, example.TxId);
                     if (_controller.ChampionVersion != _published)
                     {
                         PublishChampion(example.LabelTimeNs);
                     }
                 }
 
-                PublishFigures();
+                PublishFigures(force: false);
                 if (learned == 0)
                 {
                     Thread.Sleep(1);
                 }
             }
+
+            PublishFigures(force: true); // a stopped learner's figures are final
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -240,7 +293,7 @@ public sealed class OnlineLearning : IDisposable
         _published = version;
     }
 
-    private void PublishFigures()
+    private void PublishFigures(bool force)
     {
         if (_controller.Events.Count != _transitions.Length)
         {
@@ -248,11 +301,13 @@ public sealed class OnlineLearning : IDisposable
         }
 
         long now = Stopwatch.GetTimestamp();
-        if (Stopwatch.GetElapsedTime(_figuresAt, now) >= FigureInterval)
+        if (force || Stopwatch.GetElapsedTime(_figuresAt, now) >= FigureInterval)
         {
             _figuresAt = now;
             Volatile.Write(ref _championAuc, _controller.ChampionWindow.Auc());
             Volatile.Write(ref _challengerAuc, _controller.ChallengerWindow.Auc());
+            Volatile.Write(ref _liveChampionAuc, _controller.LiveChampionWindow.Auc());
+            Volatile.Write(ref _liveChallengerAuc, _controller.LiveChallengerWindow.Auc());
         }
     }
 }

@@ -29,6 +29,12 @@ public sealed class ChampionChallenger
     private readonly PrequentialWindow _championWindow;
     private readonly PrequentialWindow _challengerWindow;
     private readonly PrequentialWindow _previousWindow;
+    private readonly PrequentialWindow _liveChampionWindow;
+    private readonly PrequentialWindow _liveChallengerWindow;
+    private readonly FifoIdIndex? _shadowIds;
+    private readonly float[] _shadowChallenger;
+    private readonly float[] _shadowChampion;
+    private double _shadowAbsDifference;
     private readonly PageHinkley _drift;
     private readonly bool[] _spikeRing;
     private readonly List<ModelEvent> _events = [];
@@ -91,6 +97,11 @@ public sealed class ChampionChallenger
         _championWindow = new PrequentialWindow(options.Window);
         _challengerWindow = new PrequentialWindow(options.Window);
         _previousWindow = new PrequentialWindow(options.Window);
+        _liveChampionWindow = new PrequentialWindow(options.Window);
+        _liveChallengerWindow = new PrequentialWindow(options.Window);
+        _shadowIds = options.ShadowCapacity > 0 ? new FifoIdIndex(options.ShadowCapacity) : null;
+        _shadowChallenger = options.ShadowCapacity > 0 ? CommittedArray.Allocate<float>(options.ShadowCapacity) : [];
+        _shadowChampion = options.ShadowCapacity > 0 ? CommittedArray.Allocate<float>(options.ShadowCapacity) : [];
         _drift = new PageHinkley(options.DriftDelta, options.DriftLambda);
         _spikeRing = new bool[options.SpikeWindow];
         _psiReference = new float[options.PsiReference * options.DenseCount];
@@ -144,9 +155,38 @@ public sealed class ChampionChallenger
     /// <summary>The challenger's prequential window (same examples as the champion's).</summary>
     public PrequentialWindow ChallengerWindow => _challengerWindow;
 
-    /// <summary>Logs a decision so that its label can join later.</summary>
-    public RecordStatus OnDecision(ulong txId, long decisionTimeNs, float score, ReadOnlySpan<float> dense, ReadOnlySpan<ulong> keys) =>
-        JoinStore.Record(txId, decisionTimeNs, score, dense, keys);
+    /// <summary>Live decisions the challenger scored in shadow (<see cref="Shadow"/>).</summary>
+    public long ShadowScored { get; private set; }
+
+    /// <summary>Live decisions not shadow-scored: malformed for the challenger, or a txId already remembered.</summary>
+    public long ShadowRefused { get; private set; }
+
+    /// <summary>Labels judged on live shadow scores: their decision was shadow-scored and is still remembered.</summary>
+    public long LiveJudged { get; private set; }
+
+    /// <summary>Mean |challenger − champion| probability over the live decisions shadow-scored (NaN before the first).</summary>
+    public double ShadowMeanAbsDifference => ShadowScored == 0 ? double.NaN : _shadowAbsDifference / ShadowScored;
+
+    /// <summary>
+    /// The champion as it decided live: the scores it actually gave at decision time, judged when their labels arrive
+    /// (the examples of <see cref="LiveChallengerWindow"/>). Cleared at each transition, like the other windows.
+    /// </summary>
+    public PrequentialWindow LiveChampionWindow => _liveChampionWindow;
+
+    /// <summary>The challenger's shadow scores of the same live decisions, given at decision time and judged by their labels.</summary>
+    public PrequentialWindow LiveChallengerWindow => _liveChallengerWindow;
+
+    /// <summary>Logs a decision so that its label can join later, and scores it in shadow with the challenger.</summary>
+    public RecordStatus OnDecision(ulong txId, long decisionTimeNs, float score, ReadOnlySpan<float> dense, ReadOnlySpan<ulong> keys)
+    {
+        var status = JoinStore.Record(txId, decisionTimeNs, score, dense, keys);
+        if (status == RecordStatus.Stored)
+        {
+            Shadow(txId, score, dense, keys);
+        }
+
+        return status;
+    }
 
     /// <summary>Joins a label with its decision and learns from it; anything but <see cref="JoinStatus.Joined"/> is counted by the store and dropped.</summary>
     public JoinStatus OnLabel(ulong txId, long labelTimeNs, bool fraud)
@@ -154,14 +194,50 @@ public sealed class ChampionChallenger
         var status = JoinStore.TryJoin(txId, labelTimeNs, out var example);
         if (status == JoinStatus.Joined)
         {
-            Learn(example.Dense, example.Keys, fraud, labelTimeNs);
+            Learn(example.Dense, example.Keys, fraud, labelTimeNs, txId);
         }
 
         return status;
     }
 
-    /// <summary>One labelled example through guards, prequential scoring, learning and the promotion rules.</summary>
-    public void Learn(ReadOnlySpan<float> dense, ReadOnlySpan<ulong> keys, bool label, long eventTimeNs)
+    /// <summary>
+    /// Scores a live decision in shadow: the challenger, as it stands, scores what the champion decided on
+    /// (<paramref name="championScore"/>), and the pair is remembered by txId (the oldest leave first) until the label
+    /// arrives, when <see cref="Learn"/> adds both to the
+    /// live windows. Nothing is learned; nothing allocates. A no-op when <see cref="LifecycleOptions.ShadowCapacity"/> is 0.
+    /// </summary>
+    public void Shadow(ulong txId, float championScore, ReadOnlySpan<float> dense, ReadOnlySpan<ulong> keys)
+    {
+        if (_shadowIds is null)
+        {
+            return;
+        }
+
+        double p = dense.Length == _options.DenseCount ? _challenger.Probability(dense, keys) : double.NaN;
+        if (double.IsNaN(p) || _shadowIds.Find(txId) >= 0)
+        {
+            ShadowRefused++;
+            return;
+        }
+
+        if (_shadowIds.IsFull)
+        {
+            _shadowIds.RemoveOldest();
+        }
+
+        int pos = _shadowIds.Add(txId);
+        _shadowChallenger[pos] = (float)p;
+        _shadowChampion[pos] = championScore;
+        _shadowAbsDifference += Math.Abs(p - championScore);
+        ShadowScored++;
+    }
+
+    /// <summary>
+    /// One labelled example through guards, prequential scoring, learning and the promotion rules. With the
+    /// <paramref name="txId"/> of a decision scored in shadow (<see cref="Shadow"/>), the scores champion and challenger
+    /// gave it at decision time are judged too (<see cref="LiveChampionWindow"/>, <see cref="LiveChallengerWindow"/>).
+    /// </summary>
+    public void Learn(ReadOnlySpan<float> dense, ReadOnlySpan<ulong> keys, bool label, long eventTimeNs, ulong txId = 0)
     {
         Labels++;
         if (dense.Length != _options.DenseCount)
@@ -191,6 +267,14 @@ public sealed class ChampionChallenger
         }
 
         Learned++;
+        int shadow = _shadowIds is not null && txId != 0 ? _shadowIds.Find(txId) : -1;
+        if (shadow >= 0)
+        {
+            _liveChampionWindow.Add(_shadowChampion[shadow], label);
+            _liveChallengerWindow.Add(_shadowChallenger[shadow], label);
+            LiveJudged++;
+        }
+
         ObserveFeatures(dense);
         _championWindow.Add(champion, label);
         _challengerWindow.Add(challenger, label);
@@ -329,7 +413,7 @@ public sealed class ChampionChallenger
     {
         var from = _championVersion;
         string reason = string.Create(CultureInfo.InvariantCulture,
-            $"challenger AUC {challengerAuc:F4} vs champion {championAuc:F4} (margin {_options.PromotionMargin}) over {_championWindow.Count} labels; log loss {_challengerWindow.LogLoss():F4} vs {_championWindow.LogLoss():F4}");
+            $"challenger AUC {challengerAuc:F4} vs champion {championAuc:F4} (margin {_options.PromotionMargin}) over {_championWindow.Count} labels; log loss {_challengerWindow.LogLoss():F4} vs {_championWindow.LogLoss():F4}{LiveFigures()}");
         var version = Publish(from.Version, nowNs);
         if (!_championLearner.TryCopyFrom(_challenger))
         {
@@ -343,6 +427,10 @@ public sealed class ChampionChallenger
         SetChampion(version);
         Emit(ModelEventKind.Promoted, nowNs, from.Version, reason);
     }
+
+    /// <summary>The live shadow comparison for a transition's reason, when labels have judged any.</summary>
+    private string LiveFigures() => _liveChallengerWindow.Count == 0 ? string.Empty : string.Create(CultureInfo.InvariantCulture,
+        $"; live, scored at decision time: challenger AUC {_liveChallengerWindow.Auc():F4} vs champion {_liveChampionWindow.Auc():F4} over {_liveChallengerWindow.Count} labels");
 
     private void Rollback(ModelVersion to, double championAuc, double previousAuc, long nowNs)
     {
@@ -440,6 +528,8 @@ public sealed class ChampionChallenger
         _championWindow.Clear();
         _challengerWindow.Clear();
         _previousWindow.Clear();
+        _liveChampionWindow.Clear();
+        _liveChallengerWindow.Clear();
         _sinceTransition = 0;
         _drift.Reset();
     }

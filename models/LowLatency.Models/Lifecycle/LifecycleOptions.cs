@@ -59,6 +59,13 @@ public sealed record LifecycleOptions
     /// <summary>PSI above which a feature has drifted (default 0.25, the usual "major shift").</summary>
     public double PsiThreshold { get; init; } = 0.25;
 
+    /// <summary>
+    /// Live decisions remembered with the challenger's shadow score (default 262,144, as many as the engine's join store
+    /// holds), so that a label arriving later judges the score the challenger gave at decision time; 0 turns shadow
+    /// scoring off.
+    /// </summary>
+    public int ShadowCapacity { get; init; } = 1 << 18;
+
     /// <summary>Label guards (quarantine, spike detection). Off only to prove in tests that they matter.</summary>
     public bool Guards { get; init; } = true;
 
@@ -66,7 +73,7 @@ public sealed record LifecycleOptions
     public void Validate()
     {
         Ftrl.Validate();
-        if (DenseCount < 0 || Window < 2 || MinLabels < 1 || MinLabels > Window || CheckEvery < 1 || RollbackWatch < MinLabels
+        if (DenseCount < 0 || ShadowCapacity is < 0 or > 1 << 26 || Window < 2 || MinLabels < 1 || MinLabels > Window || CheckEvery < 1 || RollbackWatch < MinLabels
             || !(PromotionMargin >= 0) || !(RollbackMargin >= 0) || !(QuarantineBound > 0) || SpikeWindow < 10
             || !(SpikeFactor > 1) || !(SpikeMinExcess >= 0) || !(DriftDelta >= 0) || !(DriftLambda > 0)
             || PsiReference < PsiBins || PsiWindow < 1 || PsiBins is < 2 or > 1000 || !(PsiThreshold > 0))

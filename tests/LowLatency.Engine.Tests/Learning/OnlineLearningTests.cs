@@ -170,6 +170,49 @@ public sealed class OnlineLearningTests : IDisposable
     }
 
     [Fact]
+    public void The_challenger_scores_every_live_decision_in_shadow_and_labels_judge_those_decision_time_scores()
+    {
+        var txs = RandomTransactions(12_000, seed: 46);
+        var log = new DecisionLog(txs.Length, -1);
+        using var pipeline = Pipeline(log, Options("shadow", queue: 1 << 14));
+        pipeline.Start();
+        for (int from = 0; from < txs.Length; from += 3000)
+        {
+            Feed(pipeline, txs, from, Math.Min(txs.Length, from + 3000));
+            Assert.True(Eventually(() => pipeline.Learning!.Stats.QueuedNow == 0 && log.Count >= Math.Min(txs.Length, from + 3000), TimeSpan.FromSeconds(30)));
+        }
+
+        Assert.True(pipeline.DrainAndStop(TimeSpan.FromSeconds(30)));
+        var learning = pipeline.Learning!;
+        var l = learning.Stats;
+        Assert.Null(learning.Failure);
+        Assert.Equal(0, l.ShadowSkipped);
+        Assert.Equal(txs.Length, learning.ShadowQueued);
+        Assert.Equal(txs.Length, l.ShadowScored);
+        // Every learned label's decision was scored in shadow before it: each judged the decision-time scores.
+        Assert.Equal(l.Learned, l.LiveJudged);
+        Assert.True(l.Learned > 5000, $"{l.Learned} learned");
+        Assert.InRange(l.LiveChampionAuc, 0.5, 1.0);
+        Assert.InRange(l.LiveChallengerAuc, 0.5, 1.0);
+    }
+
+    [Fact]
+    public void Without_shadow_scoring_no_decision_is_queued_and_no_label_is_judged_live()
+    {
+        var txs = RandomTransactions(3000, seed: 47);
+        var log = new DecisionLog(txs.Length, -1);
+        using var pipeline = Pipeline(log, Options("noshadow") with { ShadowScoring = false });
+        pipeline.Start();
+        Feed(pipeline, txs, 0, txs.Length);
+        Assert.True(Eventually(() => log.Count == txs.Length && pipeline.Learning!.Stats.QueuedNow == 0, TimeSpan.FromSeconds(30)));
+        Assert.True(pipeline.DrainAndStop(TimeSpan.FromSeconds(30)));
+        var l = pipeline.Learning!.Stats;
+        Assert.Equal(0, pipeline.Learning.ShadowQueued);
+        Assert.Equal(0, l.ShadowScored + l.ShadowSkipped + l.LiveJudged);
+        Assert.True(l.Learned > 1000);
+    }
+
+    [Fact]
     public void A_learner_that_falls_behind_costs_dropped_examples_never_a_stalled_decision()
     {
         var txs = RandomTransactions(3000, seed: 44);
@@ -183,8 +226,14 @@ public sealed class OnlineLearningTests : IDisposable
         Assert.True(pipeline.DrainAndStop(TimeSpan.FromSeconds(30)));
         var s = pipeline.Stats;
         Assert.Equal(txs.Length - LabelDelay, s.LabelsJoined + s.LabelsDropped);
-        Assert.InRange(s.LabelsJoined, 16, 16 + 200); // the queue's worth, plus what the learner took before it paused
+        // The queue's worth, plus what the learner took before it paused: live decisions queued for shadow scoring take
+        // at most half of the 16 slots, so at least 8 are left for labels; the rest of the decisions are skipped and
+        // counted (every one was still decided, above).
+        Assert.InRange(s.LabelsJoined, 8, 16 + 200);
         Assert.True(s.LabelsDropped > 2000);
+        var l = pipeline.Learning.Stats;
+        Assert.InRange(l.ShadowSkipped, txs.Length - 8 - 200, txs.Length - 8);
+        Assert.Equal(txs.Length, l.ShadowSkipped + pipeline.Learning.ShadowQueued);
     }
 
     [Fact]

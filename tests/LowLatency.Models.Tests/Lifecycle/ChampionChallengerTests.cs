@@ -196,6 +196,69 @@ public sealed class ChampionChallengerTests : IDisposable
         }
 
         Assert.Equal(12_000, cc.Learned);
+        Assert.Equal(12_000, cc.ShadowScored); // the shadow path ran in the measured pass too
+        Assert.Equal(12_000, cc.LiveJudged);
+    }
+
+    [Fact]
+    public void A_label_judges_the_score_the_challenger_gave_in_shadow_at_decision_time_not_its_score_now()
+    {
+        var options = Options(guards: false) with { PromotionMargin = 1.0 };
+        var cc = new ChampionChallenger(options, Join, new VersionStore(Path.Combine(_dir, "shadow")));
+        var stream = new LifecycleStream(11);
+        var (x0, k0, _) = stream.Next();
+        const float championScore = 0.25f;
+        Assert.Equal(RecordStatus.Stored, cc.OnDecision(1, Second, championScore, x0, k0));
+        double atDecision = cc.Challenger.Probability(x0, k0);
+        Assert.Equal(1, cc.ShadowScored);
+
+        // Learning labels for decisions that were never shadow-scored moves the challenger; it judges nothing live.
+        for (int i = 0; i < 500; i++)
+        {
+            var (x, k, y) = stream.Next();
+            cc.Learn(x, k, y, 2 * Second);
+        }
+
+        double now = cc.Challenger.Probability(x0, k0);
+        Assert.True(Math.Abs(now - atDecision) > 1e-3, $"the challenger did not move: {atDecision} then {now}");
+        Assert.Equal(0, cc.LiveJudged);
+
+        Assert.Equal(JoinStatus.Joined, cc.OnLabel(1, 3 * Second, true));
+        Assert.Equal(1, cc.LiveJudged);
+        Assert.Equal(1, cc.LiveChallengerWindow.Count);
+        // One positive in the window: its mean log loss is -ln(score), which gives the stored score back.
+        Assert.Equal((float)atDecision, (float)Math.Exp(-cc.LiveChallengerWindow.LogLoss()), 5);
+        Assert.Equal(championScore, (float)Math.Exp(-cc.LiveChampionWindow.LogLoss()), 5);
+        Assert.Equal(Math.Abs(atDecision - championScore), cc.ShadowMeanAbsDifference, 6);
+    }
+
+    [Fact]
+    public void The_shadow_book_forgets_its_oldest_decisions_refuses_a_repeated_txid_and_can_be_turned_off()
+    {
+        var stream = new LifecycleStream(12);
+        var data = Enumerable.Range(0, 6).Select(_ => stream.Next()).ToArray();
+        var options = Options(guards: false) with { ShadowCapacity = 4 };
+        var cc = new ChampionChallenger(options, null, new VersionStore(Path.Combine(_dir, "book")), ChampionLearner.ForLogistic(new FtrlLearner(options.DenseCount, options.Ftrl)));
+        for (int i = 0; i < 5; i++)
+        {
+            cc.Shadow((ulong)i + 1, 0.5f, data[i].X, data[i].Keys);
+        }
+
+        cc.Shadow(5, 0.5f, data[5].X, data[5].Keys); // txId 5 is remembered already
+        cc.Shadow(6, 0.5f, new float[3], data[5].Keys); // wrong shape
+        Assert.Equal(5, cc.ShadowScored);
+        Assert.Equal(2, cc.ShadowRefused);
+
+        cc.Learn(data[0].X, data[0].Keys, data[0].Y, Second, txId: 1); // txId 1 was the oldest of five in a book of four
+        Assert.Equal(0, cc.LiveJudged);
+        cc.Learn(data[4].X, data[4].Keys, data[4].Y, Second, txId: 5);
+        Assert.Equal(1, cc.LiveJudged);
+
+        var off = new ChampionChallenger(options with { ShadowCapacity = 0 }, null, new VersionStore(Path.Combine(_dir, "off")), ChampionLearner.ForLogistic(new FtrlLearner(options.DenseCount, options.Ftrl)));
+        off.Shadow(1, 0.5f, data[0].X, data[0].Keys);
+        off.Learn(data[0].X, data[0].Keys, data[0].Y, Second, txId: 1);
+        Assert.Equal(0, off.ShadowScored + off.ShadowRefused + off.LiveJudged);
+        Assert.Equal(1, off.Learned);
     }
 
     [Fact]
