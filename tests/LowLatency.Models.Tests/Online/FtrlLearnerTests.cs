@@ -104,6 +104,43 @@ public sealed class FtrlLearnerTests
     }
 
     [Fact]
+    public void The_one_coordinate_weights_equal_the_vector_kernels_lanes_bit_for_bit()
+    {
+        // DenseWeight, HashedWeight and Bias (what Snapshot publishes) compute one coordinate's weight; Margin computes
+        // every lane with the vector kernel. With one input at 1 and every other missing, the margin is that weight
+        // plus the bias in a single rounding, so the two paths must agree to the bit, lane position by lane position
+        // (13 dense features: three full vectors and a tail), with L1 zeroing some weights and L2 shrinking the rest.
+        const int Dense = 13, Bits = 6;
+        var learner = new FtrlLearner(Dense, new FtrlOptions { HashBits = Bits, MaxSparseKeys = 8, L1 = 3.0, L2 = 0.5 });
+        var rng = new Random(12);
+        for (int t = 0; t < 3000; t++)
+        {
+            var (x, keys) = RandomExample(rng, Dense, 8);
+            Assert.True(learner.TryUpdate(x, keys, rng.Next(3) == 0, out _));
+        }
+
+        var probe = new float[Dense];
+        int zeros = 0;
+        for (int i = 0; i < Dense; i++)
+        {
+            probe.AsSpan().Fill(float.NaN);
+            probe[i] = 1f;
+            double expected = learner.DenseWeight(i) + learner.Bias;
+            Assert.Equal(BitConverter.DoubleToInt64Bits(expected), BitConverter.DoubleToInt64Bits(learner.Margin(probe, [])));
+            zeros += learner.DenseWeight(i) == 0 ? 1 : 0;
+        }
+
+        probe.AsSpan().Fill(float.NaN);
+        for (ulong key = 0; key < 40; key++)
+        {
+            double expected = learner.HashedWeight(FeatureHasher.Slot(key, Bits)) + learner.Bias;
+            Assert.Equal(BitConverter.DoubleToInt64Bits(expected), BitConverter.DoubleToInt64Bits(learner.Margin(probe, [key])));
+        }
+
+        Assert.InRange(zeros, 1, Dense - 1); // both branches of the L1 threshold were compared
+    }
+
+    [Fact]
     public void Log_loss_falls_on_a_separable_stream()
     {
         const int Dense = 6;
