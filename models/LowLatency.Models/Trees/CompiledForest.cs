@@ -84,6 +84,24 @@ internal sealed class CompiledForest
         return c;
     }
 
+    /// <summary>
+    /// Rewrites the layout from <paramref name="e"/>, the ensemble it was built from, after its leaf values changed in
+    /// place (<see cref="TreeEnsemble.OverwriteLeafValues"/>): the splits are the same, so every entry lands where it
+    /// was, and nothing is allocated.
+    /// </summary>
+    internal void Refresh(TreeEnsemble e)
+    {
+        if (e.TreeCount != _treeCount || e.MaxDepth != _depth)
+        {
+            throw new ArgumentException($"The layout holds {_treeCount} trees of depth {_depth}; the ensemble has {e.TreeCount} of depth {e.MaxDepth}.", nameof(e));
+        }
+
+        for (int t = 0; t < e.TreeCount; t++)
+        {
+            Place(e, t, e.RootOf(t), 0, 0);
+        }
+    }
+
     private void Place(TreeEnsemble e, int t, int node, int k, int level)
     {
         int group = t / _lanes;

@@ -85,7 +85,9 @@ public sealed partial class TreeEnsemble
         }
 
         _interleaved?.Refresh(this);
-        Volatile.Write(ref _acrossRows, null); // the across-rows layout, if any was built, is rebuilt on next use
+        // The across-rows layout, if one was built, has the same shape: its leaves are rewritten in place (a failed
+        // build stays failed, as the splits did not change).
+        Volatile.Read(ref _acrossRows)?.Value?.Refresh(this);
     }
 
     [DoesNotReturn]

@@ -237,6 +237,49 @@ public sealed class LeafRefitterTests
     }
 
     [Fact]
+    public void A_model_too_wide_for_the_interleaved_kernel_is_refit_in_place_bit_for_bit_and_without_allocating()
+    {
+        // Wider than InterleavedForest takes: Margin runs on the across-rows layout (CompiledForest), built on first use.
+        // A refit rewrites its leaves in place; it must score exactly like a fresh build and allocate nothing.
+        var rng = new Random(77);
+        int wide = InterleavedForest.MaxFeatures + 500;
+        var specs = Enumerable.Range(0, 24).Select(_ => RandomTrees.Tree(rng, 4, wide, leafEarly: 0.1)).ToList();
+        var refitter = new LeafRefitter(TreeEnsemble.Create(specs, wide, 0.1f, TreeOutput.Logistic));
+        Assert.Null(refitter.Model.Interleaved);
+        var rows = Enumerable.Range(0, 64).Select(_ => RandomTrees.Row(rng, wide, 0.1)).ToArray();
+        Assert.Equal(refitter.Model.MarginNodeWalk(rows[0]), refitter.Model.Margin(rows[0])); // builds the layout
+        Assert.NotNull(refitter.Model.Compiled);
+
+        long allocated = 0;
+        for (int round = 0; round < 5; round++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 300; i++)
+            {
+                refitter.Observe(rows[i % rows.Length], rng.Next(3) == 0);
+            }
+
+            refitter.Refit();
+            float sum = 0;
+            foreach (var x in rows)
+            {
+                sum += refitter.Model.Margin(x);
+            }
+
+            allocated += round == 0 ? 0 : GC.GetAllocatedBytesForCurrentThread() - before;
+            Assert.True(float.IsFinite(sum));
+            var rebuilt = refitter.Model.WithLeafValues(Enumerable.Range(0, refitter.Model.NodeCount).Select(refitter.Model.NodeValue).ToArray());
+            foreach (var x in rows)
+            {
+                Assert.Equal(BitConverter.SingleToInt32Bits(rebuilt.Margin(x)), BitConverter.SingleToInt32Bits(refitter.Model.Margin(x)));
+                Assert.Equal(BitConverter.SingleToInt32Bits(refitter.Model.MarginNodeWalk(x)), BitConverter.SingleToInt32Bits(refitter.Model.Margin(x)));
+            }
+        }
+
+        Assert.Equal(0, allocated);
+    }
+
+    [Fact]
     public void Snapshots_stay_as_they_were_published_and_refits_allocate_nothing()
     {
         var specs = Specs(9, 6);
