@@ -231,12 +231,12 @@ public sealed class OnlineLearning : IDisposable
             while (!_stop)
             {
                 _running.Wait();
-                int learned = 0;
-                while (learned < 4096 && !_stop && _queue.TryDequeue(out var example))
+                int taken = 0;
+                while (taken < 4096 && !_stop && _queue.TryDequeue(out var example))
                 {
                     ReadOnlySpan<float> dense = example.Dense;
                     ReadOnlySpan<ulong> keys = example.Keys;
-                    learned++;
+                    taken++;
                     if (example.Kind == ExampleKind.Decision)
                     {
                         _controller.Shadow(example.TxId, example.Score, dense[..example.DenseCount], keys[..example.KeyCount]);
@@ -251,7 +251,7 @@ public sealed class OnlineLearning : IDisposable
                 }
 
                 PublishFigures(force: false);
-                if (learned == 0)
+                if (taken == 0)
                 {
                     Thread.Sleep(1);
                 }

@@ -203,8 +203,8 @@ public sealed class ChampionChallenger
     /// <summary>
     /// Scores a live decision in shadow: the challenger, as it stands, scores what the champion decided on
     /// (<paramref name="championScore"/>), and the pair is remembered by txId (the oldest leave first) until the label
-    /// arrives, when <see cref="Learn"/> adds both to the
-    /// live windows. Nothing is learned; nothing allocates. A no-op when <see cref="LifecycleOptions.ShadowCapacity"/> is 0.
+    /// arrives, when <see cref="Learn"/> adds both to the live windows. Nothing is learned; nothing allocates. A no-op
+    /// when <see cref="LifecycleOptions.ShadowCapacity"/> is 0.
     /// </summary>
     public void Shadow(ulong txId, float championScore, ReadOnlySpan<float> dense, ReadOnlySpan<ulong> keys)
     {
@@ -234,8 +234,9 @@ public sealed class ChampionChallenger
 
     /// <summary>
     /// One labelled example through guards, prequential scoring, learning and the promotion rules. With the
-    /// <paramref name="txId"/> of a decision scored in shadow (<see cref="Shadow"/>), the scores champion and challenger
-    /// gave it at decision time are judged too (<see cref="LiveChampionWindow"/>, <see cref="LiveChallengerWindow"/>).
+    /// <paramref name="txId"/> of a decision scored in shadow (<see cref="Shadow"/>; 0 names none), the scores champion
+    /// and challenger gave it at decision time are judged too (<see cref="LiveChampionWindow"/>,
+    /// <see cref="LiveChallengerWindow"/>).
     /// </summary>
     public void Learn(ReadOnlySpan<float> dense, ReadOnlySpan<ulong> keys, bool label, long eventTimeNs, ulong txId = 0)
     {
