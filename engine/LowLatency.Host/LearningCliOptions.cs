@@ -76,18 +76,25 @@ internal sealed class LearningCliOptions
     public DirectoryInfo? Versions(ParseResult parse) => parse.GetValue(_versions);
 
     /// <summary>The learning options, writing versions to <paramref name="versionDirectory"/>.</summary>
-    public LearningOptions Resolve(ParseResult parse, string versionDirectory)
+    public LearningOptions Resolve(ParseResult parse, string versionDirectory) => Build(
+        versionDirectory, (int)parse.GetValue(_minLabels), parse.GetValue(_margin), parse.GetValue(_onlineTree) == Switch.On,
+        parse.GetValue(_onlineTreeWeight), (int)parse.GetValue(_joinCapacity));
+
+    /// <summary>
+    /// The learning options from the knobs the command line and <c>serve</c>'s configuration expose; the windows, checks
+    /// and rollback watch grow with <paramref name="minLabels"/>, every other policy keeps its default.
+    /// </summary>
+    public static LearningOptions Build(string versionDirectory, int minLabels, double promotionMargin, bool onlineTree, double onlineTreeWeight, int joinCapacity)
     {
-        int minLabels = (int)parse.GetValue(_minLabels);
         var defaults = new Models.Lifecycle.LifecycleOptions();
         return new LearningOptions
         {
             VersionDirectory = versionDirectory,
-            JoinCapacity = (int)parse.GetValue(_joinCapacity),
+            JoinCapacity = joinCapacity,
             Learner = new Models.Online.ChampionLearnerOptions
             {
-                OnlineTree = parse.GetValue(_onlineTree) == Switch.On ? Models.Online.ChampionLearnerOptions.FraudOnlineTree : null,
-                OnlineTreeWeight = parse.GetValue(_onlineTreeWeight),
+                OnlineTree = onlineTree ? Models.Online.ChampionLearnerOptions.FraudOnlineTree : null,
+                OnlineTreeWeight = onlineTreeWeight,
             },
             Lifecycle = defaults with
             {
@@ -95,7 +102,7 @@ internal sealed class LearningCliOptions
                 Window = Math.Max(defaults.Window, minLabels),
                 CheckEvery = Math.Clamp(minLabels / 4, 1, defaults.CheckEvery),
                 RollbackWatch = Math.Max(defaults.RollbackWatch, minLabels),
-                PromotionMargin = parse.GetValue(_margin),
+                PromotionMargin = promotionMargin,
             },
         };
     }

@@ -113,6 +113,9 @@ internal static class ServeCommand
             : $"  pipeline   ring {c.Pipeline.RingSize} slots, topology {c.Pipeline.Topology}, wait {c.Pipeline.WaitStrategy}; network thread idle {c.Pipeline.Idle}";
         yield return c.Journal is { } j ? $"  journal    {j.Directory} (durability {j.Durability})" : "  journal    off";
         yield return $"  snapshots  {c.SnapshotDirectory ?? "off"}";
+        yield return c.Learning is { } l
+            ? string.Create(CultureInfo.InvariantCulture, $"  learning   versions under {l.VersionRoot} (a new run-<UTC time> directory each run); promotion by windowed AUC + {l.PromotionMargin} over {l.MinLabels:N0} labels; online tree {(l.OnlineTree ? "on" : "off")}")
+            : "  learning   off";
         yield return string.Create(CultureInfo.InvariantCulture, $"  shutdown   drain timeout {c.DrainTimeout.TotalSeconds:0.###} s, linger {c.Linger.TotalSeconds:0.###} s; stats every {c.StatsInterval.TotalSeconds:0.###} s");
     }
 

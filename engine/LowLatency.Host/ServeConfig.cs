@@ -40,6 +40,9 @@ internal sealed record ServeConfig
     /// <summary>Journal of accepted input; null when not journaling (the default).</summary>
     public JournalConfig? Journal { get; init; }
 
+    /// <summary>Continual learning from the labels on the inbound stream; null when off (the default).</summary>
+    public ServeLearningConfig? Learning { get; init; }
+
     /// <summary>Where Snapshot control messages write the pipeline state; default the journal directory, null when neither is set.</summary>
     public string? SnapshotDirectory { get; init; }
 
@@ -122,3 +125,12 @@ internal sealed record PipelineConfig(int RingSize, Topology Topology, WaitStrat
 /// <param name="Directory">Full path of the journal directory.</param>
 /// <param name="Durability">none, batch or syncbeforepublish (default batch).</param>
 internal sealed record JournalConfig(string Directory, JournalDurability Durability);
+
+/// <summary>Continual learning in <c>serve</c>.</summary>
+/// <param name="VersionRoot">Directory under which each run writes its model versions, in a subdirectory of its own.</param>
+/// <param name="MinLabels">Labels champion and challenger are judged on before a promotion or rollback (default 2,000).</param>
+/// <param name="PromotionMargin">Windowed AUC by which a challenger must beat the champion (default 0.005).</param>
+/// <param name="OnlineTree">Whether the challenger grows an adaptive Hoeffding tree (default true).</param>
+/// <param name="OnlineTreeWeight">The online tree's weight in the champion's margin (default 0.5).</param>
+/// <param name="JoinCapacity">Decisions kept waiting for their labels (default 262,144).</param>
+internal sealed record ServeLearningConfig(string VersionRoot, int MinLabels, double PromotionMargin, bool OnlineTree, double OnlineTreeWeight, int JoinCapacity);

@@ -75,7 +75,7 @@ internal static class ServeConfigReader
     private static ServeConfig Read(Section root, string source, string baseDirectory)
     {
         root.RequireObject();
-        root.Only("inbound", "decisions", "control", "features", "model", "thresholds", "pipeline", "journal", "snapshots", "stats", "shutdown");
+        root.Only("inbound", "decisions", "control", "features", "model", "thresholds", "pipeline", "journal", "snapshots", "learning", "stats", "shutdown");
 
         var inbound = root.Required("inbound");
         inbound.Only("channel", "streamId", "allowedSources");
@@ -131,6 +131,7 @@ internal static class ServeConfigReader
         {
             Source = source, Inbound = inboundConfig, Decisions = decisionsConfig, Control = control, Features = features, Model = model,
             Thresholds = thresholds, Pipeline = pipeline, Journal = journal, SnapshotDirectory = snapshots,
+            Learning = ReadLearning(root.Optional("learning"), root.Field("learning"), baseDirectory, model),
         };
 
         if (root.Optional("stats") is { } stats)
@@ -150,6 +151,28 @@ internal static class ServeConfigReader
         }
 
         return config;
+    }
+
+    private static ServeLearningConfig? ReadLearning(Section? section, string field, string baseDirectory, ModelConfig model)
+    {
+        if (section is not { } l)
+        {
+            return null;
+        }
+
+        l.Only("versions", "minLabels", "promotionMargin", "onlineTree", "onlineTreeWeight", "joinCapacity");
+        if (model is FileModelConfig { Version: not 1 } file)
+        {
+            throw new ServeConfigException(field, $"learning numbers the versions it writes from 1, the starting model; the model file is configured as version {file.Version} (set \"version\": 1 or leave it out).");
+        }
+
+        return new ServeLearningConfig(
+            l.Path("versions", baseDirectory, required: true)!,
+            l.Int("minLabels", 2000, 10, 1 << 24),
+            l.Double("promotionMargin", 0.005, 0, 0.999),
+            l.Bool("onlineTree", true),
+            l.Double("onlineTreeWeight", 0.5, 0, 10),
+            l.Int("joinCapacity", 1 << 18, 1, 1 << 26));
     }
 
     private static ControlConfig? ReadControl(Section? section, InboundConfig inbound)

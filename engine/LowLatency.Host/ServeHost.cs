@@ -11,8 +11,10 @@ using LowLatency.Adapters.Transport;
 using LowLatency.Engine.Events;
 using LowLatency.Engine.Features;
 using LowLatency.Engine.Journal;
+using LowLatency.Engine.Learning;
 using LowLatency.Engine.Metrics;
 using LowLatency.Engine.Pipeline;
+using LowLatency.Models.Lifecycle;
 
 namespace LowLatency.Host;
 
@@ -81,7 +83,10 @@ internal sealed class ServeHost : IDisposable
                 // Single thread: the stages run on the network thread (receive, decode, score, publish; no hand-off).
                 PolledByCaller = config.Pipeline.Topology == Topology.SingleThread,
             };
-            Pipeline = new ScoringPipeline<ServeSink>(options, model.Model, model.Policy, new ServeSink(Transport.CreateSink(options.PolledByCaller), _latency), beside: attachment);
+            LearningOptions? learning = config.Learning is { } l ? LearningFor(l) : null;
+            Pipeline = new ScoringPipeline<ServeSink>(
+                options, model.Model, model.Policy, new ServeSink(Transport.CreateSink(options.PolledByCaller), _latency), beside: attachment,
+                learning: learning is null ? null : registry => new OnlineLearning(learning, model.Model, model.Learner, model.Scaling, registry));
         }
         catch
         {
@@ -94,6 +99,9 @@ internal sealed class ServeHost : IDisposable
         Pipeline.SnapshotRequested = OnSnapshot;
         Pipeline.ModelCommandRequested = OnModelCommand;
     }
+
+    /// <summary>Where this run writes its model versions (a new directory under the configured root), or null without learning.</summary>
+    public string? VersionDirectory { get; private set; }
 
     /// <summary>The model scoring (as started).</summary>
     public ServeModel Model { get; }
@@ -175,6 +183,10 @@ internal sealed class ServeHost : IDisposable
             ? "  journal    off"
             : string.Create(CultureInfo.InvariantCulture, $"  journal    {_journal.Options.Directory} (durability {_journal.Options.Durability}), next sequence {_journalBase:N0}");
         yield return c.SnapshotDirectory is { } dir ? $"  snapshots  {dir}" : "  snapshots  off (Snapshot commands are counted, nothing is written)";
+        yield return c.Learning is { } l
+            ? string.Create(CultureInfo.InvariantCulture,
+                $"  learning   versions in {VersionDirectory}; promotion by windowed AUC + {l.PromotionMargin} over {l.MinLabels:N0} labels; online tree {(l.OnlineTree ? $"on (weight {l.OnlineTreeWeight})" : "off")}; {l.JoinCapacity:N0} decisions kept for their labels; every live decision scored in shadow")
+            : "  learning   off";
         yield return c.StatsInterval > TimeSpan.Zero
             ? string.Create(CultureInfo.InvariantCulture, $"  stats every {c.StatsInterval.TotalSeconds:0.###} s; Ctrl-C or SIGTERM drains and stops")
             : "  stats off; Ctrl-C or SIGTERM drains and stops";
@@ -205,7 +217,7 @@ internal sealed class ServeHost : IDisposable
             ? "p50 –  p99 –"
             : string.Create(CultureInfo.InvariantCulture, $"p50 {_interval.ValueAtPercentile(50) / 1e3:F1} µs  p99 {_interval.ValueAtPercentile(99) / 1e3:F1} µs");
         return string.Create(CultureInfo.InvariantCulture,
-            $"[{now,7:F1}s] in {inRate:N0}/s  decided {decisionRate:N0}/s ({s.DecisionsPublished:N0} total)  {latency}  rejects {Rejects()}  control {ControlSummary()}");
+            $"[{now,7:F1}s] in {inRate:N0}/s  decided {decisionRate:N0}/s ({s.DecisionsPublished:N0} total)  {latency}  rejects {Rejects()}  control {ControlSummary()}{(Pipeline.Learning is null ? string.Empty : "  learning " + LearningFigures())}");
     }
 
     /// <summary>
@@ -245,6 +257,14 @@ internal sealed class ServeHost : IDisposable
             $"published {sink.Published:N0}, dropped with no gateway {sink.NotConnected:N0} (offers held waiting for one {sink.AwaitingSubscriber:N0}), back-pressured {sink.BackPressured:N0}"));
         _log.WriteLine($"final rejects: {Rejects()}; refused after stop {Transport.Gate.Refused:N0}; handler faults {Pipeline.Faults:N0}");
         _log.WriteLine(AeronSummary());
+        if (Pipeline.Learning is { } learning)
+        {
+            _log.WriteLine($"final learning: {LearningFigures()}; versions in {VersionDirectory}");
+            foreach (var e in learning.Transitions)
+            {
+                _log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {e.Kind} v{e.FromVersion} → v{e.ToVersion} at label {e.LabelIndex:N0}: {e.Reason}"));
+            }
+        }
         (long applied, long notApplied) = ModelCommands;
         _log.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"final control: {ControlSummary()}; snapshots written {Snapshots:N0}, not written {SnapshotsNotWritten:N0}; model commands applied {applied:N0}, not applied {notApplied:N0}"));
@@ -290,6 +310,39 @@ internal sealed class ServeHost : IDisposable
         {
             Pipeline.Dispose();
         }
+    }
+
+    /// <summary>
+    /// The learner's options; its versions go to a directory of this run's own under the configured root (a run numbers
+    /// its versions from 1, so a restart must not write over the last run's).
+    /// </summary>
+    private LearningOptions LearningFor(ServeLearningConfig l)
+    {
+        string stamp = DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
+        string dir = Path.Combine(l.VersionRoot, "run-" + stamp);
+        for (int n = 2; Directory.Exists(dir); n++)
+        {
+            dir = Path.Combine(l.VersionRoot, $"run-{stamp}-{n}");
+        }
+
+        VersionDirectory = dir;
+        return LearningCliOptions.Build(dir, l.MinLabels, l.PromotionMargin, l.OnlineTree, l.OnlineTreeWeight, l.JoinCapacity);
+    }
+
+    /// <summary>The learner's figures for a stats line or the final report.</summary>
+    private string LearningFigures()
+    {
+        if (Pipeline.Learning is not { } learning)
+        {
+            return "off";
+        }
+
+        var l = learning.Stats;
+        var t = learning.Transitions;
+        int promoted = t.Count(e => e.Kind == ModelEventKind.Promoted), rolledBack = t.Count(e => e.Kind == ModelEventKind.RolledBack);
+        string failure = learning.Failure is { } f ? $"; LEARNER STOPPED: {f.Message}" : string.Empty;
+        return string.Create(CultureInfo.InvariantCulture,
+            $"v{Pipeline.Model.Version} in force (the learner's champion v{l.ChampionVersion}), {promoted} promoted, {rolledBack} rolled back; {l.Learned:N0} labels learned, {Pipeline.Stats.LabelsUnmatched:N0} unmatched, {Pipeline.Stats.LabelsDropped:N0} dropped; window AUC champion {l.ChampionAuc:F3} / challenger {l.ChallengerAuc:F3}; shadow {l.ShadowScored:N0} scored, {l.ShadowSkipped:N0} skipped, live AUC champion {l.LiveChampionAuc:F3} / challenger {l.LiveChallengerAuc:F3}{failure}");
     }
 
     private static EngineTransport CreateTransport(ServeConfig c)

@@ -5,6 +5,7 @@ using LowLatency.Engine.Features;
 using LowLatency.Engine.Pipeline;
 using LowLatency.Models;
 using LowLatency.Models.Champion;
+using LowLatency.Models.Online;
 using LowLatency.Models.Persistence;
 
 namespace LowLatency.Host;
@@ -16,6 +17,12 @@ namespace LowLatency.Host;
 /// </summary>
 internal sealed record ServeModel(ServingModel Model, DecisionPolicy Policy, string Description)
 {
+    /// <summary>The FTRL state behind the bootstrap model's logistic part (continual learning continues it), or null.</summary>
+    public FtrlLearner? Learner { get; init; }
+
+    /// <summary>The standardisation that FTRL state learns in, or null.</summary>
+    public InputScaling? Scaling { get; init; }
+
     /// <summary>Builds the model <paramref name="config"/> names; <paramref name="progress"/> hears what is being done.</summary>
     public static ServeModel Create(ServeConfig config, Action<string> progress)
     {
@@ -44,7 +51,7 @@ internal sealed record ServeModel(ServingModel Model, DecisionPolicy Policy, str
         DecisionPolicy policy = thresholds.IsFixed ? new DecisionPolicy(thresholds.Review!.Value, thresholds.Decline!.Value) : model.Policy;
         string description = string.Create(CultureInfo.InvariantCulture,
             $"v{model.Model.Version} bootstrap champion ({model.Model.Champion.Blend.Mode}: logistic + {model.Model.Champion.Trees?.TreeCount ?? 0} trees) over {model.Model.DenseCount} features (history {b.History:N0}, seed {b.Seed}, cards {b.Cards:N0}; training AUC {(double.IsNaN(model.TrainingAuc) ? "n/a: no fraud in the history" : model.TrainingAuc.ToString("F3", CultureInfo.InvariantCulture))})");
-        return new ServeModel(model.Model, policy, description);
+        return new ServeModel(model.Model, policy, description) { Learner = model.Learner, Scaling = model.Scaling };
     }
 
     private static ServeModel FromFile(FileModelConfig f, FeatureSpec spec, ThresholdsConfig thresholds)

@@ -84,6 +84,10 @@ public sealed partial class ServeTests(ITestOutputHelper testOutput) : IDisposab
     [InlineData("""{ "inbound": { "channel": "aeron:udp?endpoint=127.0.0.1:1" }, "decisions": { "channel": "aeron:udp?endpoint=127.0.0.1:9" }, "pipeline": { "waitStrategy": "spin" } }""", "pipeline.waitStrategy")]
     [InlineData("""{ "inbound": { "channel": "aeron:udp?endpoint=127.0.0.1:1" }, "decisions": { "channel": "aeron:udp?endpoint=127.0.0.1:9" }, "journal": { "durability": "batch" } }""", "journal.directory")]
     [InlineData("""{ "inbound": { "channel": "aeron:udp?endpoint=127.0.0.1:1" }, "decisions": { "channel": "aeron:udp?endpoint=127.0.0.1:9" }, "shutdown": { "drainTimeout": "soon" } }""", "shutdown.drainTimeout")]
+    [InlineData("""{ "inbound": { "channel": "aeron:udp?endpoint=127.0.0.1:1" }, "decisions": { "channel": "aeron:udp?endpoint=127.0.0.1:9" }, "learning": {} }""", "learning.versions")]
+    [InlineData("""{ "inbound": { "channel": "aeron:udp?endpoint=127.0.0.1:1" }, "decisions": { "channel": "aeron:udp?endpoint=127.0.0.1:9" }, "learning": { "versions": "v", "minLabels": 5 } }""", "learning.minLabels")]
+    [InlineData("""{ "inbound": { "channel": "aeron:udp?endpoint=127.0.0.1:1" }, "decisions": { "channel": "aeron:udp?endpoint=127.0.0.1:9" }, "learning": { "versions": "v", "promotionMargin": 1 } }""", "learning.promotionMargin")]
+    [InlineData("""{ "inbound": { "channel": "aeron:udp?endpoint=127.0.0.1:1" }, "decisions": { "channel": "aeron:udp?endpoint=127.0.0.1:9" }, "learning": { "versions": "v", "shadow": false } }""", "learning.shadow")]
     [InlineData("""{ "inbound": { "channel": "aeron:udp?endpoint=127.0.0.1:1" }, "decisions": { "channel": "aeron:udp?endpoint=127.0.0.1:9" }, "statistics": {} }""", "statistics")]
     [InlineData("""{ "inbound": { "channel": "aeron:udp?endpoint=127.0.0.1:1" }, """, "$")]
     public void A_bad_field_is_named_in_the_error(string json, string field)
@@ -91,6 +95,21 @@ public sealed partial class ServeTests(ITestOutputHelper testOutput) : IDisposab
         var ex = Assert.Throws<ServeConfigException>(() => Parse(json));
         Assert.Equal(field, ex.Field);
         Assert.StartsWith(field + ": ", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Learning_from_a_model_file_needs_it_to_be_version_one()
+    {
+        WriteModel(Path.Combine(_dir.FullName, "m.llmodel"), seed: 5);
+        var ex = Assert.Throws<ServeConfigException>(() => Parse(Config(9, 10, """
+            "model": { "path": "m.llmodel", "version": 9 }, "thresholds": { "review": 0.5, "decline": 0.9 }, "learning": { "versions": "v" }
+            """)));
+        Assert.Equal("learning", ex.Field);
+        Assert.Contains("configured as version 9", ex.Message, StringComparison.Ordinal);
+        var ok = Parse(Config(9, 10, """
+            "model": { "path": "m.llmodel" }, "thresholds": { "review": 0.5, "decline": 0.9 }, "learning": { "versions": "v" }
+            """));
+        Assert.Equal((Path.Combine(_dir.FullName, "v"), 2000, 0.005, true), (ok.Learning!.VersionRoot, ok.Learning.MinLabels, ok.Learning.PromotionMargin, ok.Learning.OnlineTree));
     }
 
     [Fact]
@@ -224,6 +243,85 @@ public sealed partial class ServeTests(ITestOutputHelper testOutput) : IDisposab
         Assert.Contains("control: rollback (request 4) at input sequence 502: applied", text, StringComparison.Ordinal);
         Assert.Contains("control: promote to model v7 (request 5) at input sequence 503: applied", text, StringComparison.Ordinal);
         Assert.True(host.Stop("test").Drained);
+    }
+
+    [Fact]
+    public void With_learning_serve_learns_the_labels_promotes_a_better_version_and_can_be_commanded_back_to_the_first()
+    {
+        int enginePort = FreePort();
+        var decisions = new Decisions();
+        using var gateway = Gateway(enginePort, decisions);
+        var log = new StringWriter();
+        string versions = Path.Combine(_dir.FullName, "versions");
+        var config = Parse(Config(enginePort, gateway.LocalEndPoint.Port, $$"""
+            "model": { "bootstrap": { "history": 3000, "cards": 2000 } },
+            "control": { "channel": "aeron:udp?endpoint=127.0.0.1:0" },
+            "learning": { "versions": {{Json(versions)}}, "minLabels": 200, "promotionMargin": 0.01, "joinCapacity": 10000 }
+            """));
+        using var host = ServeHost.Start(config, log);
+        Assert.True(gateway.WaitUntilConnected(Bound));
+        Assert.Contains("  learning   versions in " + host.VersionDirectory, log.ToString(), StringComparison.Ordinal);
+
+        // Fraud is one channel × entry-mode pair: learnable from the hashed keys, unknown to the bootstrap model. Each label
+        // follows its transaction 50 messages later on the same publication, as a gateway would report it.
+        static bool IsFraud(in Transaction tx) => (int)tx.Channel == 1 && (int)tx.EntryMode == 3;
+        Transaction[] txs = Transactions(6000, seed: 12);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        for (int i = 0; i < txs.Length + 50; i++)
+        {
+            if (i < txs.Length)
+            {
+                Send(gateway, [txs[i]]);
+            }
+
+            if (i >= 50)
+            {
+                Transaction labelled = txs[i - 50];
+                var label = new Label { TxId = labelled.TxId, LabelTimeNs = labelled.EventTimeNs + 1, Class = IsFraud(labelled) ? LabelClass.Fraud : LabelClass.Genuine };
+                while (gateway.SendLabel(label) == OfferResult.BackPressured && clock.Elapsed < Bound)
+                {
+                    Thread.Yield();
+                }
+            }
+        }
+
+        var learning = host.Pipeline.Learning!;
+        Assert.True(WaitFor(() => decisions.Count >= txs.Length && learning.Stats.Learned >= txs.Length, Bound), $"{decisions.Count} decisions, {learning.Stats.Learned} learned\n{log}");
+        // Every live decision was scored in shadow by the challenger, or skipped and counted when the learner was behind
+        // (this test sends as fast as it can).
+        Assert.True(WaitFor(() => learning.Stats.ShadowScored + learning.Stats.ShadowSkipped >= txs.Length, Bound), $"{learning.Stats.ShadowScored} shadow-scored, {learning.Stats.ShadowSkipped} skipped");
+        Assert.Equal(txs.Length, learning.Stats.ShadowScored + learning.Stats.ShadowSkipped);
+        Assert.True(learning.Stats.LiveJudged > 0);
+        Assert.Null(learning.Failure);
+        var promoted = learning.Transitions.Where(t => t.Kind == Models.Lifecycle.ModelEventKind.Promoted).ToList();
+        Assert.NotEmpty(promoted);
+        uint latest = promoted[^1].ToVersion;
+
+        // The learner put its champion into the input sequence when it promoted it: transactions sent now are scored by it.
+        uint inForce = learning.Stats.ChampionVersion;
+        Assert.True(inForce > 1);
+        Send(gateway, Transactions(20, seed: 14, firstId: 200_000));
+        Assert.True(WaitFor(() => decisions.Matched.Count(d => d.TxId >= 200_000) == 20, Bound));
+        Assert.All(decisions.Matched.Where(d => d.TxId >= 200_000), d => Assert.Equal(inForce, d.ModelVersion));
+
+        // The learner's versions are on disk in this run's directory and registered: a promote command can go back to v1.
+        Assert.StartsWith(Path.Combine(versions, "run-"), host.VersionDirectory, StringComparison.Ordinal);
+        Assert.Contains(latest, new Models.Lifecycle.VersionStore(host.VersionDirectory!).Versions());
+        using var control = new ControlSender(host.ControlEndPoint!, IPAddress.Loopback);
+        Assert.True(control.WaitUntilConnected(Bound));
+        control.Send(new ControlMessage { Command = ControlCommand.PromoteModel, ModelVersion = 1, RequestId = 1 });
+        Assert.True(WaitFor(() => host.ModelCommands.Applied == 1, Bound), log.ToString());
+        Send(gateway, Transactions(20, seed: 13, firstId: 100_000));
+        Assert.True(WaitFor(() => decisions.Matched.Count(d => d.TxId is >= 100_000 and < 200_000) == 20, Bound));
+        Assert.All(decisions.Matched.Where(d => d.TxId is >= 100_000 and < 200_000), d => Assert.Equal(1u, d.ModelVersion));
+
+        Assert.Contains("learning v", host.StatsLine(), StringComparison.Ordinal);
+        Assert.True(host.Stop("test").Drained);
+        string text = log.ToString();
+        testOutput.WriteLine(text);
+        // The promote command put v1 back in force; the learner still holds its own champion until it promotes again.
+        Assert.Matches($@"final learning: v1 in force \(the learner's champion v{inForce}\), \d+ promoted, \d+ rolled back; 6,000 labels learned", text);
+        Assert.Contains($"Promoted v1 → v2 at label", text, StringComparison.Ordinal);
     }
 
     [Fact]
