@@ -253,9 +253,11 @@ public sealed partial class ServeTests(ITestOutputHelper testOutput) : IDisposab
         using var gateway = Gateway(enginePort, decisions);
         var log = new StringWriter();
         string versions = Path.Combine(_dir.FullName, "versions");
+        string journal = Path.Combine(_dir.FullName, "journal");
         var config = Parse(Config(enginePort, gateway.LocalEndPoint.Port, $$"""
             "model": { "bootstrap": { "history": 3000, "cards": 2000 } },
             "control": { "channel": "aeron:udp?endpoint=127.0.0.1:0" },
+            "journal": { "directory": {{Json(journal)}}, "durability": "none" },
             "learning": { "versions": {{Json(versions)}}, "minLabels": 200, "promotionMargin": 0.01, "joinCapacity": 10000 }
             """));
         using var host = ServeHost.Start(config, log);
@@ -322,6 +324,21 @@ public sealed partial class ServeTests(ITestOutputHelper testOutput) : IDisposab
         // The promote command put v1 back in force; the learner still holds its own champion until it promotes again.
         Assert.Matches($@"final learning: v1 in force \(the learner's champion v{inForce}\), \d+ promoted, \d+ rolled back; 6,000 labels learned", text);
         Assert.Contains($"Promoted v1 → v2 at label", text, StringComparison.Ordinal);
+
+        // The journal holds the learner's swaps and the command where they took effect: replaying it with this run's
+        // versions gives every decision the gateway received, bit for bit.
+        string csv = Path.Combine(_dir.FullName, "replayed.csv");
+        var (code, stdout, stderr) = Lowlat.Run(TimeSpan.FromSeconds(120), "replay", journal, "--history", "3000", "--sim-cards", "2000", "--versions", host.VersionDirectory!, "--decisions", csv);
+        Assert.True(code == 0, stdout + stderr);
+        var replayed = File.ReadAllLines(csv).Skip(1).Select(line => line.Split(',')).ToDictionary(f => ulong.Parse(f[0], CultureInfo.InvariantCulture));
+        Assert.Equal(decisions.Matched.Count(), replayed.Count);
+        foreach (Decision d in decisions.Matched)
+        {
+            string[] f = replayed[d.TxId];
+            Assert.Equal(d.ModelVersion, uint.Parse(f[3], CultureInfo.InvariantCulture));
+            Assert.Equal(BitConverter.SingleToInt32Bits(d.Score), BitConverter.SingleToInt32Bits(float.Parse(f[2], CultureInfo.InvariantCulture)));
+            Assert.Equal(d.Outcome.ToString(), f[1], ignoreCase: true);
+        }
     }
 
     [Fact]
