@@ -325,6 +325,15 @@ internal sealed class ServeHost : IDisposable
             dir = Path.Combine(l.VersionRoot, $"run-{stamp}-{n}");
         }
 
+        try
+        {
+            Directory.CreateDirectory(dir);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new ServeConfigException("learning.versions", $"cannot create the version directory {dir}: {ex.Message}");
+        }
+
         VersionDirectory = dir;
         return LearningCliOptions.Build(dir, l.MinLabels, l.PromotionMargin, l.OnlineTree, l.OnlineTreeWeight, l.JoinCapacity);
     }

@@ -455,6 +455,19 @@ public sealed partial class ServeTests(ITestOutputHelper testOutput) : IDisposab
     }
 
     [Fact]
+    public void A_version_directory_that_cannot_be_made_is_a_clear_start_up_error()
+    {
+        string file = Path.Combine(_dir.FullName, "not-a-directory");
+        File.WriteAllText(file, "x");
+        var config = Parse(Config(FreePort(), 9, $$"""
+            "model": { "bootstrap": { "history": 3000, "cards": 2000 } }, "learning": { "versions": {{Json(file)}} }
+            """));
+        var ex = Assert.Throws<ServeConfigException>(() => ServeHost.Start(config, TextWriter.Null));
+        Assert.Equal("learning.versions", ex.Field);
+        Assert.Contains("cannot create the version directory " + file, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void An_inbound_address_already_in_use_is_a_clear_start_up_error()
     {
         using var taken = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Udp);
