@@ -21,7 +21,8 @@ public sealed record LearningOptions
     /// <summary>
     /// Score every live decision in shadow with the challenger on the learner thread (default true): decisions share the
     /// example queue with labels, taking at most half of it, so under load some are skipped (counted) but labels are not.
-    /// Each label then also judges the scores champion and challenger gave at decision time.
+    /// Each label then also judges the scores champion and challenger gave at decision time; the shadow scores of the last
+    /// <see cref="JoinCapacity"/> decisions are remembered for that.
     /// </summary>
     public bool ShadowScoring { get; init; } = true;
 

@@ -70,7 +70,8 @@ public sealed class OnlineLearning : IDisposable
         _dense = initial.DenseCount;
         _registry = registry;
         _registry.Add(initial);
-        var lifecycle = options.Lifecycle with { DenseCount = _dense };
+        // The shadow book remembers as many decisions as the join store, so every label that joins can judge its shadow score.
+        var lifecycle = options.Lifecycle with { DenseCount = _dense, ShadowCapacity = options.ShadowScoring ? options.JoinCapacity : 0 };
         var learner = new ChampionLearner(initial.Champion, logisticState?.Clone(), options.Learner, scaling);
         _controller = new ChampionChallenger(lifecycle, null, store, learner);
         var published = new ServingModel(_controller.Champion, 1);
