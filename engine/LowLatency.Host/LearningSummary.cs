@@ -15,7 +15,7 @@ internal static class LearningSummary
         var l = learning.Stats;
         var t = learning.Transitions;
         int promoted = t.Count(e => e.Kind == ModelEventKind.Promoted), rolledBack = t.Count(e => e.Kind == ModelEventKind.RolledBack);
-        var last = t.LastOrDefault(e => e.Kind is ModelEventKind.Promoted or ModelEventKind.RolledBack or ModelEventKind.LabelSpikeStarted or ModelEventKind.DriftDetected or ModelEventKind.FeatureDrift);
+        var last = t.LastOrDefault(e => e.Kind is ModelEventKind.Promoted or ModelEventKind.RolledBack or ModelEventKind.LabelSpikeStarted or ModelEventKind.DriftDetected or ModelEventKind.FeatureDrift or ModelEventKind.Commanded);
         string lastText = last is null ? string.Empty : $"; last: {Describe(last)}";
         return string.Create(CultureInfo.InvariantCulture,
             $"{promoted} promoted, {rolledBack} rolled back; {l.Learned:N0} labels learned ({stats.LabelsDropped:N0} dropped); window AUC champion {l.ChampionAuc:F3} / challenger {l.ChallengerAuc:F3}; {Shadow(l)}{lastText}");
@@ -56,6 +56,7 @@ internal static class LearningSummary
         ModelEventKind.RolledBack => $"v{e.FromVersion} → v{e.ToVersion} rolled back",
         ModelEventKind.LabelSpikeStarted => "label spike, learning paused",
         ModelEventKind.DriftDetected => "drift alarm on the champion's loss",
+        ModelEventKind.Commanded => $"v{e.ToVersion} put in force by a command",
         _ => "feature drift (PSI)",
     };
 }

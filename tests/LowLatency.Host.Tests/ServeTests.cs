@@ -317,12 +317,17 @@ public sealed partial class ServeTests(ITestOutputHelper testOutput) : IDisposab
         Assert.True(WaitFor(() => decisions.Matched.Count(d => d.TxId is >= 100_000 and < 200_000) == 20, Bound));
         Assert.All(decisions.Matched.Where(d => d.TxId is >= 100_000 and < 200_000), d => Assert.Equal(1u, d.ModelVersion));
 
+        // The learner follows the command: v1 is its champion again, judged afresh, and no swap of its own undoes it.
+        Assert.True(WaitFor(() => learning.Transitions.Any(t => t.Kind == Models.Lifecycle.ModelEventKind.Commanded), Bound), log.ToString());
+        Assert.Equal(1u, learning.Stats.ChampionVersion);
+        Assert.Equal(0, learning.CommandsNotFollowed);
         Assert.Contains("learning v", host.StatsLine(), StringComparison.Ordinal);
         Assert.True(host.Stop("test").Drained);
         string text = log.ToString();
         testOutput.WriteLine(text);
-        // The promote command put v1 back in force; the learner still holds its own champion until it promotes again.
-        Assert.Matches($@"final learning: v1 in force \(the learner's champion v{inForce}\), \d+ promoted, \d+ rolled back; 6,000 labels learned", text);
+        // The promote command put v1 back in force, and the learner took it as its champion.
+        Assert.Matches(@"final learning: v1 in force \(the learner's champion v1\), \d+ promoted, \d+ rolled back; 6,000 labels learned", text);
+        Assert.Contains($"Commanded v{inForce} → v1 at label", text, StringComparison.Ordinal);
         Assert.Contains($"Promoted v1 → v2 at label", text, StringComparison.Ordinal);
 
         // The journal holds the learner's swaps and the command where they took effect: replaying it with this run's

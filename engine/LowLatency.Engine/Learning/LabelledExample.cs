@@ -37,4 +37,7 @@ public enum ExampleKind : byte
 
     /// <summary>A live decision: scored by the challenger in shadow, not learned.</summary>
     Decision,
+
+    /// <summary>An operator's command put the version in <see cref="LabelledExample.TxId"/> in force: the learner adopts it.</summary>
+    Command,
 }

@@ -41,6 +41,7 @@ public sealed class OnlineLearning : IDisposable
     private double _liveChampionAuc = double.NaN;
     private double _liveChallengerAuc = double.NaN;
     private long _shadowQueued;
+    private long _commandsNotFollowed;
     private long _shadowSkipped;
     private Exception? _failure;
     private bool _disposed;
@@ -145,6 +146,31 @@ public sealed class OnlineLearning : IDisposable
         _shadowQueued++;
     }
 
+    /// <summary>
+    /// Scoring thread: an operator's promote or rollback command has put <paramref name="version"/> in force; the learner
+    /// adopts it as its champion, in input order with the labels around it. Never waits: with the queue full the command
+    /// is counted in <see cref="CommandsNotFollowed"/> and the learner keeps its own champion.
+    /// </summary>
+    public void OnModelCommand(uint version, long eventTimeNs)
+    {
+        ref LabelledExample slot = ref _queue.TryClaim();
+        if (System.Runtime.CompilerServices.Unsafe.IsNullRef(ref slot))
+        {
+            Interlocked.Increment(ref _commandsNotFollowed);
+            return;
+        }
+
+        slot.Kind = ExampleKind.Command;
+        slot.TxId = version;
+        slot.LabelTimeNs = eventTimeNs;
+        slot.DenseCount = 0;
+        slot.KeyCount = 0;
+        _queue.Publish();
+    }
+
+    /// <summary>Operator commands the learner did not follow: the queue was full, or the version is not in its store.</summary>
+    public long CommandsNotFollowed => Interlocked.Read(ref _commandsNotFollowed);
+
     /// <summary>Live decisions queued for shadow scoring (scoring thread's count).</summary>
     public long ShadowQueued => Volatile.Read(ref _shadowQueued);
 
@@ -241,6 +267,20 @@ public sealed class OnlineLearning : IDisposable
                     if (example.Kind == ExampleKind.Decision)
                     {
                         _controller.Shadow(example.TxId, example.Score, dense[..example.DenseCount], keys[..example.KeyCount]);
+                        continue;
+                    }
+
+                    if (example.Kind == ExampleKind.Command)
+                    {
+                        if (_controller.Adopt((uint)example.TxId, example.LabelTimeNs))
+                        {
+                            _published = _controller.ChampionVersion; // already in force: no swap to publish
+                        }
+                        else
+                        {
+                            Interlocked.Increment(ref _commandsNotFollowed);
+                        }
+
                         continue;
                     }
 

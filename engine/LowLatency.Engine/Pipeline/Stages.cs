@@ -279,6 +279,10 @@ internal sealed class StageState(PipelineOptions options, ServingModel model, De
             Volatile.Write(ref _previous, _model);
             Model = next;
             Counters.ModelSwaps++;
+            if (slot.Kind == MessageKind.Control)
+            {
+                Learning?.OnModelCommand(next.Version, c.EventTimeNs); // an operator's choice: the learner follows it
+            }
         }
     }
 

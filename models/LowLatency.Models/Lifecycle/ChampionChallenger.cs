@@ -429,6 +429,35 @@ public sealed class ChampionChallenger
         Emit(ModelEventKind.Promoted, nowNs, from.Version, reason);
     }
 
+    /// <summary>
+    /// Takes version <paramref name="version"/> of the store as the champion because an operator's command put it in force
+    /// (the scorer already uses it): its windows start afresh, its learner state becomes what a label-rate spike reverts
+    /// to, and the challenger keeps learning from where it stands. Returns false, changing nothing, when the store does
+    /// not hold that version (a model registered by other means); true, and nothing happens, when it is already the
+    /// champion.
+    /// </summary>
+    public bool Adopt(uint version, long nowNs)
+    {
+        if (version == _championVersion.Version)
+        {
+            return true;
+        }
+
+        if (!_store.Versions().Contains(version))
+        {
+            return false;
+        }
+
+        uint from = _championVersion.Version;
+        var (adopted, learner) = _store.Read(version, _challenger.Options); // verifies the checksum
+        _championLearner = learner ?? _challenger.Clone();
+        _previous = null;
+        SetChampion(adopted);
+        Emit(ModelEventKind.Commanded, nowNs, from, string.Create(CultureInfo.InvariantCulture,
+            $"an operator's command put version {version} in force; the learner judges its challenger against it from here"));
+        return true;
+    }
+
     /// <summary>The live shadow comparison for a transition's reason, when labels have judged any.</summary>
     private string LiveFigures() => _liveChallengerWindow.Count == 0 ? string.Empty : string.Create(CultureInfo.InvariantCulture,
         $"; live, scored at decision time: challenger AUC {_liveChallengerWindow.Auc():F4} vs champion {_liveChampionWindow.Auc():F4} over {_liveChallengerWindow.Count} labels");

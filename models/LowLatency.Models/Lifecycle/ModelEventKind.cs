@@ -23,4 +23,7 @@ public enum ModelEventKind : byte
 
     /// <summary>A feature's distribution moved away from the reference window (PSI above the threshold).</summary>
     FeatureDrift = 6,
+
+    /// <summary>An operator's promote or rollback command put a version in force; the learner took it as its champion.</summary>
+    Commanded = 7,
 }

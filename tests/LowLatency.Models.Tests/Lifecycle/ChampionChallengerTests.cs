@@ -126,6 +126,36 @@ public sealed class ChampionChallengerTests : IDisposable
         Assert.Equal(64_000, run.Controller.Labels);
     }
 
+    [Fact]
+    public void An_operator_command_makes_an_earlier_version_the_champion_afresh_and_an_unknown_one_changes_nothing()
+    {
+        var options = Options(guards: false);
+        var store = new VersionStore(Path.Combine(_dir, "adopt"));
+        var cc = new ChampionChallenger(options, Join, store);
+        var stream = new LifecycleStream(21);
+        for (long i = 0; cc.ChampionVersion == 1 && i < 30_000; i++)
+        {
+            var (x, k, y) = stream.Next();
+            cc.Learn(x, k, y, i * Second);
+        }
+
+        uint promoted = cc.ChampionVersion;
+        Assert.True(promoted > 1, "no promotion to adopt back from");
+        Assert.False(cc.Adopt(99, 1));
+        Assert.Equal(promoted, cc.ChampionVersion);
+
+        Assert.True(cc.Adopt(1, 2));
+        Assert.Equal(1u, cc.ChampionVersion);
+        var e = cc.Events[^1];
+        Assert.Equal((ModelEventKind.Commanded, promoted, 1u), (e.Kind, e.FromVersion, e.ToVersion));
+        Assert.Equal(0, cc.ChampionWindow.Count);
+        var (x0, k0, _) = stream.Next();
+        Assert.Equal(store.Read(1).Version.Model.Score(x0, k0).Probability, cc.Champion.Score(x0, k0).Probability);
+        int events = cc.Events.Count;
+        Assert.True(cc.Adopt(1, 3)); // already the champion: nothing happens
+        Assert.Equal(events, cc.Events.Count);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
