@@ -274,7 +274,11 @@ public sealed class OnlineLearning : IDisposable
                     {
                         if (_controller.Adopt((uint)example.TxId, example.LabelTimeNs))
                         {
-                            _published = _controller.ChampionVersion; // already in force: no swap to publish
+                            // The command put this version in force already; the swap is published again anyway, because a
+                            // promotion this thread published just before may sit behind the command in the ring and would
+                            // otherwise leave the scorer on another version than the learner's champion. When the version
+                            // is in force the swap changes nothing.
+                            PublishChampion(example.LabelTimeNs);
                         }
                         else
                         {
