@@ -14,12 +14,16 @@ internal static class LearningSummary
     {
         var l = learning.Stats;
         var t = learning.Transitions;
-        int promoted = t.Count(e => e.Kind == ModelEventKind.Promoted), rolledBack = t.Count(e => e.Kind == ModelEventKind.RolledBack);
+        string counts = Counts(t);
         var last = t.LastOrDefault(e => e.Kind is ModelEventKind.Promoted or ModelEventKind.RolledBack or ModelEventKind.LabelSpikeStarted or ModelEventKind.DriftDetected or ModelEventKind.FeatureDrift or ModelEventKind.Commanded);
         string lastText = last is null ? string.Empty : $"; last: {Describe(last)}";
         return string.Create(CultureInfo.InvariantCulture,
-            $"{promoted} promoted, {rolledBack} rolled back; {l.Learned:N0} labels learned ({stats.LabelsDropped:N0} dropped); window AUC champion {l.ChampionAuc:F3} / challenger {l.ChallengerAuc:F3}; {Shadow(l)}{lastText}");
+            $"{counts}; {l.Learned:N0} labels learned ({stats.LabelsDropped:N0} dropped); window AUC champion {l.ChampionAuc:F3} / challenger {l.ChallengerAuc:F3}; {Shadow(l)}{lastText}");
     }
+
+    /// <summary>"N promoted, M rolled back" over <paramref name="transitions"/>.</summary>
+    public static string Counts(IReadOnlyList<ModelEvent> transitions) =>
+        $"{transitions.Count(e => e.Kind == ModelEventKind.Promoted)} promoted, {transitions.Count(e => e.Kind == ModelEventKind.RolledBack)} rolled back";
 
     /// <summary>The challenger's shadow on live traffic: decisions scored, skipped, and the decision-time AUCs labels have judged.</summary>
     private static string Shadow(LearningStats l) => string.Create(CultureInfo.InvariantCulture,

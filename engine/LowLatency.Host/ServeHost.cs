@@ -14,7 +14,6 @@ using LowLatency.Engine.Journal;
 using LowLatency.Engine.Learning;
 using LowLatency.Engine.Metrics;
 using LowLatency.Engine.Pipeline;
-using LowLatency.Models.Lifecycle;
 
 namespace LowLatency.Host;
 
@@ -347,11 +346,9 @@ internal sealed class ServeHost : IDisposable
         }
 
         var l = learning.Stats;
-        var t = learning.Transitions;
-        int promoted = t.Count(e => e.Kind == ModelEventKind.Promoted), rolledBack = t.Count(e => e.Kind == ModelEventKind.RolledBack);
         string failure = learning.Failure is { } f ? $"; LEARNER STOPPED: {f.Message}" : string.Empty;
         return string.Create(CultureInfo.InvariantCulture,
-            $"v{Pipeline.Model.Version} in force (the learner's champion v{l.ChampionVersion}), {promoted} promoted, {rolledBack} rolled back; {l.Learned:N0} labels learned, {Pipeline.Stats.LabelsUnmatched:N0} unmatched, {Pipeline.Stats.LabelsDropped:N0} dropped; window AUC champion {l.ChampionAuc:F3} / challenger {l.ChallengerAuc:F3}; shadow {l.ShadowScored:N0} scored, {l.ShadowSkipped:N0} skipped, live AUC champion {l.LiveChampionAuc:F3} / challenger {l.LiveChallengerAuc:F3}{failure}");
+            $"v{Pipeline.Model.Version} in force (the learner's champion v{l.ChampionVersion}), {LearningSummary.Counts(learning.Transitions)}; {l.Learned:N0} labels learned, {Pipeline.Stats.LabelsUnmatched:N0} unmatched, {Pipeline.Stats.LabelsDropped:N0} dropped; window AUC champion {l.ChampionAuc:F3} / challenger {l.ChallengerAuc:F3}; shadow {l.ShadowScored:N0} scored, {l.ShadowSkipped:N0} skipped, live AUC champion {l.LiveChampionAuc:F3} / challenger {l.LiveChallengerAuc:F3}{failure}");
     }
 
     private static EngineTransport CreateTransport(ServeConfig c)

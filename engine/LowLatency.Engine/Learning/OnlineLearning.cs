@@ -28,6 +28,7 @@ public sealed class OnlineLearning : IDisposable
     private readonly ChampionChallenger _controller;
     private readonly ModelRegistry _registry;
     private readonly int _dense;
+    private readonly int _shadowLimit; // queue entries shadow decisions may fill (half the queue), 0 with shadow scoring off
     private readonly ManualResetEventSlim _running = new(initialState: true);
     private ModelEvent[] _transitions = [];
     private Thread? _thread;
@@ -84,6 +85,7 @@ public sealed class OnlineLearning : IDisposable
         _published = 1;
         _join = new LabelJoinStore(new LabelJoinOptions { Capacity = options.JoinCapacity, Retention = options.Retention, DenseCount = _dense, MaxSparseKeys = SparseKeyBuffer.Capacity });
         _queue = new ExampleQueue(options.QueueCapacity);
+        _shadowLimit = options.ShadowScoring ? options.QueueCapacity / 2 : 0;
         Options = options;
         _transitions = [.. _controller.Events];
     }
@@ -122,12 +124,12 @@ public sealed class OnlineLearning : IDisposable
     {
         ReadOnlySpan<float> dense = slot.Features[.._dense];
         ReadOnlySpan<ulong> keys = slot.Keys[..slot.KeyCount];
-        if (_join.Record(txId, eventTimeNs, slot.Decision.Score, dense, keys) != RecordStatus.Stored || !Options.ShadowScoring)
+        if (_join.Record(txId, eventTimeNs, slot.Decision.Score, dense, keys) != RecordStatus.Stored || _shadowLimit == 0)
         {
             return;
         }
 
-        ref LabelledExample shadow = ref _queue.TryClaim(_queue.Capacity / 2);
+        ref LabelledExample shadow = ref _queue.TryClaim(_shadowLimit);
         if (System.Runtime.CompilerServices.Unsafe.IsNullRef(ref shadow))
         {
             _shadowSkipped++;
