@@ -46,6 +46,8 @@ internal static class BenchCommand
         };
         var champion = new ChampionOptions();
         champion.AddTo(command);
+        var reasons = CliOptions.Reasons();
+        command.Options.Add(reasons);
         var learning = new LearningCliOptions(Switch.Off, "Directory the learner writes model versions to (default: a temporary directory per rate, deleted at the end)");
         learning.AddTo(command);
         command.SetAction(parse =>
@@ -56,7 +58,7 @@ internal static class BenchCommand
                 return 2;
             }
 
-            var options = new PipelineOptions { Topology = parse.GetValue(topology), WaitStrategy = parse.GetValue(wait), Features = spec };
+            var options = new PipelineOptions { Topology = parse.GetValue(topology), WaitStrategy = parse.GetValue(wait), Features = spec, Reasons = parse.GetValue(reasons) };
             if (!ChampionOptions.TryResolve(champion, parse, options.Features, out var bootstrap))
             {
                 return 2;

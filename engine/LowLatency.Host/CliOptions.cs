@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using LowLatency.Engine.Pipeline;
 
 namespace LowLatency.Host;
 
@@ -69,6 +70,10 @@ internal static class CliOptions
         value = TimeSpan.FromSeconds(seconds);
         return true;
     }
+
+    /// <summary>The <c>--reasons</c> option of the commands that score.</summary>
+    public static Option<ReasonCodes> Reasons() =>
+        Choice("--reasons", "Which decisions carry reason codes: flagged (reviews and declines), all, or none (scores and outcomes are the same either way)", ReasonCodes.Flagged);
 
     /// <summary>An enum option listing its accepted values in the help.</summary>
     public static Option<T> Choice<T>(string name, string description, T defaultValue)

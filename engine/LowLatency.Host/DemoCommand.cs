@@ -32,6 +32,8 @@ internal static class DemoCommand
         };
         var champion = new ChampionOptions();
         champion.AddTo(command);
+        var reasons = CliOptions.Reasons();
+        command.Options.Add(reasons);
         var learning = new LearningCliOptions(Switch.On, "Directory the learner writes model versions to (default: a temporary directory, deleted at the end)");
         learning.AddTo(command);
         command.SetAction(parse =>
@@ -40,7 +42,7 @@ internal static class DemoCommand
             int population = (int)parse.GetValue(cards);
             var options = new PipelineOptions
             {
-                Topology = parse.GetValue(topology), WaitStrategy = parse.GetValue(wait),
+                Topology = parse.GetValue(topology), WaitStrategy = parse.GetValue(wait), Reasons = parse.GetValue(reasons),
                 Features = f == DemoFlow.Orders ? FeatureSpec.LoadDefault("orders") : DemoFeatures(population),
             };
             if (!ChampionOptions.TryResolve(champion, parse, options.Features, out var bootstrap))

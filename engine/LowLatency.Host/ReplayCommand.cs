@@ -66,6 +66,8 @@ internal static class ReplayCommand
         };
         var champion = new ChampionOptions();
         champion.AddTo(command);
+        var reasons = CliOptions.Reasons();
+        command.Options.Add(reasons);
         var learning = new LearningCliOptions(
             Switch.Off,
             "Model versions: where the learner writes them (default <journal>/versions with --journal, else a temporary directory), or where the swaps of a replayed journal find them (default <input>/versions)");
@@ -96,6 +98,7 @@ internal static class ReplayCommand
                 SpecFile = parse.GetValue(features),
                 Learning = learn,
                 Versions = versions,
+                Reasons = parse.GetValue(reasons),
             };
             return ReplayRun.Run(options);
         });
@@ -172,4 +175,7 @@ internal sealed record ReplayOptions(
 
     /// <summary>The <c>--versions</c> directory given (without learning: where the input's swaps find their models).</summary>
     public DirectoryInfo? Versions { get; init; }
+
+    /// <summary>Which decisions carry reason codes (a journal replays byte for byte with the recorded run's setting).</summary>
+    public ReasonCodes Reasons { get; init; } = ReasonCodes.Flagged;
 }

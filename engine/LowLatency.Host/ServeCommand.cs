@@ -109,8 +109,8 @@ internal static class ServeCommand
         };
         yield return $"  thresholds {c.Thresholds}";
         yield return c.Pipeline.Topology == LowLatency.Engine.Pipeline.Topology.SingleThread
-            ? $"  pipeline   ring {c.Pipeline.RingSize} slots, single thread: the stages run on the network thread (idle {c.Pipeline.Idle}); journal wait {c.Pipeline.WaitStrategy}"
-            : $"  pipeline   ring {c.Pipeline.RingSize} slots, topology {c.Pipeline.Topology}, wait {c.Pipeline.WaitStrategy}; network thread idle {c.Pipeline.Idle}";
+            ? $"  pipeline   ring {c.Pipeline.RingSize} slots, single thread: the stages run on the network thread (idle {c.Pipeline.Idle}); journal wait {c.Pipeline.WaitStrategy}; reasons {c.Pipeline.Reasons.ToString().ToLowerInvariant()}"
+            : $"  pipeline   ring {c.Pipeline.RingSize} slots, topology {c.Pipeline.Topology}, wait {c.Pipeline.WaitStrategy}; network thread idle {c.Pipeline.Idle}; reasons {c.Pipeline.Reasons.ToString().ToLowerInvariant()}";
         yield return c.Journal is { } j ? $"  journal    {j.Directory} (durability {j.Durability})" : "  journal    off";
         yield return $"  snapshots  {c.SnapshotDirectory ?? "off"}";
         yield return c.Learning is { } l

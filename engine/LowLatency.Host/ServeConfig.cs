@@ -119,7 +119,8 @@ internal sealed record ThresholdsConfig(float? Review, float? Decline, double Re
 /// <param name="Topology">single (default) or pipelined.</param>
 /// <param name="WaitStrategy">How idle consumer threads wait (default blocking: no CPU when idle).</param>
 /// <param name="Idle">How the network thread waits when idle (default backoff: parks in poll()).</param>
-internal sealed record PipelineConfig(int RingSize, Topology Topology, WaitStrategyKind WaitStrategy, IdleStrategyKind Idle);
+/// <param name="Reasons">Which decisions carry reason codes (default flagged: reviews and declines).</param>
+internal sealed record PipelineConfig(int RingSize, Topology Topology, WaitStrategyKind WaitStrategy, IdleStrategyKind Idle, ReasonCodes Reasons = ReasonCodes.Flagged);
 
 /// <summary>The journal.</summary>
 /// <param name="Directory">Full path of the journal directory.</param>

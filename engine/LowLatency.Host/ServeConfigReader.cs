@@ -340,7 +340,7 @@ internal static class ServeConfigReader
             return defaults;
         }
 
-        p.Only("ringSize", "topology", "waitStrategy", "idleStrategy");
+        p.Only("ringSize", "topology", "waitStrategy", "idleStrategy", "reasons");
         int ring = p.Int("ringSize", defaults.RingSize, 2, 1 << 26);
         if ((ring & (ring - 1)) != 0)
         {
@@ -354,7 +354,7 @@ internal static class ServeConfigReader
             "pipelined" => Topology.Pipelined,
             _ => throw new ServeConfigException(p.Field("topology"), $"'{topologyText}' is not a topology (single, pipelined)."),
         };
-        return new PipelineConfig(ring, topology, p.Enum("waitStrategy", defaults.WaitStrategy), p.Enum("idleStrategy", defaults.Idle));
+        return new PipelineConfig(ring, topology, p.Enum("waitStrategy", defaults.WaitStrategy), p.Enum("idleStrategy", defaults.Idle), p.Enum("reasons", defaults.Reasons));
     }
 
     /// <summary>One JSON object of the configuration and its dotted path, with readers that name the field on error.</summary>

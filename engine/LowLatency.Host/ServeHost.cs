@@ -77,7 +77,7 @@ internal sealed class ServeHost : IDisposable
 
             var options = new PipelineOptions
             {
-                RingSize = config.Pipeline.RingSize, Topology = config.Pipeline.Topology, WaitStrategy = config.Pipeline.WaitStrategy,
+                RingSize = config.Pipeline.RingSize, Topology = config.Pipeline.Topology, WaitStrategy = config.Pipeline.WaitStrategy, Reasons = config.Pipeline.Reasons,
                 Features = config.Features.Spec,
                 // Single thread: the stages run on the network thread (receive, decode, score, publish; no hand-off).
                 PolledByCaller = config.Pipeline.Topology == Topology.SingleThread,

@@ -58,7 +58,11 @@ public sealed partial class ServeTests(ITestOutputHelper testOutput) : IDisposab
         Assert.Same(SourceAllowList.Loopback, c.Control.AllowedSources);
         Assert.Equal(("payments", (int?)null), (c.Features.Name, c.Features.MaxCapacity));
         Assert.Equal(WaitStrategyKind.Blocking, c.Pipeline.WaitStrategy);
+        Assert.Equal(ReasonCodes.Flagged, c.Pipeline.Reasons);
         Assert.Null(c.SnapshotDirectory);
+
+        var all = Parse("""{ "inbound": { "channel": "aeron:udp?endpoint=localhost:0" }, "decisions": { "channel": "aeron:udp?endpoint=127.0.0.1:9" }, "pipeline": { "reasons": "all" } }""");
+        Assert.Equal(ReasonCodes.All, all.Pipeline.Reasons);
     }
 
     [Theory]
@@ -82,6 +86,7 @@ public sealed partial class ServeTests(ITestOutputHelper testOutput) : IDisposab
     [InlineData("""{ "inbound": { "channel": "aeron:udp?endpoint=127.0.0.1:1" }, "decisions": { "channel": "aeron:udp?endpoint=127.0.0.1:9" }, "thresholds": { "reviewRate": 1.5 } }""", "thresholds.reviewRate")]
     [InlineData("""{ "inbound": { "channel": "aeron:udp?endpoint=127.0.0.1:1" }, "decisions": { "channel": "aeron:udp?endpoint=127.0.0.1:9" }, "pipeline": { "ringSize": 1000 } }""", "pipeline.ringSize")]
     [InlineData("""{ "inbound": { "channel": "aeron:udp?endpoint=127.0.0.1:1" }, "decisions": { "channel": "aeron:udp?endpoint=127.0.0.1:9" }, "pipeline": { "waitStrategy": "spin" } }""", "pipeline.waitStrategy")]
+    [InlineData("""{ "inbound": { "channel": "aeron:udp?endpoint=127.0.0.1:1" }, "decisions": { "channel": "aeron:udp?endpoint=127.0.0.1:9" }, "pipeline": { "reasons": "approved" } }""", "pipeline.reasons")]
     [InlineData("""{ "inbound": { "channel": "aeron:udp?endpoint=127.0.0.1:1" }, "decisions": { "channel": "aeron:udp?endpoint=127.0.0.1:9" }, "journal": { "durability": "batch" } }""", "journal.directory")]
     [InlineData("""{ "inbound": { "channel": "aeron:udp?endpoint=127.0.0.1:1" }, "decisions": { "channel": "aeron:udp?endpoint=127.0.0.1:9" }, "shutdown": { "drainTimeout": "soon" } }""", "shutdown.drainTimeout")]
     [InlineData("""{ "inbound": { "channel": "aeron:udp?endpoint=127.0.0.1:1" }, "decisions": { "channel": "aeron:udp?endpoint=127.0.0.1:9" }, "learning": {} }""", "learning.versions")]

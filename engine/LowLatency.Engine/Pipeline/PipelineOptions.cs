@@ -24,6 +24,20 @@ public enum WaitStrategyKind
     Blocking,
 }
 
+/// <summary>Which decisions carry reason codes (the features that moved the score most).</summary>
+public enum ReasonCodes
+{
+    /// <summary>
+    /// Reviews and declines only (the default): the decisions someone acts on or must justify. An approval is scored
+    /// without the explaining walk, which costs more than the score itself with a large tree ensemble.
+    /// </summary>
+    Flagged,
+    /// <summary>Every decision.</summary>
+    All,
+    /// <summary>None: scores and outcomes only.</summary>
+    None,
+}
+
 /// <summary>
 /// The pipeline's configuration, with documented defaults. <see cref="Validate"/> names the first bad value;
 /// <see cref="ToString"/> is what the host prints at start-up.
@@ -55,6 +69,13 @@ public sealed record PipelineOptions
     /// </summary>
     public FeatureSpec Features { get; init; } = DefaultPayments.Value;
 
+    /// <summary>
+    /// Which decisions carry reason codes (default <see cref="ReasonCodes.Flagged"/>: reviews and declines). Scores and
+    /// outcomes are the same bits whatever this says; a replay reproduces a run's decisions byte for byte only with the
+    /// run's setting.
+    /// </summary>
+    public ReasonCodes Reasons { get; init; } = ReasonCodes.Flagged;
+
     private static readonly Lazy<FeatureSpec> DefaultPayments = new(() => FeatureSpec.LoadDefault("payments"));
 
     /// <summary>Throws with a message naming the first invalid option.</summary>
@@ -78,5 +99,5 @@ public sealed record PipelineOptions
 
     /// <inheritdoc/>
     public override string ToString() =>
-        $"ring {RingSize} slots, topology {Topology}{(PolledByCaller ? " (on the network thread)" : string.Empty)}, wait {WaitStrategy}, {(Features.Event == FeatureEventKind.Order ? "order" : "transaction")} features over {Features.Entities.Count} entity types";
+        $"ring {RingSize} slots, topology {Topology}{(PolledByCaller ? " (on the network thread)" : string.Empty)}, wait {WaitStrategy}, reasons {Reasons.ToString().ToLowerInvariant()}, {(Features.Event == FeatureEventKind.Order ? "order" : "transaction")} features over {Features.Entities.Count} entity types";
 }

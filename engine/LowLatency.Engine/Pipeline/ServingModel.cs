@@ -65,20 +65,44 @@ public sealed class ServingModel
     }
 
     /// <summary>
-    /// Scores a featurized slot: probability, model version and the top reason codes (largest |contribution| first:
-    /// exact for the logistic part, measured from the model's reference point; Saabas path contributions for trees).
-    /// Allocates nothing: the explain scratch is on the stack.
+    /// Scores a featurized slot: probability, model version, the outcome <paramref name="policy"/> gives it and, when
+    /// <paramref name="reasons"/> asks for them, the top reason codes (largest |contribution| first: exact for the
+    /// logistic part, measured from the model's reference point; Saabas path contributions for trees). The explaining
+    /// walk returns the plain score's bits, so the score never depends on whether reasons were computed. Allocates
+    /// nothing: the explain scratch is on the stack.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Score(ref PipelineSlot slot)
+    public void Score(ref PipelineSlot slot, DecisionPolicy policy, ReasonCodes reasons)
+    {
+        ReadOnlySpan<float> dense = ((ReadOnlySpan<float>)slot.Features)[..DenseCount];
+        ReadOnlySpan<ulong> keys = ((ReadOnlySpan<ulong>)slot.Keys)[..slot.KeyCount];
+        slot.Decision.ModelVersion = Version;
+        if (reasons == ReasonCodes.All)
+        {
+            Explain(ref slot, dense, keys);
+            slot.Decision.Outcome = policy.Decide(slot.Decision.Score);
+            return;
+        }
+
+        float probability = Champion.ToProbability(Champion.Margin(dense, keys));
+        var outcome = policy.Decide(probability);
+        slot.Decision.Score = probability;
+        slot.Decision.Outcome = outcome;
+        slot.ReasonCount = 0;
+        if (reasons == ReasonCodes.Flagged && outcome != Events.Outcome.Approve)
+        {
+            Explain(ref slot, dense, keys);
+        }
+    }
+
+    /// <summary>Scores with the explaining walk: probability and top reason codes into the slot.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Explain(ref PipelineSlot slot, ReadOnlySpan<float> dense, ReadOnlySpan<ulong> keys)
     {
         Span<float> scratch = stackalloc float[FeatureBuffer.Capacity + SparseKeyBuffer.Capacity];
         Span<Contribution> top = stackalloc Contribution[ReasonBuffer.Capacity];
-        ReadOnlySpan<float> dense = slot.Features;
-        ReadOnlySpan<ulong> keys = slot.Keys;
-        var score = Champion.Explain(dense[..DenseCount], keys[..slot.KeyCount], scratch, top);
+        var score = Champion.Explain(dense, keys, scratch, top);
         slot.Decision.Score = score.Probability;
-        slot.Decision.ModelVersion = Version;
         for (int i = 0; i < score.ReasonCount; i++)
         {
             slot.Reasons[i] = new ReasonCode { FeatureId = (ushort)top[i].Feature, Contribution = top[i].Value };

@@ -28,6 +28,9 @@ internal sealed class StageState(PipelineOptions options, ServingModel model, De
     /// <summary>The rolling features; owned by the features stage's thread.</summary>
     public readonly Featurizer Features = features;
 
+    /// <summary>Which decisions carry reason codes.</summary>
+    private readonly ReasonCodes _reasons = options.Reasons;
+
     /// <summary>The message kind this flow scores (the feature spec's event type).</summary>
     public readonly MessageKind Scored = options.Features.Event == FeatureEventKind.Order ? MessageKind.Order : MessageKind.Transaction;
 
@@ -153,7 +156,8 @@ internal sealed class StageState(PipelineOptions options, ServingModel model, De
     public void Dispose() => Features.Dispose();
 
     /// <summary>
-    /// Scores a featurized message and keeps its top reasons, logging it for learning (scoring stage). Labels join their
+    /// Scores a featurized message, chooses its outcome by the policy in force and keeps its top reasons when the
+    /// configuration asks for them, logging it for learning (scoring stage). Labels join their
     /// decisions here and model swaps take effect here, so every event is scored whole by the model in force at its
     /// place in the input sequence.
     /// </summary>
@@ -164,7 +168,7 @@ internal sealed class StageState(PipelineOptions options, ServingModel model, De
         {
             if (!slot.Rejected)
             {
-                _model.Score(ref slot);
+                _model.Score(ref slot, Policy, _reasons);
                 if (Learning is { } learning)
                 {
                     bool order = slot.Kind == MessageKind.Order;
@@ -198,8 +202,7 @@ internal sealed class StageState(PipelineOptions options, ServingModel model, De
             return;
         }
 
-        var outcome = Policy.Decide(slot.Decision.Score);
-        slot.Decision.Outcome = outcome;
+        var outcome = slot.Decision.Outcome; // chosen by the scoring stage, which needs it to know whether to explain
         slot.Decision.TxId = slot.Kind == MessageKind.Order ? slot.Order.OrderId : slot.Transaction.TxId;
         switch (outcome)
         {

@@ -77,10 +77,11 @@ public class ScoringPipelineTests
     }
 
     private static DecisionLog Run(
-        Transaction[] txs, Topology topology, WaitStrategyKind wait, ServingModel model, DecisionPolicy policy, long measureFrom = -1, bool polled = false)
+        Transaction[] txs, Topology topology, WaitStrategyKind wait, ServingModel model, DecisionPolicy policy, long measureFrom = -1, bool polled = false,
+        ReasonCodes reasons = ReasonCodes.All)
     {
         var log = new DecisionLog(txs.Length, measureFrom);
-        var options = new PipelineOptions { Topology = topology, WaitStrategy = wait, RingSize = 1024, Features = Payments, PolledByCaller = polled };
+        var options = new PipelineOptions { Topology = topology, WaitStrategy = wait, RingSize = 1024, Features = Payments, PolledByCaller = polled, Reasons = reasons };
         using var pipeline = new ScoringPipeline<RecordingSink>(options, model, policy, new RecordingSink(log));
         pipeline.Start();
         var seq = pipeline.Sequencer;
@@ -125,16 +126,18 @@ public class ScoringPipelineTests
     }
 
     [Theory]
-    [InlineData(Topology.SingleThread, WaitStrategyKind.Yielding)]
-    [InlineData(Topology.Pipelined, WaitStrategyKind.Yielding)]
-    [InlineData(Topology.Pipelined, WaitStrategyKind.Blocking)]
-    [InlineData(Topology.SingleThread, WaitStrategyKind.Yielding, true)]
-    public void Decisions_equal_a_naive_inline_recomputation_in_every_topology(Topology topology, WaitStrategyKind wait, bool polled = false)
+    [InlineData(Topology.SingleThread, WaitStrategyKind.Yielding, ReasonCodes.All)]
+    [InlineData(Topology.Pipelined, WaitStrategyKind.Yielding, ReasonCodes.All)]
+    [InlineData(Topology.Pipelined, WaitStrategyKind.Blocking, ReasonCodes.Flagged)]
+    [InlineData(Topology.SingleThread, WaitStrategyKind.Yielding, ReasonCodes.All, true)]
+    [InlineData(Topology.SingleThread, WaitStrategyKind.Yielding, ReasonCodes.Flagged)]
+    [InlineData(Topology.SingleThread, WaitStrategyKind.Yielding, ReasonCodes.None, true)]
+    public void Decisions_equal_a_naive_inline_recomputation_in_every_topology(Topology topology, WaitStrategyKind wait, ReasonCodes reasonCodes, bool polled = false)
     {
         var txs = RandomTransactions(30_000, seed: 1);
         var model = RandomModel(2);
         var policy = new DecisionPolicy(0.3f, 0.7f);
-        var log = Run(txs, topology, wait, model, policy, polled: polled);
+        var log = Run(txs, topology, wait, model, policy, polled: polled, reasons: reasonCodes);
 
         // The same components run inline on the test thread: what the ring, the stages and the threads add must be nothing.
         using var naiveFeatures = NewFeaturizer(Payments);
@@ -153,8 +156,11 @@ public class ScoringPipelineTests
             Assert.Equal(score.Probability, d.Score);
             Assert.Equal(policy.Decide(score.Probability), d.Outcome);
             Assert.Equal(model.Version, d.ModelVersion);
-            Assert.Equal(score.ReasonCount, log.ReasonCounts[i]);
-            for (int k = 0; k < score.ReasonCount; k++)
+
+            // Reasons where the setting asks for them (flagged: reviews and declines), exactly the explaining walk's.
+            bool explained = reasonCodes == ReasonCodes.All || (reasonCodes == ReasonCodes.Flagged && d.Outcome != Outcome.Approve);
+            Assert.Equal(explained ? score.ReasonCount : 0, log.ReasonCounts[i]);
+            for (int k = 0; k < log.ReasonCounts[i]; k++)
             {
                 Assert.Equal(reasons[k].Feature, log.Reasons[(i * ReasonBuffer.Capacity) + k].FeatureId);
                 Assert.Equal(reasons[k].Value, log.Reasons[(i * ReasonBuffer.Capacity) + k].Contribution);
@@ -163,12 +169,14 @@ public class ScoringPipelineTests
 
         Assert.Contains(log.Decisions, d => d.Outcome == Outcome.Decline);
         Assert.Contains(log.Decisions, d => d.Outcome == Outcome.Approve);
+        Assert.Contains(log.Decisions, d => d.Outcome == Outcome.Review);
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void Steady_state_processing_allocates_nothing_per_event(bool polled)
+    [InlineData(false, ReasonCodes.All)]
+    [InlineData(true, ReasonCodes.All)]
+    [InlineData(false, ReasonCodes.Flagged)]
+    public void Steady_state_processing_allocates_nothing_per_event(bool polled, ReasonCodes reasons)
     {
         // 220k events: the sink reads its thread's allocation counter after 20k (warm-up, tiering) and at the end.
         // The champion has both parts, so the logistic dot product, the hashed keys, the SIMD trees and the Saabas
@@ -177,10 +185,12 @@ public class ScoringPipelineTests
         var model = RandomModel(4);
         Assert.NotNull(model.Champion.Logistic);
         Assert.True(model.Champion.Trees is { IsCompiled: true });
-        var log = Run(txs, Topology.SingleThread, WaitStrategyKind.Yielding, model, new DecisionPolicy(0.5f, 0.9f), measureFrom: 20_000, polled: polled);
+        var log = Run(txs, Topology.SingleThread, WaitStrategyKind.Yielding, model, new DecisionPolicy(0.5f, 0.9f), measureFrom: 20_000, polled: polled, reasons: reasons);
         Assert.True(log.AllocatedAtStart >= 0 && log.AllocatedAtEnd >= log.AllocatedAtStart);
         Assert.Equal(0, log.AllocatedAtEnd - log.AllocatedAtStart);
-        Assert.True(log.ReasonCounts.Count(c => c == ReasonBuffer.Capacity) > txs.Length / 2);
+        int explained = log.Decisions.Count(d => reasons == ReasonCodes.All || d.Outcome != Outcome.Approve);
+        Assert.True(explained > 1000);
+        Assert.True(log.ReasonCounts.Count(c => c == ReasonBuffer.Capacity) > explained / 2);
         Assert.True(log.Decisions.Select(d => d.Score).Distinct().Count() > 1000);
     }
 
