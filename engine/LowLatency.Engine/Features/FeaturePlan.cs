@@ -32,6 +32,15 @@ public sealed class FeaturePlan
         _names = names;
         Layout = layout;
         Fingerprint = SnapshotChecksum.OfString(layout);
+        WindowStride = (windows.Length + 3) & ~3;
+        for (int w = 0; w < windows.Length; w++)
+        {
+            for (int o = windows[w].FirstOp; o < windows[w].FirstOp + windows[w].OpCount; o++)
+            {
+                ops[o].Source = ((int)ops[o].Kind * WindowStride) + w;
+            }
+        }
+
         long total = 0;
         foreach (EntityPlan e in entities)
         {
@@ -58,6 +67,12 @@ public sealed class FeaturePlan
 
     /// <summary>Human-readable layout (entity slot sizes, windows, bucket sizes); also the snapshot compatibility fingerprint's source.</summary>
     public string Layout { get; }
+
+    /// <summary>
+    /// Windows of the whole plan rounded up to a multiple of four: the row length of the store's per-window statistics
+    /// table (one row per <see cref="AggregateKind"/> up to <see cref="AggregateKind.Distinct"/>, one column per window).
+    /// </summary>
+    internal int WindowStride { get; }
 
     /// <summary>Hash of <see cref="Layout"/>; a snapshot loads only into a plan with the same fingerprint.</summary>
     internal ulong Fingerprint { get; }
@@ -270,9 +285,11 @@ internal struct WindowPlan
     public int OpCount;
 }
 
-/// <summary>One feature: the opcode and the output index it writes.</summary>
+/// <summary>One feature: the opcode, the output index it writes and where the statistics table holds its value.</summary>
 internal struct AggregateOp
 {
     public AggregateKind Kind;
     public int Out;
+    /// <summary>Kind × <see cref="FeaturePlan.WindowStride"/> + the window's index in the plan.</summary>
+    public int Source;
 }

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace LowLatency.Engine.Features;
 
@@ -11,12 +12,119 @@ public sealed unsafe partial class FeatureStore
     private const double NsPerHour = 3.6e12;
     private const long MinVelocityDtNs = 1_000_000_000L;
 
-    private static void WriteEmpty(in EntityPlan ep, float* output)
+    /// <summary>An entity the event has no key for, or a read of one never seen: every window empty, no previous event.</summary>
+    private void WriteEmpty(in EntityPlan ep, float* output)
     {
         new Span<float>(output + ep.FirstOut, ep.OutCount).Clear();
         if (ep.TimeSinceOut >= 0)
         {
             output[ep.TimeSinceOut] = -1f;
+        }
+
+        for (int w = ep.FirstWindow; w < ep.FirstWindow + ep.WindowCount; w++)
+        {
+            SetTotals(w, 0, 0, 0, 0, 0, 0, 0);
+        }
+    }
+
+    /// <summary>Records window <paramref name="w"/>'s totals for <see cref="Finish"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void SetTotals(int w, long count, double sum, double sumSq, double x, float min, float max, int distinct)
+    {
+        double* t = _totals + w;
+        int s = _stride;
+        t[0] = count;
+        t[s] = sum;
+        t[2 * s] = sumSq;
+        t[3 * s] = x;
+        float* f = _extremes + w;
+        f[0] = min;
+        f[s] = max;
+        f[2 * s] = distinct;
+    }
+
+    /// <summary>
+    /// Turns every window's totals into its statistics, four windows a step (count, sum, mean, std, min, max, z-score,
+    /// distinct: the lane-by-lane operations of <see cref="FinishScalar"/>, so the same bits), then writes each feature
+    /// from the statistics table: one load and one store per feature, whatever its kind.
+    /// </summary>
+    private void Finish(float* output)
+    {
+        if (Avx.IsSupported && !ForceScalarFinish)
+        {
+            FinishVector();
+        }
+        else
+        {
+            FinishScalar();
+        }
+
+        float* stats = _stats;
+        int* outIndex = _opOut, source = _opSource;
+        for (int i = 0, n = _ops.Length; i < n; i++)
+        {
+            output[outIndex[i]] = stats[source[i]];
+        }
+    }
+
+    /// <summary>Test hook: this store computes statistics by the scalar path even where AVX is available.</summary>
+    internal bool ForceScalarFinish { get; set; }
+
+    private void FinishVector()
+    {
+        int s = _stride;
+        double* t = _totals;
+        float* f = _extremes, st = _stats;
+        for (int w = 0; w < s; w += 4)
+        {
+            Vector256<double> n = Vector256.Load(t + w);
+            Vector256<double> sum = Vector256.Load(t + s + w);
+            Vector256<double> sq = Vector256.Load(t + (2 * s) + w);
+            Vector256<double> x = Vector256.Load(t + (3 * s) + w);
+            Vector256<double> zero = Vector256<double>.Zero;
+            Vector256<double> some = Vector256.GreaterThan(n, zero);
+            Vector256<double> mean = Vector256.ConditionalSelect(some, sum / n, zero);
+            Vector256<double> variance = Vector256.ConditionalSelect(
+                Vector256.GreaterThan(n, Vector256.Create(1.0)), Vector256.Max(zero, ((n * sq) - (sum * sum)) / (n * n)), zero);
+            Vector128<float> std = Vector128.Sqrt(Avx.ConvertToVector128Single(variance));
+            Vector256<double> stdD = Avx.ConvertToVector256Double(std);
+            Vector256<double> z = Vector256.ConditionalSelect(Vector256.GreaterThan(stdD, zero), (x - mean) / stdD, zero);
+            Vector128<float> count = Avx.ConvertToVector128Single(n);
+            Vector128<float> someF = Vector128.GreaterThan(count, Vector128<float>.Zero);
+            count.Store(st + ((int)AggregateKind.Count * s) + w);
+            Avx.ConvertToVector128Single(sum).Store(st + ((int)AggregateKind.Sum * s) + w);
+            Avx.ConvertToVector128Single(mean).Store(st + ((int)AggregateKind.Mean * s) + w);
+            std.Store(st + ((int)AggregateKind.Std * s) + w);
+            Vector128.ConditionalSelect(someF, Vector128.Load(f + w), Vector128<float>.Zero).Store(st + ((int)AggregateKind.Min * s) + w);
+            Vector128.ConditionalSelect(someF, Vector128.Load(f + s + w), Vector128<float>.Zero).Store(st + ((int)AggregateKind.Max * s) + w);
+            Avx.ConvertToVector128Single(z).Store(st + ((int)AggregateKind.ZScore * s) + w);
+            Vector128.Load(f + (2 * s) + w).Store(st + ((int)AggregateKind.Distinct * s) + w);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="FinishVector"/> one window at a time. Std and z-score use n·Σx² − (Σx)², exact for integer-valued data
+    /// while both stay below 2^53, unlike Σx²/n − mean²; the root is taken in single precision, the output's.
+    /// </summary>
+    private void FinishScalar()
+    {
+        int s = _stride;
+        double* t = _totals;
+        float* f = _extremes, st = _stats;
+        for (int w = 0; w < s; w++)
+        {
+            double n = t[w], sum = t[s + w], sq = t[(2 * s) + w], x = t[(3 * s) + w];
+            double mean = n > 0 ? sum / n : 0;
+            double variance = n > 1 ? Math.Max(0, ((n * sq) - (sum * sum)) / (n * n)) : 0;
+            float std = MathF.Sqrt((float)variance);
+            st[((int)AggregateKind.Count * s) + w] = (float)n;
+            st[((int)AggregateKind.Sum * s) + w] = (float)sum;
+            st[((int)AggregateKind.Mean * s) + w] = (float)mean;
+            st[((int)AggregateKind.Std * s) + w] = std;
+            st[((int)AggregateKind.Min * s) + w] = n > 0 ? f[w] : 0f;
+            st[((int)AggregateKind.Max * s) + w] = n > 0 ? f[s + w] : 0f;
+            st[((int)AggregateKind.ZScore * s) + w] = std > 0 ? (float)((x - mean) / std) : 0f;
+            st[((int)AggregateKind.Distinct * s) + w] = f[(2 * s) + w];
         }
     }
 
@@ -64,10 +172,7 @@ public sealed unsafe partial class FeatureStore
             }
         }
 
-        // Indexed by AggregateKind, so each feature is one load and one store, whatever its kind.
-        float* stats = stackalloc float[(int)AggregateKind.Distinct + 1];
         WindowPlan[] windows = _windows;
-        AggregateOp[] ops = _ops;
         for (int w = ep.FirstWindow; w < ep.FirstWindow + ep.WindowCount; w++)
         {
             ref readonly WindowPlan wp = ref windows[w];
@@ -121,35 +226,8 @@ public sealed unsafe partial class FeatureStore
                 }
             }
 
-            long count = sum.Count;
-            stats[(int)AggregateKind.Count] = count;
-            stats[(int)AggregateKind.Sum] = (float)sum.Sum;
-            stats[(int)AggregateKind.Min] = count > 0 ? sum.Min : 0f;
-            stats[(int)AggregateKind.Max] = count > 0 ? sum.Max : 0f;
-            stats[(int)AggregateKind.Distinct] = distinct;
             double x = wp.NumericIndex >= 0 ? e.Numerics[wp.NumericIndex] : 0;
-            if (wp.SumSqsOffset >= 0)
-            {
-                // Std and z-score: n*sumsq - sum^2 is exact for integer-valued data while both stay below 2^53,
-                // unlike sumsq/n - mean^2. The root is taken in single precision, the precision of the output.
-                double mean = count > 0 ? sum.Sum / count : 0;
-                double variance = count > 1 ? Math.Max(0, ((count * sum.SumSq) - (sum.Sum * sum.Sum)) / ((double)count * count)) : 0;
-                float std = MathF.Sqrt((float)variance);
-                stats[(int)AggregateKind.Mean] = (float)mean;
-                stats[(int)AggregateKind.Std] = std;
-                stats[(int)AggregateKind.ZScore] = std > 0 ? (float)((x - mean) / std) : 0f;
-            }
-            else if (wp.SumsOffset >= 0)
-            {
-                stats[(int)AggregateKind.Mean] = count > 0 ? (float)(sum.Sum / count) : 0f;
-            }
-
-            for (int o = wp.FirstOp; o < wp.FirstOp + wp.OpCount; o++)
-            {
-                AggregateOp op = ops[o];
-                output[op.Out] = stats[(int)op.Kind];
-            }
-
+            SetTotals(w, sum.Count, sum.Sum, sum.SumSq, x, sum.Min, sum.Max, distinct);
             if (update)
             {
                 AddToBucket(ws, in wp, bslot, x, ref e, b, head - n);

@@ -24,6 +24,21 @@ public sealed unsafe partial class FeatureStore : IDisposable
     private readonly int[] _bucketSlot;
     private readonly long[] _bucketFrom;
     private readonly long[] _bucketTo;
+    // The event's per-window totals (Step writes them, Finish turns them into features), a row per quantity and a column
+    // per window of the plan (WindowStride columns, so four windows are one vector): rows of TotalRows doubles, then rows
+    // of ExtremeRows floats, then the statistics table, a row per AggregateKind up to Distinct. Pinned, allocated once.
+    private const int TotalRows = 4; // count, sum, sum of squares, the event's value x
+    private const int ExtremeRows = 3; // min, max, distinct count
+    private const int StatRows = (int)AggregateKind.Distinct + 1;
+    private readonly int _stride;
+    private readonly double[] _totalsArray;
+    private readonly float[] _floatsArray;
+    private readonly int[] _opsArray;
+    private readonly double* _totals;
+    private readonly float* _extremes;
+    private readonly float* _stats;
+    private readonly int* _opOut;
+    private readonly int* _opSource;
     private readonly long _lateness;
     private readonly long _maxFuture;
 
@@ -47,6 +62,21 @@ public sealed unsafe partial class FeatureStore : IDisposable
         _bucketSlot = new int[_windows.Length];
         _bucketFrom = new long[_windows.Length];
         _bucketTo = new long[_windows.Length];
+        _stride = plan.WindowStride;
+        _totalsArray = GC.AllocateArray<double>(Math.Max(1, TotalRows * _stride), pinned: true);
+        _floatsArray = GC.AllocateArray<float>(Math.Max(1, (ExtremeRows + StatRows) * _stride), pinned: true);
+        _opsArray = GC.AllocateArray<int>(Math.Max(1, 2 * _ops.Length), pinned: true);
+        _totals = (double*)Unsafe.AsPointer(ref _totalsArray[0]);
+        _extremes = (float*)Unsafe.AsPointer(ref _floatsArray[0]);
+        _stats = _extremes + (ExtremeRows * _stride);
+        _opOut = (int*)Unsafe.AsPointer(ref _opsArray[0]);
+        _opSource = _opOut + _ops.Length;
+        for (int i = 0; i < _ops.Length; i++)
+        {
+            _opOut[i] = _ops[i].Out;
+            _opSource[i] = _ops[i].Source;
+        }
+
         _lateness = plan.Spec.AllowedLatenessNs;
         _maxFuture = plan.Spec.MaxFutureNs;
         _tables = new EntityTable[_entities.Length];
@@ -270,6 +300,8 @@ public sealed unsafe partial class FeatureStore : IDisposable
                     Step(in ep, slot, ref e, o, mutate);
                 }
             }
+
+            Finish(o);
         }
 
         return late ? FeatureStatus.Late : FeatureStatus.Accepted;
