@@ -134,6 +134,9 @@ public sealed unsafe partial class FeatureStore
     /// the event's bucket (recycling buckets no read can see again, which changes no result), so the common case, an
     /// event in the ring's newest bucket, reads every bucket of the ring without range arithmetic.
     /// </summary>
+    // Never inlined: compiled as a root of its own, the JIT inlines the scans, the bucket update and the totals into it
+    // whatever its caller; inlined into a large caller (the ring's batch loop) it ran out of inlining budget and called them.
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private void Step(in EntityPlan ep, byte* slot, ref FeatureEvent e, float* output, bool mutate)
     {
         long t = e.TimeNs;
