@@ -186,4 +186,29 @@ public sealed class CommandLineTests : IDisposable
         Assert.NotEqual(0, code);
         Assert.Contains("carrier-pigeon", output + error, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("1-10", new ulong[] { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 })]
+    [InlineData("1,7,42", new ulong[] { 1, 7, 42 })]
+    [InlineData(" 3 , 4,3", new ulong[] { 3, 4 })]
+    public void Learn_eval_seeds_are_a_range_or_a_list(string text, ulong[] want)
+    {
+        Assert.True(LearnEvalCommand.TryParseSeeds(text, out var seeds));
+        Assert.Equal(want, seeds);
+    }
+
+    [Theory]
+    [InlineData("7")]
+    [InlineData("10-1")]
+    [InlineData("1-x")]
+    [InlineData("1,,2")]
+    [InlineData("-3")]
+    [InlineData("4,4")]
+    public void Learn_eval_refuses_seeds_that_are_not_two_or_more(string text)
+    {
+        Assert.False(LearnEvalCommand.TryParseSeeds(text, out _));
+        var (code, output, error) = Lowlat.Run(Bound, "learn-eval", "--out", Path.Combine(_dir.FullName, "le"), "--seeds", text);
+        Assert.Equal(2, code);
+        Assert.Contains("--seeds", output + error, StringComparison.Ordinal);
+    }
 }

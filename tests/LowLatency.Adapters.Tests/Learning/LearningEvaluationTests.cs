@@ -31,10 +31,9 @@ public sealed class LearningEvaluationTests(ITestOutputHelper output)
         var c = r[LearningStrategy.Continual];
         Assert.True(c.Auc > n.Auc + 0.004, $"AUC: continual {c.Auc} vs retrain {n.Auc}");
         Assert.True(c.PostDriftAuc > n.PostDriftAuc + 0.003, $"AUC after drift: continual {c.PostDriftAuc} vs retrain {n.PostDriftAuc}");
-        // Recall at 1% FPR: on par, not a robust win. Both sides learn FTRL plus an adaptive Hoeffding tree (the retrain
-        // grows its tree from scratch on its window); with seed 42 continual leads by +0.009 overall and +0.015 after the
-        // drift, but seeds 7 and 11 give 0.000 / +0.017 overall and -0.013 / -0.021 after the drift (perf/results/learning.md).
-        // Asserted as "not worse", not as a win.
+        // Recall at 1% FPR on one seed is too noisy to order the two (one seed's figure moves by about ±0.01, as much as
+        // the lead): with seed 42 continual leads by +0.009, but seeds 2 and 7 give -0.003 and 0.000. The ordering is
+        // asserted over ten seeds below; here only "not worse".
         Assert.True(c.RecallAt1PctFpr > n.RecallAt1PctFpr - 0.02, $"recall: continual {c.RecallAt1PctFpr} vs retrain {n.RecallAt1PctFpr}");
         // Bucket by bucket after the drift, the continual model ranks at least as well in a majority of buckets. (With the
         // 11 card features this was two thirds; with the 113-feature store the retrain, refit every 30 minutes on richer
@@ -42,6 +41,45 @@ public sealed class LearningEvaluationTests(ITestOutputHelper output)
         var after = r.Buckets.Where(b => b.StartMinute >= r.Options.Simulator.DriftAt.TotalMinutes).ToList();
         int wins = after.Count(b => b.Auc[(int)LearningStrategy.Continual] >= b.Auc[(int)LearningStrategy.Retrain]);
         Assert.True(wins * 2 > after.Count, $"continual ≥ retrain in {wins} of {after.Count} post-drift buckets");
+    }
+
+    /// <summary>
+    /// Issue #6's ordering, over seeds 1 to 10 (the whole evaluation once per seed, two at a time, ~20 s): continual beats
+    /// the static model on AUC and recall at 1% FPR on every seed, and beats stateless retraining on AUC on every seed and
+    /// on recall at 1% FPR on average, by more than twice the mean's standard error.
+    /// </summary>
+    [Fact]
+    public void Over_ten_seeds_continual_learning_beats_retraining_and_a_static_model_on_auc_and_recall()
+    {
+        var study = LearningSeedStudy.Run([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], new LearningEvaluationOptions());
+        output.WriteLine(study.ToMarkdown());
+        var aucVsRetrain = study.Difference(LearningStrategy.Continual, LearningStrategy.Retrain, m => m.Auc);
+        var recallVsRetrain = study.Difference(LearningStrategy.Continual, LearningStrategy.Retrain, m => m.RecallAt1PctFpr);
+        var aucVsStatic = study.Difference(LearningStrategy.Continual, LearningStrategy.Static, m => m.Auc);
+        var recallVsStatic = study.Difference(LearningStrategy.Continual, LearningStrategy.Static, m => m.RecallAt1PctFpr);
+
+        Assert.All(aucVsStatic.PerSeed, d => Assert.True(d > 0.005, $"AUC lead over static {d}"));
+        Assert.All(recallVsStatic.PerSeed, d => Assert.True(d > 0.03, $"recall lead over static {d}"));
+        Assert.All(aucVsRetrain.PerSeed, d => Assert.True(d > 0.002, $"AUC lead over retraining {d}"));
+        Assert.True(aucVsRetrain.Mean > 0.005 && aucVsRetrain.Mean > 2 * aucVsRetrain.StandardError, $"AUC lead over retraining {aucVsRetrain}");
+        Assert.True(recallVsRetrain.Mean > 0.008 && recallVsRetrain.Mean > 2 * recallVsRetrain.StandardError, $"recall lead over retraining {recallVsRetrain}");
+    }
+
+    [Fact]
+    public void A_seed_study_is_the_single_runs_side_by_side_and_its_statistics_are_theirs()
+    {
+        var options = new LearningEvaluationOptions { Duration = TimeSpan.FromMinutes(100) };
+        var study = LearningSeedStudy.Run([3, 4, 5], options, parallelism: 2);
+        var single = LearningEvaluation.Run(options with { Simulator = options.Simulator with { Seed = 4 } });
+        Assert.Equal(single.Strategies, study.Reports[1].Strategies);
+        var d = study.Difference(LearningStrategy.Continual, LearningStrategy.Retrain, m => m.Auc);
+        double[] want = [.. study.Reports.Select(r => r[LearningStrategy.Continual].Auc - r[LearningStrategy.Retrain].Auc)];
+        Assert.Equal(want, d.PerSeed);
+        double mean = want.Average();
+        Assert.Equal(mean, d.Mean, 12);
+        Assert.Equal(Math.Sqrt(want.Sum(x => (x - mean) * (x - mean)) / 2 / 3), d.StandardError, 12);
+        Assert.Throws<ArgumentException>(() => LearningSeedStudy.Run([1], options));
+        Assert.Contains("| mean ± s.e. |", study.ToMarkdown(), StringComparison.Ordinal);
     }
 
     [Fact]
