@@ -33,7 +33,7 @@ public struct PipelineSlot
     public byte KeyCount;
     /// <summary>The event's hashed categorical keys, written by the feature stage.</summary>
     public SparseKeyBuffer Keys;
-    /// <summary>The decision, written by the decide stage.</summary>
+    /// <summary>The decision: score, version and outcome written by the scoring stage, the transaction id by the decide stage.</summary>
     public Decision Decision;
     /// <summary>Number of valid entries in <see cref="Reasons"/>.</summary>
     public byte ReasonCount;

@@ -120,7 +120,7 @@ public sealed class ScoringPipeline<TSink> : IDisposable
     /// <summary>Continual learning, or null when off.</summary>
     public OnlineLearning? Learning => _state.Learning;
 
-    /// <summary>Decision thresholds; setting swaps atomically.</summary>
+    /// <summary>Decision thresholds; setting swaps atomically (the scoring stage reads them for each event it scores).</summary>
     public DecisionPolicy Policy
     {
         get => _state.Policy;

@@ -190,7 +190,7 @@ internal sealed class StageState(PipelineOptions options, ServingModel model, De
         }
     }
 
-    /// <summary>Applies the policy and hands the decision to the sink (decide stage).</summary>
+    /// <summary>Counts the outcome the scoring stage chose and hands the decision to the sink (decide stage).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Decide<TSink, TWait>(ref PipelineSlot slot, ref TSink sink, ref TWait idle)
         where TSink : struct, IDecisionSink
