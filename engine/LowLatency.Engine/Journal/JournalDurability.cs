@@ -9,9 +9,9 @@ public enum JournalDurability
     /// </summary>
     None,
     /// <summary>
-    /// msync the newly written range every <see cref="JournalOptions.SyncEveryRecords"/> records or
-    /// <see cref="JournalOptions.SyncInterval"/>, whichever comes first, without holding decisions back: a power
-    /// loss loses at most that window.
+    /// msync the newly written range every <see cref="JournalOptions.SyncInterval"/> (10 ms) or
+    /// <see cref="JournalOptions.SyncEveryRecords"/> records, whichever comes first, without holding decisions back: a
+    /// power loss loses at most that window.
     /// </summary>
     Batch,
     /// <summary>

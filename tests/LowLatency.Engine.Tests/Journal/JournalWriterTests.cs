@@ -214,6 +214,30 @@ public class JournalWriterTests
     }
 
     [Fact]
+    public void Batch_durability_with_the_default_record_count_syncs_by_time_at_a_modest_rate()
+    {
+        // About 200 records a second for 400 ms: far below the 65,536-record bound, so every sync is the interval's.
+        using var dir = new TempJournal();
+        var options = new JournalOptions { Directory = dir.Path, Durability = JournalDurability.Batch, SyncInterval = TimeSpan.FromMilliseconds(50) };
+        Assert.Equal(65_536, options.SyncEveryRecords);
+        using var w = JournalWriter.Open(options);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        int records = 0;
+        while (clock.Elapsed < TimeSpan.FromMilliseconds(400))
+        {
+            w.Append(JournalRecordType.Transaction, records, 0, [1, 2, 3]);
+            records++;
+            w.EndOfBatch();
+            Thread.Sleep(5);
+        }
+
+        double elapsedMs = clock.Elapsed.TotalMilliseconds;
+        Assert.True(w.Syncs >= 3, $"{w.Syncs} syncs in {elapsedMs:F0} ms");
+        Assert.True(w.Syncs <= (elapsedMs / 50) + 1, $"{w.Syncs} syncs in {elapsedMs:F0} ms: more often than the interval");
+        Assert.True(records < 65_536);
+    }
+
+    [Fact]
     public void Appending_allocates_nothing_in_steady_state()
     {
         using var dir = new TempJournal();
