@@ -125,7 +125,8 @@ internal sealed record PipelineConfig(int RingSize, Topology Topology, WaitStrat
 /// <summary>The journal.</summary>
 /// <param name="Directory">Full path of the journal directory.</param>
 /// <param name="Durability">none, batch or syncbeforepublish (default batch).</param>
-internal sealed record JournalConfig(string Directory, JournalDurability Durability);
+/// <param name="SyncInterval">Batch durability: how often the new records are forced to the disk, the most a power loss can lose (default 10 ms).</param>
+internal sealed record JournalConfig(string Directory, JournalDurability Durability, TimeSpan SyncInterval);
 
 /// <summary>Continual learning in <c>serve</c>.</summary>
 /// <param name="VersionRoot">Directory under which each run writes its model versions, in a subdirectory of its own.</param>

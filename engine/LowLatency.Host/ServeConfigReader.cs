@@ -116,8 +116,10 @@ internal static class ServeConfigReader
         JournalConfig? journal = null;
         if (root.Optional("journal") is { } j)
         {
-            j.Only("directory", "durability");
-            journal = new JournalConfig(j.Path("directory", baseDirectory, required: true)!, j.Enum("durability", JournalDurability.Batch));
+            j.Only("directory", "durability", "syncInterval");
+            var defaults = new JournalOptions { Directory = "." };
+            journal = new JournalConfig(
+                j.Path("directory", baseDirectory, required: true)!, j.Enum("durability", JournalDurability.Batch), j.Duration("syncInterval", defaults.SyncInterval, allowZero: false));
         }
 
         string? snapshots = journal?.Directory;

@@ -55,7 +55,7 @@ internal sealed class ServeHost : IDisposable
             JournalAttachment<SbeJournalEncoder>? attachment = null;
             if (config.Journal is { } j)
             {
-                _journal = JournalWriter.Open(new JournalOptions { Directory = j.Directory, Durability = j.Durability });
+                _journal = JournalWriter.Open(new JournalOptions { Directory = j.Directory, Durability = j.Durability, SyncInterval = j.SyncInterval });
                 if (_journal.Recovery.TruncatedBytes > 0)
                 {
                     Notice($"journal tail repaired: {_journal.Recovery.TruncatedBytes:N0} bytes cut ({_journal.Recovery.TruncationReason})");

@@ -63,6 +63,11 @@ public sealed partial class ServeTests(ITestOutputHelper testOutput) : IDisposab
 
         var all = Parse("""{ "inbound": { "channel": "aeron:udp?endpoint=localhost:0" }, "decisions": { "channel": "aeron:udp?endpoint=127.0.0.1:9" }, "pipeline": { "reasons": "all" } }""");
         Assert.Equal(ReasonCodes.All, all.Pipeline.Reasons);
+
+        var journaled = Parse("""{ "inbound": { "channel": "aeron:udp?endpoint=localhost:0" }, "decisions": { "channel": "aeron:udp?endpoint=127.0.0.1:9" }, "journal": { "directory": "j" } }""");
+        Assert.Equal((JournalDurability.Batch, TimeSpan.FromMilliseconds(10)), (journaled.Journal!.Durability, journaled.Journal.SyncInterval));
+        var slower = Parse("""{ "inbound": { "channel": "aeron:udp?endpoint=localhost:0" }, "decisions": { "channel": "aeron:udp?endpoint=127.0.0.1:9" }, "journal": { "directory": "j", "syncInterval": "250ms" } }""");
+        Assert.Equal(TimeSpan.FromMilliseconds(250), slower.Journal!.SyncInterval);
     }
 
     [Theory]
@@ -88,6 +93,7 @@ public sealed partial class ServeTests(ITestOutputHelper testOutput) : IDisposab
     [InlineData("""{ "inbound": { "channel": "aeron:udp?endpoint=127.0.0.1:1" }, "decisions": { "channel": "aeron:udp?endpoint=127.0.0.1:9" }, "pipeline": { "waitStrategy": "spin" } }""", "pipeline.waitStrategy")]
     [InlineData("""{ "inbound": { "channel": "aeron:udp?endpoint=127.0.0.1:1" }, "decisions": { "channel": "aeron:udp?endpoint=127.0.0.1:9" }, "pipeline": { "reasons": "approved" } }""", "pipeline.reasons")]
     [InlineData("""{ "inbound": { "channel": "aeron:udp?endpoint=127.0.0.1:1" }, "decisions": { "channel": "aeron:udp?endpoint=127.0.0.1:9" }, "journal": { "durability": "batch" } }""", "journal.directory")]
+    [InlineData("""{ "inbound": { "channel": "aeron:udp?endpoint=127.0.0.1:1" }, "decisions": { "channel": "aeron:udp?endpoint=127.0.0.1:9" }, "journal": { "directory": "j", "syncInterval": "0ms" } }""", "journal.syncInterval")]
     [InlineData("""{ "inbound": { "channel": "aeron:udp?endpoint=127.0.0.1:1" }, "decisions": { "channel": "aeron:udp?endpoint=127.0.0.1:9" }, "shutdown": { "drainTimeout": "soon" } }""", "shutdown.drainTimeout")]
     [InlineData("""{ "inbound": { "channel": "aeron:udp?endpoint=127.0.0.1:1" }, "decisions": { "channel": "aeron:udp?endpoint=127.0.0.1:9" }, "learning": {} }""", "learning.versions")]
     [InlineData("""{ "inbound": { "channel": "aeron:udp?endpoint=127.0.0.1:1" }, "decisions": { "channel": "aeron:udp?endpoint=127.0.0.1:9" }, "learning": { "versions": "v", "minLabels": 5 } }""", "learning.minLabels")]
