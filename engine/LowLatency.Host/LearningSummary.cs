@@ -15,7 +15,7 @@ internal static class LearningSummary
         var l = learning.Stats;
         var t = learning.Transitions;
         string counts = Counts(t);
-        var last = t.LastOrDefault(e => e.Kind is ModelEventKind.Promoted or ModelEventKind.RolledBack or ModelEventKind.LabelSpikeStarted or ModelEventKind.DriftDetected or ModelEventKind.FeatureDrift or ModelEventKind.Commanded);
+        var last = t.LastOrDefault(e => e.Kind is ModelEventKind.Promoted or ModelEventKind.RolledBack or ModelEventKind.LabelSpikeStarted or ModelEventKind.DriftDetected or ModelEventKind.FeatureDrift or ModelEventKind.Commanded or ModelEventKind.Held or ModelEventKind.Released);
         string lastText = last is null ? string.Empty : $"; last: {Describe(last)}";
         return string.Create(CultureInfo.InvariantCulture,
             $"{counts}; {l.Learned:N0} labels learned ({stats.LabelsDropped:N0} dropped); window AUC champion {l.ChampionAuc:F3} / challenger {l.ChallengerAuc:F3}; {Shadow(l)}{lastText}");
@@ -61,6 +61,8 @@ internal static class LearningSummary
         ModelEventKind.LabelSpikeStarted => "label spike, learning paused",
         ModelEventKind.DriftDetected => "drift alarm on the champion's loss",
         ModelEventKind.Commanded => $"v{e.ToVersion} put in force by a command",
+        ModelEventKind.Held => $"v{e.ToVersion} held by an operator (no automatic promotion or rollback)",
+        ModelEventKind.Released => "hold released",
         _ => "feature drift (PSI)",
     };
 }

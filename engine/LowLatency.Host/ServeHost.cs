@@ -387,7 +387,7 @@ internal sealed class ServeHost : IDisposable
         long bySource = Transport.ControlReceiver?.Counters.Rejected(ReceiverRejectReason.SourceNotAllowed) ?? 0;
         IPEndPoint? last = Transport.ControlEndpoint?.LastRefusedSource;
         return string.Create(CultureInfo.InvariantCulture,
-            $"{c.Promote:N0} promote, {c.Rollback:N0} rollback, {c.Snapshot:N0} snapshot; refused {c.Refused:N0} invalid, {bySource:N0} by source{(last is null ? string.Empty : $" (last {last})")}");
+            $"{c.Promote:N0} promote, {c.Rollback:N0} rollback, {c.Hold:N0} hold or release, {c.Snapshot:N0} snapshot; refused {c.Refused:N0} invalid, {bySource:N0} by source{(last is null ? string.Empty : $" (last {last})")}");
     }
 
     private long InputSequence(long ringSequence) => _journal is null ? ringSequence : _journalBase + ringSequence;

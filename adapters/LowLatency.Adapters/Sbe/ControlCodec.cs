@@ -37,6 +37,6 @@ public static class ControlCodec
     {
         var status = BlockCodec.Decode(buffer, Template, BlockLength, out control, out length, out _);
         return status != DecodeStatus.Ok ? status
-            : (byte)control.Command > (byte)ControlCommand.Snapshot ? DecodeStatus.EnumOutOfRange : DecodeStatus.Ok;
+            : (byte)control.Command > (byte)ControlCommand.ReleaseModel ? DecodeStatus.EnumOutOfRange : DecodeStatus.Ok;
     }
 }

@@ -16,6 +16,9 @@ public sealed class ControlCounters
     /// <summary>Snapshot commands put into the ring.</summary>
     public long Snapshot;
 
+    /// <summary>HoldModel and ReleaseModel commands put into the ring.</summary>
+    public long Hold;
+
     /// <summary>Messages on the control stream that are not SBE Control messages (another template or schema).</summary>
     public long NotControl;
 
@@ -26,7 +29,7 @@ public sealed class ControlCounters
     public long MissingModelVersion;
 
     /// <summary>Commands accepted into the ring (all kinds).</summary>
-    public long Accepted => Volatile.Read(ref Promote) + Volatile.Read(ref Rollback) + Volatile.Read(ref Snapshot);
+    public long Accepted => Volatile.Read(ref Promote) + Volatile.Read(ref Rollback) + Volatile.Read(ref Snapshot) + Volatile.Read(ref Hold);
 
     /// <summary>Messages refused for their content (not counting refusals by source or after shutdown began).</summary>
     public long Refused => Volatile.Read(ref NotControl) + Volatile.Read(ref Malformed) + Volatile.Read(ref MissingModelVersion);

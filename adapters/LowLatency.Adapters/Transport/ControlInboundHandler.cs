@@ -52,6 +52,9 @@ public readonly struct ControlInboundHandler(
             case ControlCommand.RollbackModel:
                 counters.Rollback++;
                 break;
+            case ControlCommand.HoldModel or ControlCommand.ReleaseModel:
+                counters.Hold++;
+                break;
             default:
                 counters.Snapshot++;
                 break;

@@ -106,4 +106,11 @@ public enum ControlCommand : byte
     RollbackModel = 1,
     /// <summary>Write a snapshot of features and models.</summary>
     Snapshot = 2,
+    /// <summary>
+    /// Hold the champion: the learner promotes and rolls back nothing automatically until <see cref="ReleaseModel"/>
+    /// (it keeps learning and judging; promote and rollback commands still apply). Model version ignored.
+    /// </summary>
+    HoldModel = 3,
+    /// <summary>End a hold: automatic promotions and rollbacks resume. Model version ignored.</summary>
+    ReleaseModel = 4,
 }

@@ -40,4 +40,10 @@ public enum ExampleKind : byte
 
     /// <summary>An operator's command put the version in <see cref="LabelledExample.TxId"/> in force: the learner adopts it.</summary>
     Command,
+
+    /// <summary>An operator's hold: the learner stops promoting and rolling back on its own.</summary>
+    Hold,
+
+    /// <summary>An operator's release of a hold.</summary>
+    Release,
 }

@@ -170,6 +170,27 @@ public sealed class OnlineLearning : IDisposable
         _queue.Publish();
     }
 
+    /// <summary>
+    /// Scoring thread: an operator's hold (<paramref name="hold"/>) or release, passed to the learner in input order with
+    /// the labels around it. Never waits: with the queue full it is counted in <see cref="CommandsNotFollowed"/>.
+    /// </summary>
+    public void OnHoldCommand(bool hold, long eventTimeNs)
+    {
+        ref LabelledExample slot = ref _queue.TryClaim();
+        if (System.Runtime.CompilerServices.Unsafe.IsNullRef(ref slot))
+        {
+            Interlocked.Increment(ref _commandsNotFollowed);
+            return;
+        }
+
+        slot.Kind = hold ? ExampleKind.Hold : ExampleKind.Release;
+        slot.TxId = 0;
+        slot.LabelTimeNs = eventTimeNs;
+        slot.DenseCount = 0;
+        slot.KeyCount = 0;
+        _queue.Publish();
+    }
+
     /// <summary>Operator commands the learner did not follow: the queue was full, or the version is not in its store.</summary>
     public long CommandsNotFollowed => Interlocked.Read(ref _commandsNotFollowed);
 
@@ -287,6 +308,14 @@ public sealed class OnlineLearning : IDisposable
                             Interlocked.Increment(ref _commandsNotFollowed);
                         }
 
+                        continue;
+                    }
+
+                    if (example.Kind is ExampleKind.Hold or ExampleKind.Release)
+                    {
+                        // A hold keeps the champion the learner has now, including one whose swap it published just
+                        // before (that swap still takes effect). A repeated hold or release changes nothing.
+                        _ = example.Kind == ExampleKind.Hold ? _controller.Hold(example.LabelTimeNs) : _controller.Release(example.LabelTimeNs);
                         continue;
                     }
 

@@ -124,7 +124,7 @@ internal sealed class StageState(PipelineOptions options, ServingModel model, De
                 {
                     SnapshotRequested?.Invoke(sequence);
                 }
-                else
+                else if (slot.Control.Command is ControlCommand.PromoteModel or ControlCommand.RollbackModel)
                 {
                     ModelCommandRequested?.Invoke(slot.Control, sequence);
                 }
@@ -268,6 +268,12 @@ internal sealed class StageState(PipelineOptions options, ServingModel model, De
         }
         else
         {
+            if (c.Command is ControlCommand.HoldModel or ControlCommand.ReleaseModel)
+            {
+                // The learner's business alone (no model changes here); without learning there is nothing to hold.
+                Learning?.OnHoldCommand(c.Command == ControlCommand.HoldModel, c.EventTimeNs);
+            }
+
             return;
         }
 

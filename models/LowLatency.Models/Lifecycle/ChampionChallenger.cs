@@ -149,6 +149,40 @@ public sealed class ChampionChallenger
     /// <summary>Whether a label-rate spike is in progress.</summary>
     public bool InSpike => _inSpike;
 
+    /// <summary>Whether an operator's hold is in force: the champion stays, whatever the windows say, until released.</summary>
+    public bool Held { get; private set; }
+
+    /// <summary>
+    /// An operator's hold: from now on no automatic promotion or rollback, so the champion in force (perhaps one an
+    /// operator chose) stays until <see cref="Release"/>. Challenger and champion keep learning and being judged, and an
+    /// operator's promote or rollback still applies. Returns false, changing nothing, when a hold is already in force.
+    /// </summary>
+    public bool Hold(long nowNs)
+    {
+        if (Held)
+        {
+            return false;
+        }
+
+        Held = true;
+        Emit(ModelEventKind.Held, nowNs, _championVersion.Version,
+            "an operator's hold: no automatic promotion or rollback until released; challenger and champion are still judged");
+        return true;
+    }
+
+    /// <summary>Ends a hold; the next check may promote or roll back on the windows as they stand. False when none was in force.</summary>
+    public bool Release(long nowNs)
+    {
+        if (!Held)
+        {
+            return false;
+        }
+
+        Held = false;
+        Emit(ModelEventKind.Released, nowNs, _championVersion.Version, "an operator released the hold: automatic promotions and rollbacks resume");
+        return true;
+    }
+
     /// <summary>The champion's prequential window.</summary>
     public PrequentialWindow ChampionWindow => _championWindow;
 
@@ -379,7 +413,7 @@ public sealed class ChampionChallenger
 
     private void Evaluate(long nowNs)
     {
-        if (_sinceTransition < _options.MinLabels)
+        if (_sinceTransition < _options.MinLabels || Held)
         {
             return;
         }

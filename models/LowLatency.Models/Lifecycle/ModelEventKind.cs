@@ -26,4 +26,10 @@ public enum ModelEventKind : byte
 
     /// <summary>An operator's promote or rollback command put a version in force; the learner took it as its champion.</summary>
     Commanded = 7,
+
+    /// <summary>An operator's hold command: no automatic promotion or rollback until released (learning and judging go on).</summary>
+    Held = 8,
+
+    /// <summary>An operator's release command ended a hold: automatic promotions and rollbacks resume.</summary>
+    Released = 9,
 }

@@ -103,7 +103,7 @@ public class CodecTests
             Assert.Equal(DecodeStatus.Ok, OrderCodec.Decode(buffer.AsSpan(0, n), out var o2, out _));
             Assert.Equal(order, o2);
 
-            var control = new ControlMessage { RequestId = (ulong)rng.NextInt64(), EventTimeNs = rng.NextInt64(), ModelVersion = (uint)rng.Next(), Command = (ControlCommand)rng.Next(3) };
+            var control = new ControlMessage { RequestId = (ulong)rng.NextInt64(), EventTimeNs = rng.NextInt64(), ModelVersion = (uint)rng.Next(), Command = (ControlCommand)rng.Next(5) };
             n = ControlCodec.Encode(buffer, control);
             Assert.Equal(NaiveEncode("Control", control), buffer[..n]);
             Assert.Equal(DecodeStatus.Ok, ControlCodec.Decode(buffer.AsSpan(0, n), out var c2, out _));

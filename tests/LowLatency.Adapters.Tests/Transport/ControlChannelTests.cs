@@ -67,24 +67,28 @@ public sealed class ControlChannelTests
         Send(new ControlMessage { Command = ControlCommand.PromoteModel, ModelVersion = 4, RequestId = 2 });
         Send(new ControlMessage { Command = ControlCommand.PromoteModel, ModelVersion = 0, RequestId = 3 }); // promote what?
         Send(new ControlMessage { Command = ControlCommand.RollbackModel, RequestId = 4 });
+        Send(new ControlMessage { Command = ControlCommand.HoldModel, RequestId = 6 });
+        Send(new ControlMessage { Command = ControlCommand.ReleaseModel, RequestId = 7 });
         int txLength = TransactionCodec.Encode(buffer, new Transaction { TxId = 5, EventTimeNs = 1, AmountMinor = 1, Latitude = double.NaN, Longitude = double.NaN });
         handler.OnMessage(buffer.AsSpan(0, txLength), 1, 1, 0); // a transaction has no business on the control stream
         ControlCodec.Encode(buffer, new ControlMessage { Command = ControlCommand.Snapshot });
-        buffer[WireSchema.HeaderLength + ControlCodec.CommandOffset] = 9; // no such command
+        buffer[WireSchema.HeaderLength + ControlCodec.CommandOffset] = 5; // no such command (ReleaseModel is the last)
         handler.OnMessage(buffer.AsSpan(0, WireSchema.HeaderLength + ControlCodec.BlockLength), 1, 1, 0);
         handler.OnMessage(buffer.AsSpan(0, 5), 1, 1, 0); // truncated
 
-        Assert.Equal(2, ring.Sequencer.Cursor.Value); // three slots: 0, 1, 2
+        Assert.Equal(4, ring.Sequencer.Cursor.Value); // five slots: 0 to 4
         Assert.Equal((MessageKind.Control, ControlCommand.Snapshot, 1ul), (ring.Ring[0].Kind, ring.Ring[0].Control.Command, ring.Ring[0].Control.RequestId));
         Assert.Equal((ControlCommand.PromoteModel, 4u, 2ul), (ring.Ring[1].Control.Command, ring.Ring[1].Control.ModelVersion, ring.Ring[1].Control.RequestId));
         Assert.Equal((ControlCommand.RollbackModel, 4ul), (ring.Ring[2].Control.Command, ring.Ring[2].Control.RequestId));
-        Assert.Equal((1L, 1L, 1L), (counters.Promote, counters.Rollback, counters.Snapshot));
+        Assert.Equal((ControlCommand.HoldModel, ControlCommand.ReleaseModel), (ring.Ring[3].Control.Command, ring.Ring[4].Control.Command));
+        Assert.Equal((1L, 1L, 1L, 2L), (counters.Promote, counters.Rollback, counters.Snapshot, counters.Hold));
+        Assert.Equal(5, counters.Accepted);
         Assert.Equal((1L, 1L, 2L), (counters.MissingModelVersion, counters.NotControl, counters.Malformed));
         Assert.Equal(4, counters.Refused);
 
         gate.Close();
         Send(new ControlMessage { Command = ControlCommand.Snapshot });
-        Assert.Equal(2, ring.Sequencer.Cursor.Value);
+        Assert.Equal(4, ring.Sequencer.Cursor.Value);
         Assert.Equal(1, gate.Refused);
     }
 

@@ -149,6 +149,54 @@ public sealed class OnlineLearningTests : IDisposable
         Assert.True(log.Decisions.Skip(20_000).All(d => d.ModelVersion > 1), "the last third is still scored by the starting model: " + history);
     }
 
+    private static void Control(ScoringPipeline<RecordingSink> pipeline, ControlCommand command, long eventTimeNs)
+    {
+        using var scope = pipeline.Sequencer.Claim(pipeline.Ring);
+        scope.Event.Kind = MessageKind.Control;
+        scope.Event.Rejected = false;
+        scope.Event.Control = new ControlMessage { Command = command, EventTimeNs = eventTimeNs };
+    }
+
+    /// <summary>
+    /// The stream of the promotion test, with an operator's hold on the control stream before it: the learner learns the
+    /// whole time but promotes nothing, so every decision is the starting model's; after the release it promotes again.
+    /// </summary>
+    [Fact]
+    public void An_operators_hold_stops_automatic_promotions_until_released()
+    {
+        var txs = RandomTransactions(30_000, seed: 42);
+        var log = new DecisionLog(txs.Length, -1);
+        using var pipeline = Pipeline(log, Options("hold", queue: 1 << 16)); // room for every label: none dropped
+        pipeline.Start();
+        Control(pipeline, ControlCommand.HoldModel, txs[0].EventTimeNs);
+        Control(pipeline, ControlCommand.HoldModel, txs[0].EventTimeNs); // a second hold changes nothing
+        bool CaughtUp() => pipeline.Learning!.Stats.QueuedNow == 0 && pipeline.Learning.Stats.Learned + pipeline.Stats.LabelsDropped >= pipeline.Stats.LabelsJoined;
+        for (int from = 0; from < 20_000; from += 5000)
+        {
+            Feed(pipeline, txs, from, from + 5000);
+            Assert.True(Eventually(CaughtUp, TimeSpan.FromSeconds(30)));
+        }
+
+        var learning = pipeline.Learning!;
+        string History() => string.Join("\n", learning.Transitions.Select(e => $"{e.LabelIndex} {e.Kind} v{e.FromVersion}->v{e.ToVersion} {e.Reason}"));
+        Assert.True(learning.Stats.Learned > 15_000, History());
+        Assert.Equal(0, pipeline.Stats.ModelSwaps);
+        Assert.DoesNotContain(learning.Transitions, e => e.Kind is ModelEventKind.Promoted or ModelEventKind.RolledBack);
+        Assert.Single(learning.Transitions, e => e.Kind == ModelEventKind.Held);
+
+        Control(pipeline, ControlCommand.ReleaseModel, txs[20_000].EventTimeNs);
+        Feed(pipeline, txs, 20_000, txs.Length);
+        Assert.True(pipeline.DrainAndStop(TimeSpan.FromSeconds(60)));
+        Assert.Null(learning.Failure);
+        var kinds = learning.Transitions.Select(e => e.Kind).ToList();
+        int released = kinds.IndexOf(ModelEventKind.Released);
+        Assert.True(released > 0, History());
+        Assert.True(kinds.IndexOf(ModelEventKind.Promoted) > released, History());
+        Assert.True(pipeline.Stats.ModelSwaps >= 1, History());
+        Assert.True(log.Decisions.Take(20_000).All(d => d.ModelVersion == 1));
+        Assert.Contains(log.Decisions.Skip(20_000), d => d.ModelVersion > 1);
+    }
+
     [Fact]
     public void Scoring_allocates_nothing_per_event_with_learning_on()
     {

@@ -156,6 +156,39 @@ public sealed class ChampionChallengerTests : IDisposable
         Assert.Equal(events, cc.Events.Count);
     }
 
+    [Fact]
+    public void A_hold_keeps_the_champion_through_a_better_challenger_and_a_release_lets_it_be_promoted()
+    {
+        var options = Options(guards: false);
+        var cc = new ChampionChallenger(options, Join, new VersionStore(Path.Combine(_dir, "hold")));
+        Assert.True(cc.Hold(0));
+        Assert.False(cc.Hold(1)); // already held: nothing happens
+        Assert.True(cc.Held);
+        var stream = new LifecycleStream(21);
+        long i = 0;
+        for (; i < 20_000; i++)
+        {
+            var (x, k, y) = stream.Next();
+            cc.Learn(x, k, y, i * Second);
+        }
+
+        // The challenger learned the stream and the untrained champion did not: without the hold it would have been promoted.
+        Assert.Equal(1u, cc.ChampionVersion);
+        Assert.True(cc.ChallengerWindow.Auc() > cc.ChampionWindow.Auc() + options.PromotionMargin, $"{cc.ChallengerWindow.Auc()} vs {cc.ChampionWindow.Auc()}");
+        Assert.Equal([ModelEventKind.Installed, ModelEventKind.Held], cc.Events.Select(e => e.Kind));
+
+        Assert.True(cc.Release(i * Second));
+        Assert.False(cc.Release(i * Second));
+        for (long end = i + (2 * options.CheckEvery); i < end; i++)
+        {
+            var (x, k, y) = stream.Next();
+            cc.Learn(x, k, y, i * Second);
+        }
+
+        Assert.True(cc.ChampionVersion > 1);
+        Assert.Equal([ModelEventKind.Installed, ModelEventKind.Held, ModelEventKind.Released, ModelEventKind.Promoted], cc.Events.Select(e => e.Kind));
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
