@@ -112,10 +112,7 @@ internal static class BenchCommand
         string where = options.Topology != Topology.SingleThread ? string.Empty
             : transport == RunTransport.Udp ? " (stages on the engine's network thread)" : " (at a fixed rate the stages run on the driver's thread, polled after each event; unpaced on a stage thread of their own)";
         console.MarkupLine(CultureInfo.InvariantCulture, $"[bold]lowlat bench[/]: {Markup.Escape(options.ToString())}{where}; {Environment.ProcessorCount} cores, .NET {Environment.Version}");
-        foreach (string note in MachineNotes.Collect())
-        {
-            console.MarkupLine($"[yellow]Note:[/] {Markup.Escape(note)}");
-        }
+        MachineNotes.Print(console);
 
         console.MarkupLine(transport == RunTransport.Udp ? "Transport: Aeron UDP on loopback (gateway client → engine → gateway); latency from due time to the decision back at the gateway" : "Transport: in process (straight into the ring); latency from due time to the decision");
         var simOptions = new SimulatorOptions { Seed = seed };

@@ -82,10 +82,7 @@ internal static class DemoCommand
         var console = AnsiConsole.Console;
         console.Write(new Rule(flow == DemoFlow.Orders ? "[bold]LowLatency demo — orders flow[/]" : "[bold]LowLatency demo[/]").LeftJustified());
         console.MarkupLine(CultureInfo.InvariantCulture, $"Engine: {Markup.Escape(options.ToString())}; {Environment.ProcessorCount} cores, .NET {Environment.Version}");
-        foreach (string note in MachineNotes.Collect())
-        {
-            console.MarkupLine($"[yellow]Note:[/] {Markup.Escape(note)}");
-        }
+        MachineNotes.Print(console);
 
         IFlowSource source;
         string what;

@@ -1,3 +1,5 @@
+using Spectre.Console;
+
 namespace LowLatency.Host;
 
 /// <summary>
@@ -8,6 +10,15 @@ internal static class MachineNotes
 {
     /// <summary>Where the kernel lists its DAMON daemons.</summary>
     public const string DamonAdmin = "/sys/kernel/mm/damon/admin/kdamonds";
+
+    /// <summary>Prints each note for this machine as a highlighted line (nothing on a quiet machine).</summary>
+    public static void Print(IAnsiConsole console)
+    {
+        foreach (string note in Collect())
+        {
+            console.MarkupLine($"[yellow]Note:[/] {Markup.Escape(note)}");
+        }
+    }
 
     /// <summary>The notes for this machine (none on a quiet one).</summary>
     public static IReadOnlyList<string> Collect() => Collect(DamonAdmin, Environment.ProcessorCount);

@@ -111,9 +111,7 @@ internal static class ServeCommand
         yield return c.Pipeline.Topology == LowLatency.Engine.Pipeline.Topology.SingleThread
             ? $"  pipeline   ring {c.Pipeline.RingSize} slots, single thread: the stages run on the network thread (idle {c.Pipeline.Idle}); journal wait {c.Pipeline.WaitStrategy}; reasons {c.Pipeline.Reasons.ToString().ToLowerInvariant()}"
             : $"  pipeline   ring {c.Pipeline.RingSize} slots, topology {c.Pipeline.Topology}, wait {c.Pipeline.WaitStrategy}; network thread idle {c.Pipeline.Idle}; reasons {c.Pipeline.Reasons.ToString().ToLowerInvariant()}";
-        yield return c.Journal is { } j
-            ? $"  journal    {j.Directory} (durability {j.Durability}{(j.Durability == LowLatency.Engine.Journal.JournalDurability.Batch ? $", synced every {j.SyncInterval.TotalMilliseconds:0.#} ms" : string.Empty)})"
-            : "  journal    off";
+        yield return c.Journal is { } j ? $"  journal    {j.Options().Describe()}" : "  journal    off";
         yield return $"  snapshots  {c.SnapshotDirectory ?? "off"}";
         yield return c.Learning is { } l
             ? string.Create(CultureInfo.InvariantCulture, $"  learning   versions under {l.VersionRoot} (a new run-<UTC time> directory each run); promotion by windowed AUC + {l.PromotionMargin} over {l.MinLabels:N0} labels; online tree {(l.OnlineTree ? "on" : "off")}")

@@ -126,7 +126,11 @@ internal sealed record PipelineConfig(int RingSize, Topology Topology, WaitStrat
 /// <param name="Directory">Full path of the journal directory.</param>
 /// <param name="Durability">none, batch or syncbeforepublish (default batch).</param>
 /// <param name="SyncInterval">Batch durability: how often the new records are forced to the disk, the most a power loss can lose (default 10 ms).</param>
-internal sealed record JournalConfig(string Directory, JournalDurability Durability, TimeSpan SyncInterval);
+internal sealed record JournalConfig(string Directory, JournalDurability Durability, TimeSpan SyncInterval)
+{
+    /// <summary>The journal writer's options (the rest at their defaults).</summary>
+    public JournalOptions Options() => new() { Directory = Directory, Durability = Durability, SyncInterval = SyncInterval };
+}
 
 /// <summary>Continual learning in <c>serve</c>.</summary>
 /// <param name="VersionRoot">Directory under which each run writes its model versions, in a subdirectory of its own.</param>

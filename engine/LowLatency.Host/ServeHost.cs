@@ -55,7 +55,7 @@ internal sealed class ServeHost : IDisposable
             JournalAttachment<SbeJournalEncoder>? attachment = null;
             if (config.Journal is { } j)
             {
-                _journal = JournalWriter.Open(new JournalOptions { Directory = j.Directory, Durability = j.Durability, SyncInterval = j.SyncInterval });
+                _journal = JournalWriter.Open(j.Options());
                 if (_journal.Recovery.TruncatedBytes > 0)
                 {
                     Notice($"journal tail repaired: {_journal.Recovery.TruncatedBytes:N0} bytes cut ({_journal.Recovery.TruncationReason})");
@@ -180,7 +180,7 @@ internal sealed class ServeHost : IDisposable
         yield return $"  pipeline   {Pipeline.Options}; network thread idle {c.Pipeline.Idle}";
         yield return _journal is null
             ? "  journal    off"
-            : string.Create(CultureInfo.InvariantCulture, $"  journal    {_journal.Options.Directory} (durability {_journal.Options.Durability}), next sequence {_journalBase:N0}");
+            : string.Create(CultureInfo.InvariantCulture, $"  journal    {_journal.Options.Describe()}; next sequence {_journalBase:N0}");
         yield return c.SnapshotDirectory is { } dir ? $"  snapshots  {dir}" : "  snapshots  off (Snapshot commands are counted, nothing is written)";
         yield return c.Learning is { } l
             ? string.Create(CultureInfo.InvariantCulture,

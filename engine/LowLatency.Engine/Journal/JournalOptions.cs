@@ -50,8 +50,11 @@ public sealed record JournalOptions
         }
     }
 
+    /// <summary>The directory and how it is written: segment size, durability and, for batch, when it syncs.</summary>
+    public string Describe() =>
+        $"{Directory}, segments {SegmentBytes >> 20} MiB, durability {Durability}" +
+        (Durability == JournalDurability.Batch ? $" (synced every {SyncInterval.TotalMilliseconds:0.#} ms or {SyncEveryRecords} records)" : string.Empty);
+
     /// <inheritdoc/>
-    public override string ToString() =>
-        $"journal {Directory}, segments {SegmentBytes >> 20} MiB, durability {Durability}" +
-        (Durability == JournalDurability.Batch ? $" (every {SyncEveryRecords} records or {SyncInterval.TotalMilliseconds:F0} ms)" : string.Empty);
+    public override string ToString() => "journal " + Describe();
 }

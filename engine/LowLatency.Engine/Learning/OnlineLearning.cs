@@ -153,28 +153,16 @@ public sealed class OnlineLearning : IDisposable
     /// adopts it as its champion, in input order with the labels around it. Never waits: with the queue full the command
     /// is counted in <see cref="CommandsNotFollowed"/> and the learner keeps its own champion.
     /// </summary>
-    public void OnModelCommand(uint version, long eventTimeNs)
-    {
-        ref LabelledExample slot = ref _queue.TryClaim();
-        if (System.Runtime.CompilerServices.Unsafe.IsNullRef(ref slot))
-        {
-            Interlocked.Increment(ref _commandsNotFollowed);
-            return;
-        }
-
-        slot.Kind = ExampleKind.Command;
-        slot.TxId = version;
-        slot.LabelTimeNs = eventTimeNs;
-        slot.DenseCount = 0;
-        slot.KeyCount = 0;
-        _queue.Publish();
-    }
+    public void OnModelCommand(uint version, long eventTimeNs) => QueueCommand(ExampleKind.Command, version, eventTimeNs);
 
     /// <summary>
     /// Scoring thread: an operator's hold (<paramref name="hold"/>) or release, passed to the learner in input order with
     /// the labels around it. Never waits: with the queue full it is counted in <see cref="CommandsNotFollowed"/>.
     /// </summary>
-    public void OnHoldCommand(bool hold, long eventTimeNs)
+    public void OnHoldCommand(bool hold, long eventTimeNs) => QueueCommand(hold ? ExampleKind.Hold : ExampleKind.Release, 0, eventTimeNs);
+
+    /// <summary>Queues an operator's command for the learner (no features); a full queue counts it as not followed.</summary>
+    private void QueueCommand(ExampleKind kind, ulong argument, long eventTimeNs)
     {
         ref LabelledExample slot = ref _queue.TryClaim();
         if (System.Runtime.CompilerServices.Unsafe.IsNullRef(ref slot))
@@ -183,8 +171,8 @@ public sealed class OnlineLearning : IDisposable
             return;
         }
 
-        slot.Kind = hold ? ExampleKind.Hold : ExampleKind.Release;
-        slot.TxId = 0;
+        slot.Kind = kind;
+        slot.TxId = argument;
         slot.LabelTimeNs = eventTimeNs;
         slot.DenseCount = 0;
         slot.KeyCount = 0;
