@@ -81,6 +81,67 @@ public class FeatureStoreReferenceTests
         FeatureStreams.AssertMatchesReference(store, naive, events);
     }
 
+    /// <summary>
+    /// Windows of one bucket (no ring: the current bucket is all there is), two buckets and twelve (longer than one
+    /// vector scan) against the reference; and before every event a <c>Peek</c> at a later time, which reads the
+    /// window from the ring and the current bucket without moving it, against what <c>Process</c> reads once it has.
+    /// </summary>
+    [Theory]
+    [InlineData(41)]
+    [InlineData(42)]
+    public void Rings_of_one_two_and_twelve_buckets_match_reference_and_peek_reads_what_process_reads(int seed)
+    {
+        const string Json = """
+        {
+          "event": "transaction", "allowedLateness": "2m", "maxFuture": "30m", "memoryBudgetBytes": 10000000,
+          "entities": [
+            { "name": "card", "key": "card", "capacity": 256, "ttl": "2h",
+              "windows": [
+                { "length": "1m", "bucket": "1m", "aggregates": [
+                  { "kind": "count" }, { "kind": "sum", "field": "amount" }, { "kind": "std", "field": "amount" },
+                  { "kind": "min", "field": "amount" }, { "kind": "max", "field": "amount" } ] },
+                { "length": "4m", "bucket": "2m", "aggregates": [
+                  { "kind": "count" }, { "kind": "mean", "field": "amount" }, { "kind": "min", "field": "amount" },
+                  { "kind": "distinct", "field": "merchant", "maxTracked": 3 } ] },
+                { "length": "12m", "bucket": "1m", "aggregates": [
+                  { "kind": "count" }, { "kind": "zscore", "field": "amount" }, { "kind": "max", "field": "amount" } ] } ] }
+          ]
+        }
+        """;
+        FeatureSpec spec = FeatureSpec.Parse(Json);
+        using var store = new FeatureStore(FeaturePlan.Compile(spec));
+        var naive = new NaiveFeatureStore(spec);
+        var rng = new Random(seed);
+        Transaction[] events = FeatureStreams.Transactions(seed, 5000, activeCards: 12);
+        var got = new float[store.Plan.VectorLength];
+        var want = new float[store.Plan.VectorLength];
+        var peeked = new float[store.Plan.VectorLength];
+        int peeksAhead = 0;
+        for (int i = 0; i < events.Length; i++)
+        {
+            // The same event a little later: often in a newer bucket than the card's windows hold.
+            Transaction later = events[i];
+            later.EventTimeNs += rng.Next(0, 15) * FeatureStreams.Minute / 2;
+            FeatureStatus peekStatus = store.Peek(in later, peeked);
+            FeatureStatus laterStatus = store.Process(in later, got);
+            FeatureStatus laterNaive = naive.Process(in later, want);
+            Assert.Equal(laterNaive, laterStatus);
+            FeatureStreams.Compare(store.Plan, want, got, i);
+            if (peekStatus == laterStatus && laterStatus == FeatureStatus.Accepted)
+            {
+                FeatureStreams.Compare(store.Plan, got, peeked, i);
+                peeksAhead++;
+            }
+
+            FeatureStatus s = store.Process(in events[i], got);
+            Assert.Equal(naive.Process(in events[i], want), s);
+            FeatureStreams.Compare(store.Plan, want, got, i);
+        }
+
+        Assert.True(peeksAhead > 1000, $"only {peeksAhead} peeks compared");
+        Assert.True(store.Counters.LateDropped > 0 && store.Counters.EvictedTtl > 0);
+    }
+
     [Fact]
     public void Default_payments_spec_matches_reference()
     {
