@@ -190,8 +190,8 @@ public sealed unsafe partial class FeatureStore
             bool update = mutate && b > head - n;
 
             // The window is buckets b-n+1 .. b; the ring holds head-n+1 .. head. Read before the ring moves on to a newer
-            // bucket (the buckets it empties are outside the window anyway): a vector load of bytes just written by
-            // scalar stores waits for them to reach the cache, which made the read after a move a fifth of the work.
+            // bucket (the buckets the move empties are outside the window anyway): a vector load of bytes just written by
+            // scalar stores has to wait for them, and perf showed that wait after every move.
             Totals sum = Totals.Empty;
             long lo, hi;
             if (b == head)
@@ -476,8 +476,7 @@ public sealed unsafe partial class FeatureStore
 
     /// <summary>
     /// Empties ring positions <paramref name="start"/> .. start + len - 1 (no wrap). Plain loops, not span helpers: a
-    /// window moving to a new bucket clears one or a few positions of each array, and the helpers' calls cost more than
-    /// the stores (in a stream where most windows change bucket on most events they were a fifth of the work).
+    /// window moving to a new bucket clears one or a few positions of each array, too few to pay for a call.
     /// </summary>
     private static void Clear(byte* ws, in WindowPlan wp, int start, int len)
     {
