@@ -84,9 +84,9 @@ internal static class ReplayRun
         var recorder = o.Report is null ? null : new ReplayRecorder();
         JournalWriter? journal = null;
         ReplayResult result;
+        FileStream? recoveredState = null;
         try
         {
-            byte[]? recoveredState = null;
             if (o.Journal is not null)
             {
                 journal = JournalWriter.Open(new JournalOptions { Directory = o.Journal.FullName, Durability = o.Durability });
@@ -98,8 +98,13 @@ internal static class ReplayRun
                 if (o.Recover)
                 {
                     string versionsDir = o.Versions?.FullName ?? Path.Combine(o.Journal.FullName, "versions");
-                    var (state, recovery) = EngineRecovery.Recover(o.Journal.FullName, journal, options, model.Model, model.Policy, log, versionsDir);
-                    recoveredState = state;
+
+                    // The recovered state passes through a file beside the journal, deleted when closed: with the default
+                    // tables it is gigabytes, more than a byte array holds.
+                    recoveredState = new FileStream(
+                        Path.Combine(o.Journal.FullName, $".recovered-state-{Environment.ProcessId}.tmp"),
+                        FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 20, FileOptions.DeleteOnClose);
+                    var recovery = EngineRecovery.Recover(o.Journal.FullName, journal, options, model.Model, model.Policy, log, recoveredState, versionsDir);
                     console.MarkupLine(CultureInfo.InvariantCulture,
                         $"Recovered from {(recovery.Snapshot is null ? "no snapshot" : Markup.Escape(Path.GetFileName(recovery.Snapshot)))} + {recovery.TailMessages:N0} journaled messages; resuming the input at message {recovery.NextSequence:N0}");
                     foreach (var why in recovery.RejectedSnapshots)
@@ -118,7 +123,10 @@ internal static class ReplayRun
                 learning: learning is null ? null : registry => new OnlineLearning(learning, model.Model, model.Learner, model.Scaling, registry));
             if (recoveredState is not null)
             {
-                pipeline.ReadState(new MemoryStream(recoveredState));
+                recoveredState.Position = 0;
+                pipeline.ReadState(recoveredState);
+                recoveredState.Dispose();
+                recoveredState = null;
             }
 
             if (learning is not null)
@@ -184,6 +192,7 @@ internal static class ReplayRun
         }
         finally
         {
+            recoveredState?.Dispose();
             log?.Dispose();
             journal?.Dispose();
         }
