@@ -30,22 +30,21 @@ internal sealed class ChampionOptions
     {
         _treeWeight.Validators.Add(r =>
         {
-            double w = r.GetValueOrDefault<double>();
-            if (!(w >= 0 && w <= 1))
+            if (CliOptions.TryGetValue(r, out double w) && !(w >= 0 && w <= 1))
             {
                 r.AddError($"--tree-weight must be between 0 and 1; got {w.ToString(CultureInfo.InvariantCulture)}.");
             }
         });
         _depth.Validators.Add(r =>
         {
-            if (r.GetValueOrDefault<long>() > 12)
+            if (CliOptions.TryGetValue(r, out long depth) && depth > 12)
             {
                 r.AddError("--tree-depth must be at most 12.");
             }
         });
         _trees.Validators.Add(r =>
         {
-            if (r.GetValueOrDefault<long>() > 10_000)
+            if (CliOptions.TryGetValue(r, out long trees) && trees > 10_000)
             {
                 r.AddError("--trees must be at most 10000.");
             }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.Globalization;
 using LowLatency.Engine.Pipeline;
 
@@ -13,13 +14,30 @@ internal static class CliOptions
         var option = new Option<long>(name) { Description = description, DefaultValueFactory = _ => defaultValue };
         option.Validators.Add(result =>
         {
-            long value = result.GetValueOrDefault<long>();
-            if (value < min)
+            if (TryGetValue(result, out long value) && value < min)
             {
                 result.AddError($"{name} must be at least {min.ToString(CultureInfo.InvariantCulture)}; got {value.ToString(CultureInfo.InvariantCulture)}.");
             }
         });
         return option;
+    }
+
+    /// <summary>
+    /// The value of the option a validator checks, or false when its text does not convert to the option's type: the
+    /// parser reports that itself ("Cannot parse argument …"), and asking for the value would throw instead.
+    /// </summary>
+    public static bool TryGetValue<T>(OptionResult result, out T value)
+    {
+        try
+        {
+            value = result.GetValueOrDefault<T>();
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            value = default!;
+            return false;
+        }
     }
 
     /// <summary>A duration option: plain seconds ("30"), or a number with a unit: ms, s, m, h ("500ms", "2m").</summary>

@@ -34,23 +34,21 @@ internal sealed class LearningCliOptions
         _versions = new Option<DirectoryInfo?>("--versions") { Description = versionsHelp };
         _margin.Validators.Add(r =>
         {
-            double m = r.GetValueOrDefault<double>();
-            if (!(m >= 0 && m < 1))
+            if (CliOptions.TryGetValue(r, out double m) && !(m >= 0 && m < 1))
             {
                 r.AddError($"--promotion-margin must be in [0, 1); got {m.ToString(CultureInfo.InvariantCulture)}.");
             }
         });
         _onlineTreeWeight.Validators.Add(r =>
         {
-            double w = r.GetValueOrDefault<double>();
-            if (!(w >= 0 && w <= 10))
+            if (CliOptions.TryGetValue(r, out double w) && !(w >= 0 && w <= 10))
             {
                 r.AddError($"--online-tree-weight must be in [0, 10]; got {w.ToString(CultureInfo.InvariantCulture)}.");
             }
         });
         _joinCapacity.Validators.Add(r =>
         {
-            if (r.GetValueOrDefault<long>() > 1 << 26)
+            if (CliOptions.TryGetValue(r, out long capacity) && capacity > 1 << 26)
             {
                 r.AddError("--join-capacity must be at most 67108864.");
             }

@@ -42,6 +42,26 @@ public sealed class CommandLineTests : IDisposable
         Assert.Contains(message, output + error, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Text that is not a number, given to a numeric option that has a range check: the check used to ask for the value
+    /// anyway, which threw, and the process died with SIGABRT (exit 134) and a stack trace.
+    /// </summary>
+    [Theory]
+    [InlineData("demo", "--rate", "5k")]
+    [InlineData("gen", "--seed", "abc")]
+    [InlineData("replay", "--history", "20k")]
+    [InlineData("replay", "--tree-weight", "half")]
+    [InlineData("replay", "--trees", "1e3")]
+    [InlineData("replay", "--promotion-margin", "small")]
+    public void Text_given_to_a_checked_numeric_option_gets_the_parse_error_and_exit_1(string command, string option, string value)
+    {
+        string[] args = command == "replay" ? [command, "in.bin", option, value] : [command, option, value];
+        var (code, output, error) = Lowlat.Run(Bound, args);
+        Assert.Equal(1, code);
+        Assert.Contains($"Cannot parse argument '{value}' for option '{option}'", output + error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", output + error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Gen_writes_sbe_frames_that_the_engine_decoder_reads_back()
     {
