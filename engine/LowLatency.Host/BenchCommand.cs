@@ -26,7 +26,7 @@ internal static class BenchCommand
         var wait = CliOptions.Choice("--wait-strategy", "How idle engine threads wait", WaitStrategyKind.Yielding);
         var seed = CliOptions.AtLeast("--seed", "Simulator seed", 42, 0);
         var transport = CliOptions.Choice("--transport", "udp: a gateway client and the engine over Aeron UDP on loopback, latency until the decision is back; inproc: straight into the ring", RunTransport.Udp);
-        var outDir = new Option<DirectoryInfo?>("--out") { Description = "Write latency.hgrm (HdrHistogram percentile format), summary.json and SVG plots here" };
+        var outDir = new Option<DirectoryInfo?>("--out") { Description = "Write latency.hgrm (HdrHistogram percentile format), summary.json and SVG plots here" }.Writable(directory: true);
         var sweep = new Option<string?>("--sweep") { Description = "Comma-separated offered rates to run one after another (e.g. 50000,100000,200000); plots p99 against load" };
         sweep.Validators.Add(r =>
         {

@@ -23,6 +23,121 @@ internal static class CliOptions
     }
 
     /// <summary>
+    /// Adds a check, run before the command does any work, that the option names a file this process can create or
+    /// overwrite (<paramref name="directory"/>: a directory it can create or write in). Without it a bad path failed
+    /// only when the file was opened, in some commands after the whole run.
+    /// </summary>
+    public static TOption Writable<TOption>(this TOption option, bool directory = false)
+        where TOption : Option
+    {
+        option.Validators.Add(result =>
+        {
+            if (result.Tokens.Count > 0 && WhyNotWritable(result.Tokens[0].Value, directory) is { } why)
+            {
+                result.AddError($"{option.Name}: {why}");
+            }
+        });
+        return option;
+    }
+
+    /// <summary>Why <paramref name="path"/> cannot be written as a file (or a directory), or null when it can. Leaves nothing behind.</summary>
+    public static string? WhyNotWritable(string path, bool directory)
+    {
+        string full;
+        try
+        {
+            full = Path.GetFullPath(path);
+        }
+        catch (Exception ex) when (ex is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            return $"'{path}' is not a valid path ({ex.Message})";
+        }
+
+        if (directory)
+        {
+            if (File.Exists(full))
+            {
+                return $"{full} is a file, not a directory";
+            }
+
+            return Directory.Exists(full) ? CanCreateIn(full) : CanCreateBelow(full);
+        }
+
+        if (Directory.Exists(full))
+        {
+            return $"{full} is a directory";
+        }
+
+        if (File.Exists(full))
+        {
+            try
+            {
+                using var probe = new FileStream(full, FileMode.Open, FileAccess.Write); // no truncation: the check changes nothing
+                return null;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                return $"cannot write {full}: {ex.Message}";
+            }
+        }
+
+        return CanCreateBelow(Path.GetDirectoryName(full) ?? full);
+    }
+
+    /// <summary>Whether what does not exist yet at <paramref name="full"/> can be created: its nearest existing ancestor must be a writable directory.</summary>
+    private static string? CanCreateBelow(string full)
+    {
+        string? dir = full;
+        while (dir is not null && !Directory.Exists(dir))
+        {
+            if (File.Exists(dir))
+            {
+                return $"{dir} is a file, not a directory";
+            }
+
+            dir = Path.GetDirectoryName(dir);
+        }
+
+        return dir is null ? $"no existing directory above {full}" : CanCreateIn(dir);
+    }
+
+    private static string? CanCreateIn(string dir)
+    {
+        try
+        {
+            using var probe = new FileStream(
+                Path.Combine(dir, $".lowlat-write-check-{Environment.ProcessId}"), FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose);
+            return null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return $"cannot create files in {dir}: {ex.Message}";
+        }
+    }
+
+    /// <summary>Adds a check that none of <paramref name="outputs"/> names the same file as the command's input argument.</summary>
+    public static void OutputsAreNotTheInput(Command command, Argument<string> input, params Option[] outputs)
+    {
+        command.Validators.Add(result =>
+        {
+            string? text = result.GetResult(input)?.Tokens is { Count: > 0 } t ? t[0].Value : null;
+            if (text is null)
+            {
+                return;
+            }
+
+            string inputPath = Path.GetFullPath(text);
+            foreach (Option output in outputs)
+            {
+                if (result.GetResult(output)?.Tokens is { Count: > 0 } o && Path.GetFullPath(o[0].Value) == inputPath)
+                {
+                    result.AddError($"{output.Name}: {inputPath} is the input; writing it would destroy what is being read.");
+                }
+            }
+        });
+    }
+
+    /// <summary>
     /// The value of the option a validator checks, or false when its text does not convert to the option's type: the
     /// parser reports that itself ("Cannot parse argument …"), and asking for the value would throw instead.
     /// </summary>

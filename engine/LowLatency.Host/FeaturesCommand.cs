@@ -14,18 +14,19 @@ internal static class FeaturesCommand
     public static Command Create()
     {
         var input = new Argument<string>("input") { Description = "Journal directory, frames file, pcap/pcapng capture or CSV file" };
-        var output = new Option<FileInfo>("--out") { Description = "Training set CSV to write", Required = true };
+        var output = new Option<FileInfo>("--out") { Description = "Training set CSV to write", Required = true }.Writable();
         var format = CliOptions.Choice("--format", "Input format", ReplayFormat.Auto);
         var map = new Option<FileInfo?>("--map") { Description = "CSV column-mapping file (for CSV input)" };
         var history = CliOptions.AtLeast("--history", "Transactions of simulated history the scoring model (score column) is trained on", 200_000, 1_000);
         var modelSeed = CliOptions.AtLeast("--model-seed", "Simulator seed of the training history", 42, 0);
         var simCards = CliOptions.AtLeast("--sim-cards", "Cards in the training simulation", 200_000, 1_000);
-        var cardCapacity = CliOptions.AtLeast("--card-capacity", "Cards the feature table holds", 1 << 20, 1);
+        var cardCapacity = CliOptions.AtLeast("--card-capacity", "Cards the feature table holds", 1 << 20, 8);
         var features = ReplayCommand.FeaturesOption();
         var export = new Command("export", "Write each transaction's features as they were just before it (computed by the live pipeline code), with its label joined by txId, as CSV.")
         {
             input, output, format, map, history, modelSeed, simCards, cardCapacity, features,
         };
+        CliOptions.OutputsAreNotTheInput(export, input, output);
         var champion = new ChampionOptions();
         champion.AddTo(export);
         export.SetAction(parse => ReplayCommand.TryLoadSpec(parse.GetValue(features), out var spec) && ChampionOptions.TryResolve(champion, parse, spec, out var bootstrap)

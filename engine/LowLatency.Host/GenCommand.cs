@@ -23,7 +23,7 @@ internal static class GenCommand
 
     public static Command Create()
     {
-        var output = new Option<FileInfo>("--out") { Description = "File to write", Required = true };
+        var output = new Option<FileInfo>("--out") { Description = "File to write", Required = true }.Writable();
         var format = CliOptions.Choice("--format", "sbe (length-prefixed SBE messages) or csv (with ground truth)", GenFormat.Sbe);
         var events = CliOptions.AtLeast("--events", "Number of events (transactions and labels) to write", 1_000_000, 1);
         var seed = CliOptions.AtLeast("--seed", "Simulator seed", 42, 0);

@@ -10,7 +10,7 @@ internal static class LearnEvalCommand
 {
     public static Command Create()
     {
-        var output = new Option<DirectoryInfo>("--out") { Description = "Directory for learning-eval.md and learning-auc.svg", Required = true };
+        var output = new Option<DirectoryInfo>("--out") { Description = "Directory for learning-eval.md and learning-auc.svg", Required = true }.Writable(directory: true);
         var seed = CliOptions.AtLeast("--seed", "Simulator seed", 42, 0);
         var minutes = CliOptions.AtLeast("--minutes", "Stream time to simulate, in sim-minutes (drift is at 90)", 240, 100);
         var onlineTree = CliOptions.Choice("--online-tree", "Every strategy's model adds an adaptive Hoeffding tree to FTRL (off: FTRL alone)", Switch.On);

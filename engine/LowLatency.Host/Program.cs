@@ -20,6 +20,21 @@ public static class Program
             ReplayCommand.Create(),
             FeaturesCommand.Create(),
         };
-        return root.Parse(args).Invoke();
+        // File-system failures the option checks could not foresee (a disk filling up, a directory removed mid-run) end
+        // in one line naming the path, not a stack trace; anything else is a bug and keeps its trace.
+        try
+        {
+            return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"error: {ex.Message}");
+            return 1;
+        }
+        catch (Exception ex)
+        {
+            Console.Error.WriteLine($"Unhandled exception: {ex}");
+            return 1;
+        }
     }
 }

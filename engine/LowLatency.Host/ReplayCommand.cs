@@ -47,23 +47,24 @@ internal static class ReplayCommand
         var format = CliOptions.Choice("--format", "Input format", ReplayFormat.Auto);
         var map = new Option<FileInfo?>("--map") { Description = "CSV column-mapping file (JSON; see README)" };
         var speed = new Option<string>("--speed") { Description = "max (as fast as possible) or a factor of the recorded pace: 1x, 10x, 0.5x", DefaultValueFactory = _ => "max" };
-        var decisions = new Option<FileInfo?>("--decisions") { Description = "Write decisions to this file" };
+        var decisions = new Option<FileInfo?>("--decisions") { Description = "Write decisions to this file" }.Writable();
         var decisionsFormat = CliOptions.Choice("--decisions-format", "Decision file format (auto: .csv is CSV, else binary SBE)", DecisionsFormat.Auto);
-        var report = new Option<FileInfo?>("--report") { Description = "Write an HTML report with SVG plots" };
-        var journal = new Option<DirectoryInfo?>("--journal") { Description = "Journal accepted messages into this directory (snapshots at Snapshot control messages go beside it)" };
+        var report = new Option<FileInfo?>("--report") { Description = "Write an HTML report with SVG plots" }.Writable();
+        var journal = new Option<DirectoryInfo?>("--journal") { Description = "Journal accepted messages into this directory (snapshots at Snapshot control messages go beside it)" }.Writable(directory: true);
         var durability = CliOptions.Choice("--durability", "Journal durability: none, batch (msync every few ms) or syncbeforepublish", JournalDurability.None);
         var recover = new Option<bool>("--recover") { Description = "Resume a crashed run from --journal: latest snapshot + journal tail, then the input after what was journaled" };
-        var stateOut = new Option<FileInfo?>("--state-out") { Description = "At the end, write the pipeline state (feature tables) to this file" };
+        var stateOut = new Option<FileInfo?>("--state-out") { Description = "At the end, write the pipeline state (feature tables) to this file" }.Writable();
         var history = CliOptions.AtLeast("--history", "Transactions of simulated history the starting model is trained on", 200_000, 1_000);
         var modelSeed = CliOptions.AtLeast("--model-seed", "Simulator seed of the training history", 42, 0);
         var simCards = CliOptions.AtLeast("--sim-cards", "Cards in the training simulation", 200_000, 1_000);
-        var cardCapacity = CliOptions.AtLeast("--card-capacity", "Cards the feature table holds", 1 << 20, 1);
+        var cardCapacity = CliOptions.AtLeast("--card-capacity", "Cards the feature table holds", 1 << 20, 8);
         var topology = CliOptions.Choice("--topology", "Processing threads: single or pipelined", Topology.SingleThread);
         var features = FeaturesOption();
         var command = new Command("replay", "Feed a recorded stream (journal, frames, pcap of Aeron UDP, CSV) through the live pipeline; decisions to a file, an HTML report.")
         {
             input, format, map, speed, decisions, decisionsFormat, report, journal, durability, recover, stateOut, history, modelSeed, simCards, cardCapacity, topology, features,
         };
+        CliOptions.OutputsAreNotTheInput(command, input, decisions, report, stateOut);
         var champion = new ChampionOptions();
         champion.AddTo(command);
         var reasons = CliOptions.Reasons();

@@ -43,6 +43,40 @@ public sealed class CommandLineTests : IDisposable
     }
 
     /// <summary>
+    /// Output paths are checked before any work: an output naming the input (it used to be overwritten while being read,
+    /// and the run still exited 0), a directory given for a file, a file given for a directory, a path below a file.
+    /// </summary>
+    [Fact]
+    public void Outputs_that_cannot_be_written_or_would_overwrite_the_input_are_refused_before_any_work()
+    {
+        string input = Path.Combine(_dir.FullName, "in.bin");
+        Assert.Equal(0, Lowlat.Run(Bound, "gen", "--out", input, "--events", "2000").ExitCode);
+        byte[] before = File.ReadAllBytes(input);
+        string below = Path.Combine(input, "x.csv");
+        (string[] Args, string Message)[] cases =
+        [
+            (["replay", input, "--decisions", input], "--decisions: " + input + " is the input"),
+            (["features", "export", input, "--out", input], "--out: " + input + " is the input"),
+            (["replay", input, "--report", _dir.FullName], "--report: " + _dir.FullName + " is a directory"),
+            (["replay", input, "--state-out", below], "--state-out: " + input + " is a file, not a directory"),
+            (["replay", input, "--journal", input], "--journal: " + input + " is a file, not a directory"),
+            (["learn-eval", "--out", input], "--out: " + input + " is a file, not a directory"),
+            (["gen", "--out", below], "--out: " + input + " is a file, not a directory"),
+            (["replay", input, "--card-capacity", "7"], "--card-capacity must be at least 8"),
+        ];
+        foreach (var (args, message) in cases)
+        {
+            var (code, output, error) = Lowlat.Run(Bound, args);
+            Assert.True(code == 1, $"{string.Join(' ', args)}: exit {code}\n{output}{error}");
+            Assert.Contains(message, output + error, StringComparison.Ordinal);
+            Assert.DoesNotContain("Unhandled exception", output + error, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(before, File.ReadAllBytes(input));
+        Assert.Empty(Directory.GetFiles(_dir.FullName, ".lowlat-write-check-*"));
+    }
+
+    /// <summary>
     /// Text that is not a number, given to a numeric option that has a range check: the check used to ask for the value
     /// anyway, which threw, and the process died with SIGABRT (exit 134) and a stack trace.
     /// </summary>
