@@ -71,6 +71,8 @@ internal static class FeaturesCommand
             console.MarkupLine(CultureInfo.InvariantCulture, $"Computed features for {writer.Rows:N0} transactions from {result.Messages:N0} messages ({writer.LabelsSeen:N0} labels)");
         }
 
+        bool damaged = ReplayRun.ReportDamage(console, source);
+
         output.Directory?.Create();
         using (var text = new StreamWriter(output.FullName))
         {
@@ -78,6 +80,6 @@ internal static class FeaturesCommand
         }
 
         console.MarkupLine(CultureInfo.InvariantCulture, $"Wrote {Markup.Escape(output.FullName)}");
-        return 0;
+        return damaged ? ReplayRun.DamagedInputExit : 0;
     }
 }

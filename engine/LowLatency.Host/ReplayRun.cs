@@ -85,6 +85,7 @@ internal static class ReplayRun
         JournalWriter? journal = null;
         ReplayResult result;
         FileStream? recoveredState = null;
+        bool damaged;
         try
         {
             if (o.Journal is not null)
@@ -168,6 +169,7 @@ internal static class ReplayRun
             var stats = pipeline.Stats;
             console.MarkupLine(CultureInfo.InvariantCulture,
                 $"Replayed {result.Messages:N0} messages in {result.Elapsed.TotalSeconds:F2} s ({result.MessagesPerSecond:N0}/s): {stats.DecisionsPublished:N0} decisions, {stats.Rejected:N0} rejected ({result.DecodeRejects:N0} undecodable), {source.Malformed:N0} malformed input records");
+            damaged = ReportDamage(console, source);
             if (result.ModelSwaps > 0 || stats.ModelSwaps > 0)
             {
                 console.MarkupLine(CultureInfo.InvariantCulture, $"Model swaps: {result.ModelSwaps:N0} in the input, {stats.ModelSwaps:N0} put in force; scoring ended with v{pipeline.Model.Version}");
@@ -197,7 +199,30 @@ internal static class ReplayRun
             journal?.Dispose();
         }
 
-        return 0;
+        return damaged ? DamagedInputExit : 0;
+    }
+
+    /// <summary>Exit code of a replay or export whose input could not be read to its end (what was read was processed).</summary>
+    public const int DamagedInputExit = 3;
+
+    /// <summary>
+    /// Prints where the input could not be read to its end, and what a capture skipped; true when the input was damaged
+    /// (the run then exits with <see cref="DamagedInputExit"/>: a replay that silently stopped early would look complete).
+    /// </summary>
+    public static bool ReportDamage(IAnsiConsole console, IMessageSource source)
+    {
+        foreach (string where in source.Damage)
+        {
+            console.MarkupLine(CultureInfo.InvariantCulture, $"[red]Input damaged: {Markup.Escape(where.TrimEnd('.'))}.[/]");
+        }
+
+        var pcap = source as PcapSource ?? (source as SkipSource)?.Inner as PcapSource;
+        if (pcap is not null && (pcap.Skipped.NotUdp > 0 || pcap.Skipped.TruncatedOrFragment > 0))
+        {
+            console.MarkupLine(CultureInfo.InvariantCulture, $"Capture packets passed over: {pcap.Skipped.NotUdp:N0} not UDP, {pcap.Skipped.TruncatedOrFragment:N0} truncated or fragmented UDP");
+        }
+
+        return source.Damage.Count > 0;
     }
 
     /// <summary>The versions directory of a journal input (<c>INPUT/versions</c>), or null for other inputs.</summary>

@@ -234,6 +234,53 @@ public sealed class ReplayCommandTests : IDisposable
     }
 
     /// <summary>
+    /// An input that cannot be read to its end (a frame length overwritten in the middle, a journal record failing its
+    /// CRC, a cut-off last frame) used to end the replay quietly with exit 0 and "1 malformed input record", the rest
+    /// unread. Now the run says where and how much was left, and exits 3; an intact input still exits 0.
+    /// </summary>
+    [Fact]
+    public void A_damaged_input_is_reported_with_what_was_left_unread_and_exit_3()
+    {
+        Assert.Equal(0, Lowlat2("gen", "--out", P("g.bin"), "--events", "4000", "--cards", "1000").Code);
+        var (code, output) = Lowlat2(["replay", P("g.bin"), "--journal", P("j"), .. Model]);
+        Assert.True(code == 0, output);
+        Assert.DoesNotContain("Input damaged", output, StringComparison.Ordinal);
+
+        var frames = Frames(P("g.bin"));
+        int middle = 8 + frames.Take(2000).Sum(f => 4 + f.Length);
+        byte[] bytes = File.ReadAllBytes(P("g.bin"));
+        byte[] badLength = (byte[])bytes.Clone();
+        BinaryPrimitives.WriteInt32LittleEndian(badLength.AsSpan(middle), int.MaxValue);
+        File.WriteAllBytes(P("bad.bin"), badLength);
+        File.WriteAllBytes(P("cut.bin"), bytes[..^5]);
+        string segment = Directory.GetFiles(P("j"), "*.journal").Order(StringComparer.Ordinal).First();
+        using (var f = new FileStream(segment, FileMode.Open))
+        {
+            f.Position = 100_000;
+            f.Write(Enumerable.Repeat((byte)0xFF, 16).ToArray());
+        }
+
+        (string Input, string Where, string Left)[] cases =
+        [
+            (P("bad.bin"), $"frame at byte {middle:N0} has an impossible length", $"the {bytes.Length - middle:N0} bytes from there were not read"),
+            (P("cut.bin"), "is cut off", "bytes present"),
+            (P("j"), "fails its CRC", "bytes of the segment after it were not read"),
+        ];
+        foreach (var (input, where, left) in cases)
+        {
+            (code, output) = Lowlat2(["replay", input, .. Model]);
+            string flat = System.Text.RegularExpressions.Regex.Replace(output, @"\s+", " ");
+            Assert.True(code == 3, $"{input}: exit {code}\n{output}");
+            Assert.Contains("Input damaged: ", flat, StringComparison.Ordinal);
+            Assert.Contains(where, flat, StringComparison.Ordinal);
+            Assert.Contains(left, flat, StringComparison.Ordinal);
+        }
+
+        (code, output) = Lowlat2(["features", "export", P("bad.bin"), "--out", P("bad.csv"), .. Model]);
+        Assert.True(code == 3, output);
+    }
+
+    /// <summary>
     /// With the default card table (1M cards, about 2.5 GB of feature state) recovery used to crash: the recovered state
     /// went through a MemoryStream, which holds at most 2 GiB. It now passes through a temporary file beside the journal.
     /// </summary>

@@ -15,6 +15,7 @@ public sealed class FramesSource : IMessageSource
     private readonly byte[] _buffer = new byte[1 << 16];
     private readonly long _length;
     private long _consumed;
+    private string? _damage;
 
     /// <summary>Opens <paramref name="path"/>; throws when it does not start with the magic.</summary>
     public FramesSource(string path)
@@ -55,12 +56,22 @@ public sealed class FramesSource : IMessageSource
     public long Malformed { get; private set; }
 
     /// <inheritdoc/>
+    public IReadOnlyList<string> Damage => _damage is null ? [] : [_damage];
+
+    /// <inheritdoc/>
     public bool TryNext(out SourceMessage message)
     {
         message = default;
         Span<byte> prefix = stackalloc byte[4];
-        if (_file.ReadAtLeast(prefix, 4, throwOnEndOfStream: false) != 4)
+        int got = _file.ReadAtLeast(prefix, 4, throwOnEndOfStream: false);
+        if (got != 4)
         {
+            if (got > 0)
+            {
+                Malformed++;
+                _damage = $"the file ends with {got} bytes at byte {_consumed:N0}, too few for a frame length";
+            }
+
             return false;
         }
 
@@ -69,6 +80,9 @@ public sealed class FramesSource : IMessageSource
         {
             // A length that cannot be right, or a cut-off last frame: nothing after it can be framed.
             Malformed++;
+            _damage = length < 0 || length > _buffer.Length
+                ? $"frame at byte {_consumed:N0} has an impossible length ({length}); the {_length - _consumed:N0} bytes from there were not read"
+                : $"the last frame, at byte {_consumed:N0}, is cut off ({_length - _consumed - 4:N0} of its {length:N0} bytes present)";
             return false;
         }
 

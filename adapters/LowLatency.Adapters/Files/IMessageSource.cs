@@ -12,6 +12,13 @@ public interface IMessageSource : IDisposable
     /// <summary>Input records that could not be turned into a message (malformed frame, bad CSV row), counted.</summary>
     long Malformed { get; }
 
+    /// <summary>
+    /// Where the input could not be read to its end, each with how much was left unread (a damaged frame length, a
+    /// journal record failing its CRC, a cut-off capture). Empty when every byte was read or accounted for as a
+    /// <see cref="Malformed"/> record that reading went on after.
+    /// </summary>
+    IReadOnlyList<string> Damage => [];
+
     /// <summary>The next message; false at the end.</summary>
     bool TryNext(out SourceMessage message);
 }

@@ -30,6 +30,10 @@ public sealed class JournalSource : IMessageSource
     public IReadOnlyList<JournalIssue> Issues => _reader.Issues;
 
     /// <inheritdoc/>
+    public IReadOnlyList<string> Damage =>
+        [.. _reader.Issues.Select(i => $"journal segment {i.Segment} at byte {i.Offset:N0}: {i.Reason}; {i.UnreadBytes:N0} bytes of the segment after it were not read")];
+
+    /// <inheritdoc/>
     public bool TryNext(out SourceMessage message)
     {
         while (_reader.TryRead(out var r))

@@ -65,6 +65,12 @@ public sealed class PcapSource : IMessageSource
     public string? CaptureError => _reader.Error;
 
     /// <inheritdoc/>
+    public IReadOnlyList<string> Damage => _reader.Error is { } error ? [$"capture: {error}"] : [];
+
+    /// <summary>Packets passed over: not UDP (normal in a capture), and truncated or fragmented UDP (data the capture lost).</summary>
+    public (int NotUdp, int TruncatedOrFragment) Skipped => (_reader.SkippedNotUdp, _reader.SkippedTruncatedOrFragment);
+
+    /// <inheritdoc/>
     public bool TryNext(out SourceMessage message)
     {
         while (_next >= _collector.Count)
