@@ -138,6 +138,9 @@ internal static class ReplayCommand
         }
     }
 
+    /// <summary>Smallest and largest pacing factors accepted.</summary>
+    public const double MinSpeed = 1e-6, MaxSpeed = 1e6;
+
     /// <summary>Parses "max", "1x", "10x", "2.5" into a factor (0 = max); false when invalid.</summary>
     public static bool TryParseSpeed(string text, out double factor)
     {
@@ -153,7 +156,8 @@ internal static class ReplayCommand
             text = text[..^1];
         }
 
-        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out factor) && factor > 0 && double.IsFinite(factor);
+        // 1e-6x already turns a recorded second into eleven days; below that the pacing arithmetic would overflow.
+        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out factor) && factor is >= MinSpeed and <= MaxSpeed;
     }
 }
 

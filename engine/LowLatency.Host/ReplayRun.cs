@@ -18,7 +18,7 @@ internal static class ReplayRun
         var console = AnsiConsole.Console;
         if (!ReplayCommand.TryParseSpeed(o.Speed, out double speed))
         {
-            console.MarkupLine(CultureInfo.InvariantCulture, $"[red]--speed: '{Markup.Escape(o.Speed)}' is not max or a positive factor such as 1x or 10x.[/]");
+            console.MarkupLine(CultureInfo.InvariantCulture, $"[red]--speed: '{Markup.Escape(o.Speed)}' is not max or a factor from {ReplayCommand.MinSpeed.ToString("0.######", CultureInfo.InvariantCulture)}x to {ReplayCommand.MaxSpeed.ToString("0", CultureInfo.InvariantCulture)}x, such as 1x or 10x.[/]");
             return 2;
         }
 
@@ -240,13 +240,20 @@ internal static class ReplayRun
                 : ReplayFormat.Csv;
         }
 
+        if (!File.Exists(o.Input) && !Directory.Exists(o.Input))
+        {
+            throw new ArgumentException($"{o.Input} does not exist.");
+        }
+
         return format switch
         {
             ReplayFormat.Journal => new JournalSource(o.Input),
             ReplayFormat.Frames => new FramesSource(o.Input),
             ReplayFormat.Pcap => new PcapSource(o.Input),
             _ => o.Map is null
-                ? throw new ArgumentException($"{o.Input} is not a journal, frames file or capture; to read it as CSV, give a column mapping with --map.")
+                ? throw new ArgumentException(o.Format == ReplayFormat.Csv
+                    ? $"reading {o.Input} as CSV needs a column mapping: give --map."
+                    : $"{o.Input} is not a journal, frames file or capture; to read it as CSV, give a column mapping with --map.")
                 : new CsvSource(o.Input, CsvMapping.Load(o.Map.FullName)),
         };
     }

@@ -77,6 +77,33 @@ public sealed class CommandLineTests : IDisposable
     }
 
     /// <summary>
+    /// Replay's input problems named as what they are: a missing input (it was called "not a journal, frames file or
+    /// capture"), CSV asked for without a mapping, and a pacing factor so small that the pacing arithmetic overflowed and
+    /// the replay ran at full speed instead.
+    /// </summary>
+    [Fact]
+    public void Replay_names_a_missing_input_a_csv_without_mapping_and_an_unusable_speed()
+    {
+        string input = Path.Combine(_dir.FullName, "in.bin");
+        Assert.Equal(0, Lowlat.Run(Bound, "gen", "--out", input, "--events", "2000").ExitCode);
+        string missing = Path.Combine(_dir.FullName, "missing.bin");
+        (string[] Args, int Code, string Message)[] cases =
+        [
+            (["replay", missing], 1, $"{missing} does not exist."),
+            (["replay", input, "--format", "csv"], 1, "as CSV needs a column mapping: give --map."),
+            (["replay", input, "--speed", "1e-20x"], 2, "is not max or a factor from 0.000001x to 1000000x"),
+            (["replay", input, "--speed", "1e7x"], 2, "is not max or a factor from 0.000001x to 1000000x"),
+        ];
+        foreach (var (args, expected, message) in cases)
+        {
+            var (code, output, error) = Lowlat.Run(Bound, args);
+            string flat = System.Text.RegularExpressions.Regex.Replace(output + error, @"\s+", " ");
+            Assert.True(code == expected, $"{string.Join(' ', args)}: exit {code}\n{output}{error}");
+            Assert.Contains(message, flat, StringComparison.Ordinal);
+        }
+    }
+
+    /// <summary>
     /// Text that is not a number, given to a numeric option that has a range check: the check used to ask for the value
     /// anyway, which threw, and the process died with SIGABRT (exit 134) and a stack trace.
     /// </summary>

@@ -84,7 +84,9 @@ public sealed class ReplayDriver(double speed)
 
                 if (recorded != long.MinValue)
                 {
-                    WaitUntil(firstWall + (long)((recorded - firstRecordedNs) * ticksPerRecordedNs), cancel);
+                    // In double, clamped: a tiny factor must wait long, not wrap around to "already due".
+                    double due = firstWall + ((recorded - firstRecordedNs) * ticksPerRecordedNs);
+                    WaitUntil(due >= long.MaxValue ? long.MaxValue : (long)due, cancel);
                 }
             }
 
