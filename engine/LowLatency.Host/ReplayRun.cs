@@ -96,6 +96,11 @@ internal static class ReplayRun
                     console.MarkupLine(CultureInfo.InvariantCulture, $"[yellow]Journal tail repaired: {journal.Recovery.TruncatedBytes:N0} bytes cut ({Markup.Escape(journal.Recovery.TruncationReason ?? string.Empty)})[/]");
                 }
 
+                if (!o.Recover && journal.NextSequence > 0)
+                {
+                    console.MarkupLine(CultureInfo.InvariantCulture, $"[yellow]{Markup.Escape(o.Journal.FullName)} already holds {journal.NextSequence:N0} records: this run's are appended after them (--recover resumes a crashed run instead).[/]");
+                }
+
                 if (o.Recover)
                 {
                     string versionsDir = o.Versions?.FullName ?? Path.Combine(o.Journal.FullName, "versions");

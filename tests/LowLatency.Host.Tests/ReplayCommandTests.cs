@@ -245,6 +245,14 @@ public sealed class ReplayCommandTests : IDisposable
         var (code, output) = Lowlat2(["replay", P("g.bin"), "--journal", P("j"), .. Model]);
         Assert.True(code == 0, output);
         Assert.DoesNotContain("Input damaged", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("already holds", output, StringComparison.Ordinal);
+
+        // Journaling into a journal that holds records appends, and says so.
+        (code, output) = Lowlat2(["replay", P("g.bin"), "--journal", P("j2"), .. Model]);
+        Assert.True(code == 0, output);
+        (code, output) = Lowlat2(["replay", P("g.bin"), "--journal", P("j2"), .. Model]);
+        Assert.True(code == 0, output);
+        Assert.Contains("already holds 4,000 records", System.Text.RegularExpressions.Regex.Replace(output, @"\s+", " "), StringComparison.Ordinal);
 
         var frames = Frames(P("g.bin"));
         int middle = 8 + frames.Take(2000).Sum(f => 4 + f.Length);
