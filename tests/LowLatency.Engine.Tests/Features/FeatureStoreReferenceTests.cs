@@ -82,9 +82,9 @@ public class FeatureStoreReferenceTests
     }
 
     /// <summary>
-    /// Windows of one bucket (no ring: the current bucket is all there is), two buckets and twelve (longer than one
-    /// vector scan) against the reference; and before every event a <c>Peek</c> at a later time, which reads the
-    /// window from the ring and the current bucket without moving it, against what <c>Process</c> reads once it has.
+    /// Windows of one bucket, two buckets and twelve (longer than one vector scan) against the reference; and before
+    /// every event a <c>Peek</c> at a later time, which reads its window's part of the ring without moving the ring,
+    /// against what <c>Process</c> reads for the same event, which moves it.
     /// </summary>
     [Theory]
     [InlineData(41)]
