@@ -68,7 +68,8 @@ internal static class FeaturesCommand
                 return 1;
             }
 
-            console.MarkupLine(CultureInfo.InvariantCulture, $"Computed features for {writer.Rows:N0} transactions from {result.Messages:N0} messages ({writer.LabelsSeen:N0} labels)");
+            console.MarkupLine(CultureInfo.InvariantCulture, $"Computed features for {writer.Rows:N0} transactions from {result.Messages:N0} messages ({writer.LabelsSeen:N0} labels), {source.Malformed:N0} malformed input records");
+            ReplayRun.PrintFirstMalformed(console, source);
         }
 
         bool damaged = ReplayRun.ReportDamage(console, source);

@@ -52,6 +52,7 @@ internal static class ReplayRun
         }
 
         using var sourceScope = source;
+        var input = source; // the source as opened: a recovery wraps it in a SkipSource below
         var simulator = new PaymentSimulator(new SimulatorOptions { Seed = o.ModelSeed, Cards = o.SimCards, Merchants = Math.Max(100, o.SimCards / 10) });
         FeatureSpec spec = (o.Spec ?? FeatureSpec.LoadDefault("payments")).WithMaxCapacity(o.CardCapacity);
         BootstrapModel model = HistoryTrainer.Train(simulator, o.History, spec, o.Champion);
@@ -174,6 +175,7 @@ internal static class ReplayRun
             var stats = pipeline.Stats;
             console.MarkupLine(CultureInfo.InvariantCulture,
                 $"Replayed {result.Messages:N0} messages in {result.Elapsed.TotalSeconds:F2} s ({result.MessagesPerSecond:N0}/s): {stats.DecisionsPublished:N0} decisions, {stats.Rejected:N0} rejected ({result.DecodeRejects:N0} undecodable), {source.Malformed:N0} malformed input records");
+            PrintFirstMalformed(console, input);
             damaged = ReportDamage(console, source);
             if (result.ModelSwaps > 0 || stats.ModelSwaps > 0)
             {
@@ -228,6 +230,15 @@ internal static class ReplayRun
         }
 
         return source.Damage.Count > 0;
+    }
+
+    /// <summary>Why the first malformed input record was refused, when the source keeps it (a CSV row: line, column, value).</summary>
+    internal static void PrintFirstMalformed(IAnsiConsole console, IMessageSource source)
+    {
+        if (source is CsvSource { FirstError: { } reason })
+        {
+            console.MarkupLine(CultureInfo.InvariantCulture, $"[yellow]first malformed record: {Markup.Escape(reason)}[/]");
+        }
     }
 
     /// <summary>The versions directory of a journal input (<c>INPUT/versions</c>), or null for other inputs.</summary>
