@@ -36,6 +36,14 @@ internal static class ServeCommand
         try
         {
             config = ServeConfigReader.Load(file.FullName);
+
+            // What would stop serve after it had trained or bound anything is checked first: the places it writes, and a
+            // model file (loaded and matched to the feature spec, as serve does). --check runs the same checks.
+            CheckPlaces(config);
+            if (check && config.Model is FileModelConfig)
+            {
+                _ = ServeModel.Create(config, _ => { });
+            }
         }
         catch (ServeConfigException ex)
         {
@@ -90,6 +98,20 @@ internal static class ServeCommand
             ServeStopResult result = host.Stop(stop.Reason ?? "stop requested");
             output.WriteLine(result.Drained ? "stopped cleanly" : "stopped; some accepted events were not decided");
             return result.Drained ? 0 : 1;
+        }
+    }
+
+    /// <summary>The directories serve writes to (journal, learned versions) can be created and written; throws naming the field.</summary>
+    private static void CheckPlaces(ServeConfig config)
+    {
+        if (config.Journal is { } j && CliOptions.WhyNotWritable(j.Directory, directory: true) is { } journalProblem)
+        {
+            throw new ServeConfigException("journal.directory", journalProblem);
+        }
+
+        if (config.Learning is { } l && CliOptions.WhyNotWritable(l.VersionRoot, directory: true) is { } versionsProblem)
+        {
+            throw new ServeConfigException("learning.versions", versionsProblem);
         }
     }
 

@@ -470,6 +470,51 @@ public sealed partial class ServeTests(ITestOutputHelper testOutput) : IDisposab
         Assert.Contains("aeron:udp?endpoint=127.0.0.1:40456 stream 1001", output, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// <c>--check</c> said "configuration OK" for configurations serve then refused: a model path naming a file that is
+    /// not a model, a model whose features are not the spec's, a journal directory that cannot be made. It now runs those
+    /// checks; and serve refuses an unusable journal directory before it trains anything.
+    /// </summary>
+    [Fact]
+    public void Check_loads_the_model_file_and_tries_the_journal_directory_as_serve_does()
+    {
+        string xgboost = Path.Combine(_dir.FullName, "logistic_12x8.json");
+        using (var gz = new System.IO.Compression.GZipStream(File.OpenRead(Path.Combine(AppContext.BaseDirectory, "fixtures", "logistic_12x8.json.gz")), System.IO.Compression.CompressionMode.Decompress))
+        using (var to = File.Create(xgboost))
+        {
+            gz.CopyTo(to);
+        }
+
+        string notModel = Path.Combine(_dir.FullName, "notes.json");
+        File.WriteAllText(notModel, """{ "hello": 1 }""");
+        string blocker = Path.Combine(_dir.FullName, "a-file");
+        File.WriteAllText(blocker, "x");
+        const string Channels = """ "inbound": { "channel": "aeron:udp?endpoint=127.0.0.1:1" }, "decisions": { "channel": "aeron:udp?endpoint=127.0.0.1:9" } """;
+        const string Fixed = """ "thresholds": { "review": 0.5, "decline": 0.9 } """;
+        (string Body, string Field, string Why)[] cases =
+        [
+            ($$"""{ {{Channels}}, "model": { "path": {{Json(notModel)}} }, {{Fixed}} }""", "model.path", string.Empty),
+            ($$"""{ {{Channels}}, "model": { "path": {{Json(xgboost)}} }, {{Fixed}} }""", "model.path", "does not read the features the spec computes"),
+            ($$"""{ {{Channels}}, "model": { "bootstrap": { "history": 3000, "cards": 2000 } }, "journal": { "directory": {{Json(Path.Combine(blocker, "j"))}} } }""", "journal.directory", blocker + " is a file, not a directory"),
+        ];
+        foreach (var (body, field, why) in cases)
+        {
+            string file = Path.Combine(_dir.FullName, "c.json");
+            File.WriteAllText(file, body);
+            var (code, output, error) = Lowlat.Run(Bound, "serve", "--config", file, "--check");
+            Assert.True(code == 2, $"{body}: exit {code}\n{output}{error}");
+            Assert.Contains($"configuration error in {file}: {field}: ", error, StringComparison.Ordinal);
+            Assert.Contains(why, error, StringComparison.Ordinal);
+            Assert.DoesNotContain("configuration OK", output, StringComparison.Ordinal);
+        }
+
+        // Without --check, the journal directory is refused before the bootstrap model is trained.
+        var (exit, stdout, stderr) = Lowlat.Run(Bound, "serve", "--config", Path.Combine(_dir.FullName, "c.json"));
+        Assert.Equal(2, exit);
+        Assert.Contains("journal.directory: ", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("training the bootstrap model", stdout + stderr, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void A_version_directory_that_cannot_be_made_is_a_clear_start_up_error()
     {
