@@ -170,6 +170,115 @@ public sealed class TreeEnsembleTests
         return done == (Avx2.IsSupported ? rows / 8 * 8 : 0);
     }
 
+    [Property(MaxTest = 60)]
+    public bool Leaf_bitvector_batches_equal_the_sequential_reference_bit_for_bit(PositiveInt treeCount, NonNegativeInt depth, PositiveInt featureCount, NonNegativeInt rowCount, bool average, int seed)
+    {
+        var rng = new Random(seed);
+        int trees = 1 + (treeCount.Get % 40);
+        int maxDepth = 1 + (depth.Get % 6); // every tree of depth ≤ 6 fits the layout (≤ 32 leaves under each root child)
+        int features = 1 + (featureCount.Get % 40);
+        int rows = rowCount.Get % 100; // several groups of 32 and a partial one; fewer than MinLeafMaskBatch go row by row
+        int stride = features + (seed & 3);
+        var specs = new List<TreeSpec>();
+        for (int t = 0; t < trees; t++)
+        {
+            var spec = RandomTrees.Tree(rng, maxDepth, features);
+            for (int n = 0; n < spec.NodeCount; n++)
+            {
+                spec.Threshold[n] = EdgeOrRandom(rng);
+            }
+
+            specs.Add(spec);
+        }
+
+        float baseMargin = (float)(rng.NextDouble() - 0.5);
+        var e = TreeEnsemble.Create(specs, features, baseMargin, TreeOutput.RawMargin, average ? TreeAggregation.Average : TreeAggregation.Sum);
+        var flat = new float[(rows * stride) + 1];
+        for (int i = 0; i < flat.Length; i++)
+        {
+            flat[i] = rng.NextDouble() < 0.2 ? float.NaN : EdgeOrRandom(rng);
+        }
+
+        var margins = new float[rows];
+        e.MarginBatch(flat, stride, margins);
+        for (int r = 0; r < rows; r++)
+        {
+            float acc = average ? 0f : baseMargin;
+            foreach (var t in specs)
+            {
+                acc += RandomTrees.Eval(t, flat.AsSpan(r * stride, features));
+            }
+
+            float expected = average ? baseMargin + (acc / trees) : acc;
+            if (BitConverter.SingleToInt32Bits(margins[r]) != BitConverter.SingleToInt32Bits(expected))
+            {
+                return false;
+            }
+        }
+
+        // The kernel itself, on every count it accepts: 1 to 32 rows.
+        var masks = e.LeafMasks;
+        if (masks is null)
+        {
+            return !LeafMaskForest.IsSupported;
+        }
+
+        int count = 1 + (rows % LeafMaskForest.Lanes);
+        var sums = new float[count];
+        var padded = new float[(count * stride) + 1];
+        flat.AsSpan(0, Math.Min(flat.Length, padded.Length)).CopyTo(padded);
+        masks.SumLeaves(padded, stride, count, 0.25f, sums);
+        for (int r = 0; r < count; r++)
+        {
+            float expected = 0.25f;
+            foreach (var t in specs)
+            {
+                expected += RandomTrees.Eval(t, padded.AsSpan(r * stride, features));
+            }
+
+            if (BitConverter.SingleToInt32Bits(sums[r]) != BitConverter.SingleToInt32Bits(expected))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    [Fact]
+    public void Leaf_bitvectors_follow_leaf_values_rewritten_in_place_and_trees_too_wide_for_them_go_row_by_row()
+    {
+        var rng = new Random(11);
+        var specs = Enumerable.Range(0, 24).Select(_ => RandomTrees.Tree(rng, 6, 12)).ToList();
+        var e = TreeEnsemble.Create(specs, 12, 0f, TreeOutput.RawMargin);
+        var rows = Enumerable.Range(0, 40).SelectMany(_ => RandomTrees.Row(rng, 12, 0.1)).ToArray();
+        var margins = new float[40];
+        e.MarginBatch(rows, 12, margins);
+        Assert.Equal(LeafMaskForest.IsSupported, e.LeafMasks is not null);
+
+        var values = new float[e.NodeCount];
+        for (int n = 0; n < values.Length; n++)
+        {
+            values[n] = (float)(rng.NextDouble() * 4 - 2);
+        }
+
+        e.OverwriteLeafValues(values);
+        e.MarginBatch(rows, 12, margins);
+        for (int r = 0; r < 40; r++)
+        {
+            Assert.Equal(BitConverter.SingleToInt32Bits(e.MarginNodeWalk(rows.AsSpan(r * 12, 12))), BitConverter.SingleToInt32Bits(margins[r]));
+        }
+
+        // Depth 7 and no early leaves: 64 leaves under each child of the root, more than a 32-bit set holds.
+        var deep = TreeEnsemble.Create([RandomTrees.Tree(rng, 7, 12, 0.0)], 12, 0f, TreeOutput.RawMargin);
+        deep.MarginBatch(rows, 12, margins);
+        Assert.Null(deep.LeafMasks);
+        for (int r = 0; r < 40; r++)
+        {
+            Assert.Equal(BitConverter.SingleToInt32Bits(deep.MarginNodeWalk(rows.AsSpan(r * 12, 12))), BitConverter.SingleToInt32Bits(margins[r]));
+        }
+    }
+
     [Fact]
     public void The_batch_layout_is_built_once_on_first_use_even_when_threads_race_for_it()
     {

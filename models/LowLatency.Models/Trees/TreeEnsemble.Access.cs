@@ -44,6 +44,26 @@ public sealed partial class TreeEnsemble
 
     internal InterleavedForest? Interleaved => _interleaved;
 
+    /// <summary>
+    /// The leaf-bitvector layout behind <see cref="MarginBatch"/>, built on first use (null where the machine lacks AVX-512
+    /// or the trees do not fit it); racing builders make equal layouts, one is kept.
+    /// </summary>
+    internal LeafMaskForest? LeafMasks
+    {
+        get
+        {
+            var box = Volatile.Read(ref _leafMasks);
+            return box is not null ? box.Value : BuildLeafMasks();
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private LeafMaskForest? BuildLeafMasks()
+    {
+        var built = new StrongBox<LeafMaskForest?>(LeafMaskForest.TryBuild(this));
+        return (Interlocked.CompareExchange(ref _leafMasks, built, null) ?? built).Value;
+    }
+
     internal bool AllSplitsNumeric()
     {
         foreach (byte f in _flags)

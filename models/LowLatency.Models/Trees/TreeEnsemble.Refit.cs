@@ -88,6 +88,7 @@ public sealed partial class TreeEnsemble
         // The across-rows layout, if one was built, has the same shape: its leaves are rewritten in place (a failed
         // build stays failed, as the splits did not change).
         Volatile.Read(ref _acrossRows)?.Value?.Refresh(this);
+        Volatile.Read(ref _leafMasks)?.Value?.Refresh(this);
     }
 
     [DoesNotReturn]
