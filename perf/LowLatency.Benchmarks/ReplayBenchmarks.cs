@@ -12,7 +12,8 @@ namespace LowLatency.Benchmarks;
 /// Replay throughput with the full pipeline (decode, card features, the champion — logistic with hashed keys averaged
 /// with 100 boosted trees of depth 6, the target configuration — scored, reason codes as <see cref="Reasons"/>
 /// says, policy, decision log encoding into a null stream), single-thread topology, 200k simulated messages per
-/// invocation read from a journal on disk (page cache warm). Baseline: the same journal read and decoded, no pipeline.
+/// invocation read from a journal on disk (page cache warm), the trees scored event by event or in groups across events
+/// (<see cref="Groups"/>). Baseline: the same journal read and decoded, no pipeline.
 /// </summary>
 [MemoryDiagnoser]
 public class ReplayBenchmarks
@@ -24,6 +25,10 @@ public class ReplayBenchmarks
     /// <summary>Which decisions carry reason codes: flagged (the default: reviews and declines) or every one.</summary>
     [Params(ReasonCodes.Flagged, ReasonCodes.All)]
     public ReasonCodes Reasons { get; set; }
+
+    /// <summary>Whether the pipeline scores trees across events in groups (<see cref="PipelineOptions.ScoreInGroups"/>, what <c>lowlat replay</c> runs) or event by event.</summary>
+    [Params(false, true)]
+    public bool Groups { get; set; }
 
     private string _dir = string.Empty;
     private BootstrapModel _model = null!;
@@ -94,7 +99,7 @@ public class ReplayBenchmarks
     public void StartPipeline()
     {
         _log = new DecisionLog(Stream.Null, DecisionLogFormat.Binary, ownsStream: false);
-        var options = new PipelineOptions { Features = Spec, RingSize = 1 << 14, Reasons = Reasons };
+        var options = new PipelineOptions { Features = Spec, RingSize = 1 << 14, Reasons = Reasons, ScoreInGroups = Groups };
         _pipeline = new ScoringPipeline<ReplaySink>(options, _model.Model, _model.Policy, new ReplaySink(_log, null));
         _pipeline.Start();
     }

@@ -9,7 +9,7 @@ namespace LowLatency.Engine.Pipeline;
 /// a few events stale is fine for a dashboard. The block starts and ends with 128 bytes of padding so
 /// no other object's hot fields share its cache lines.
 /// </summary>
-[StructLayout(LayoutKind.Explicit, Size = 128 + (16 * 8) + 128)]
+[StructLayout(LayoutKind.Explicit, Size = 128 + (17 * 8) + 128)]
 public struct PipelineCounters
 {
     [FieldOffset(128 + (0 * 8))] internal long TransactionsIn;
@@ -28,6 +28,7 @@ public struct PipelineCounters
     [FieldOffset(128 + (13 * 8))] internal long LabelsDropped;
     [FieldOffset(128 + (14 * 8))] internal long ModelSwaps;
     [FieldOffset(128 + (15 * 8))] internal long SwapsRefused;
+    [FieldOffset(128 + (16 * 8))] internal long ScoredInGroups;
 
     /// <summary>Copies the counters for a reader on another thread (each field read once, no ordering between fields).</summary>
     public readonly PipelineStats Snapshot() => new(
@@ -35,7 +36,7 @@ public struct PipelineCounters
         Volatile.Read(in Rejected), Volatile.Read(in Approved), Volatile.Read(in Reviewed), Volatile.Read(in Declined),
         Volatile.Read(in DecisionsPublished), Volatile.Read(in PublishBackPressured), Volatile.Read(in LabelsUnmatched),
         Volatile.Read(in LateEvents), Volatile.Read(in LabelsJoined), Volatile.Read(in LabelsDropped), Volatile.Read(in ModelSwaps),
-        Volatile.Read(in SwapsRefused));
+        Volatile.Read(in SwapsRefused), Volatile.Read(in ScoredInGroups));
 }
 
 /// <summary>A point-in-time copy of <see cref="PipelineCounters"/>.</summary>
@@ -54,8 +55,9 @@ public struct PipelineCounters
 /// <param name="LabelsJoined">Labels joined with their decision and queued for the learner.</param>
 /// <param name="LabelsDropped">Joined labels dropped because the learner was a whole queue behind (scoring never waits for it).</param>
 /// <param name="ModelSwaps">Model swaps put in force (learner promotions and rollbacks, journaled swaps on replay, Promote/Rollback controls).</param>
+/// <param name="ScoredInGroups">Events whose trees were scored in a group of at least eight across events (<see cref="PipelineOptions.ScoreInGroups"/>).</param>
 /// <param name="SwapsRefused">Swaps not put in force: the version is unknown here, or (for journaled swaps) its fingerprint differs from the model this pipeline has under that version, as in a what-if replay.</param>
 public readonly record struct PipelineStats(
     long TransactionsIn, long LabelsIn, long OrdersIn, long ControlsIn, long Rejected,
     long Approved, long Reviewed, long Declined, long DecisionsPublished, long PublishBackPressured, long LabelsUnmatched,
-    long LateEvents, long LabelsJoined, long LabelsDropped, long ModelSwaps, long SwapsRefused);
+    long LateEvents, long LabelsJoined, long LabelsDropped, long ModelSwaps, long SwapsRefused, long ScoredInGroups);

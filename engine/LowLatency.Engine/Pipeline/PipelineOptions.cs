@@ -76,6 +76,19 @@ public sealed record PipelineOptions
     /// </summary>
     public ReasonCodes Reasons { get; init; } = ReasonCodes.Flagged;
 
+    /// <summary>
+    /// Single-thread topology only: score the trees of up to <see cref="ScoreGroupSize"/> consecutive scored events of a
+    /// ring batch in one pass across events (leaf bitvectors, where the machine and the trees allow), then decide them in
+    /// order. Scores, outcomes and their order are the same bits as event by event; what changes is that an event's
+    /// decision waits for the features of the rest of its group (a group never waits for more input: it ends with the
+    /// ring batch, and before any control or model-swap message). For throughput: replays turn it on. Default false, so
+    /// live serving decides each event as soon as it is scored.
+    /// </summary>
+    public bool ScoreInGroups { get; init; }
+
+    /// <summary>Most scored events in a group of <see cref="ScoreInGroups"/>.</summary>
+    public const int ScoreGroupSize = 32;
+
     private static readonly Lazy<FeatureSpec> DefaultPayments = new(() => FeatureSpec.LoadDefault("payments"));
 
     /// <summary>Throws with a message naming the first invalid option.</summary>
@@ -91,6 +104,11 @@ public sealed record PipelineOptions
             throw new ArgumentException("PolledByCaller needs the single-thread topology: a caller's thread cannot run pipelined stages.");
         }
 
+        if (ScoreInGroups && Topology != Topology.SingleThread)
+        {
+            throw new ArgumentException("ScoreInGroups needs the single-thread topology: a pipelined scoring stage sees one event at a time.");
+        }
+
         if (Features is null)
         {
             throw new ArgumentException("Features must be set (a feature spec).");
@@ -99,5 +117,5 @@ public sealed record PipelineOptions
 
     /// <inheritdoc/>
     public override string ToString() =>
-        $"ring {RingSize} slots, topology {Topology}{(PolledByCaller ? " (on the network thread)" : string.Empty)}, wait {WaitStrategy}, reasons {Reasons.ToString().ToLowerInvariant()}, {(Features.Event == FeatureEventKind.Order ? "order" : "transaction")} features over {Features.Entities.Count} entity types";
+        $"ring {RingSize} slots, topology {Topology}{(PolledByCaller ? " (on the network thread)" : string.Empty)}, wait {WaitStrategy}, reasons {Reasons.ToString().ToLowerInvariant()}{(ScoreInGroups ? ", trees scored in groups" : string.Empty)}, {(Features.Event == FeatureEventKind.Order ? "order" : "transaction")} features over {Features.Entities.Count} entity types";
 }

@@ -294,13 +294,13 @@ public sealed class ScoringPipeline<TSink> : IDisposable
         if (Options.PolledByCaller)
         {
             _poller = _ring.AddPoller(gate);
-            _polled = new AllStagesHandler<TSink>(_state, _ring.Ring, sink);
+            _polled = new AllStagesHandler<TSink>(_state, _ring.Ring, sink, Options.ScoreInGroups);
             return;
         }
 
         if (Options.Topology == Topology.SingleThread)
         {
-            _ring.Add(new AllStagesHandler<TSink>(_state, _ring.Ring, sink), wait, gate);
+            _ring.Add(new AllStagesHandler<TSink>(_state, _ring.Ring, sink, Options.ScoreInGroups), wait, gate);
             return;
         }
 

@@ -72,7 +72,17 @@ public sealed class ServingModel
     /// nothing: the explain scratch is on the stack.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Score(ref PipelineSlot slot, DecisionPolicy policy, ReasonCodes reasons)
+    public void Score(ref PipelineSlot slot, DecisionPolicy policy, ReasonCodes reasons) => Score(ref slot, policy, reasons, false, 0f);
+
+    /// <summary>
+    /// <see cref="Score(ref PipelineSlot, DecisionPolicy, ReasonCodes)"/> with the trees' margin already computed for
+    /// this slot's features (<paramref name="treeMargin"/>, from a batch across events): the same bits.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Score(ref PipelineSlot slot, DecisionPolicy policy, ReasonCodes reasons, float treeMargin) => Score(ref slot, policy, reasons, true, treeMargin);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Score(ref PipelineSlot slot, DecisionPolicy policy, ReasonCodes reasons, bool haveTreeMargin, float treeMargin)
     {
         ReadOnlySpan<float> dense = ((ReadOnlySpan<float>)slot.Features)[..DenseCount];
         ReadOnlySpan<ulong> keys = ((ReadOnlySpan<ulong>)slot.Keys)[..slot.KeyCount];
@@ -84,7 +94,8 @@ public sealed class ServingModel
             return;
         }
 
-        float probability = Champion.ToProbability(Champion.Margin(dense, keys));
+        float margin = haveTreeMargin ? Champion.Margin(dense, keys, treeMargin) : Champion.Margin(dense, keys);
+        float probability = Champion.ToProbability(margin);
         var outcome = policy.Decide(probability);
         slot.Decision.Score = probability;
         slot.Decision.Outcome = outcome;

@@ -169,11 +169,7 @@ internal sealed class StageState(PipelineOptions options, ServingModel model, De
             if (!slot.Rejected)
             {
                 _model.Score(ref slot, Policy, _reasons);
-                if (Learning is { } learning)
-                {
-                    bool order = slot.Kind == MessageKind.Order;
-                    learning.OnDecision(ref slot, order ? slot.Order.OrderId : slot.Transaction.TxId, order ? slot.Order.EventTimeNs : slot.Transaction.EventTimeNs);
-                }
+                LogDecision(ref slot);
             }
 
             return;
@@ -187,6 +183,28 @@ internal sealed class StageState(PipelineOptions options, ServingModel model, De
             case MessageKind.Control or MessageKind.ModelSwap:
                 Swap(ref slot);
                 break;
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Score(ref PipelineSlot)"/> for a scored, unrejected event whose trees' margin under the model in force
+    /// was computed beforehand (<see cref="AllStagesHandler{TSink}"/>'s groups): the same bits.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Score(ref PipelineSlot slot, float treeMargin)
+    {
+        _model.Score(ref slot, Policy, _reasons, treeMargin);
+        LogDecision(ref slot);
+    }
+
+    /// <summary>Hands a scored event's decision to continual learning, when it is on.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void LogDecision(ref PipelineSlot slot)
+    {
+        if (Learning is { } learning)
+        {
+            bool order = slot.Kind == MessageKind.Order;
+            learning.OnDecision(ref slot, order ? slot.Order.OrderId : slot.Transaction.TxId, order ? slot.Order.EventTimeNs : slot.Transaction.EventTimeNs);
         }
     }
 
@@ -319,13 +337,17 @@ public struct YieldIdle : IIdleStrategy
 
 /// <summary>
 /// All stages back to back on one thread. Within a batch the next slot is published, so its feature state is
-/// prefetched before this one is processed.
+/// prefetched before this one is processed. With <see cref="PipelineOptions.ScoreInGroups"/> the scoring and deciding of
+/// a run of slots waits until the run ends (32 scored events, the end of the ring batch, or a control or model-swap
+/// message, which is handled alone after the run): the trees of the whole run are then evaluated in one pass across
+/// events, and every slot is scored and decided in sequence order as before.
 /// </summary>
-internal struct AllStagesHandler<TSink>(StageState state, RingBuffer<PipelineSlot> ring, TSink sink) : IEventHandler<PipelineSlot>
+internal struct AllStagesHandler<TSink>(StageState state, RingBuffer<PipelineSlot> ring, TSink sink, bool groups = false) : IEventHandler<PipelineSlot>
     where TSink : struct, IDecisionSink
 {
     private TSink _sink = sink;
     private YieldIdle _idle;
+    private readonly ScoreGroup? _group = groups ? new ScoreGroup() : null;
 
     public void OnEvent(ref PipelineSlot evt, long sequence, bool endOfBatch)
     {
@@ -334,14 +356,133 @@ internal struct AllStagesHandler<TSink>(StageState state, RingBuffer<PipelineSlo
             state.Prefetch(ref ring[sequence + 1]);
         }
 
-        state.Featurize(ref evt, sequence);
-        state.Score(ref evt);
-        state.Decide(ref evt, ref _sink, ref _idle);
+        if (_group is { } group)
+        {
+            Grouped(group, ref evt, sequence, endOfBatch);
+        }
+        else
+        {
+            state.Featurize(ref evt, sequence);
+            state.Score(ref evt);
+            state.Decide(ref evt, ref _sink, ref _idle);
+        }
+
         if (endOfBatch)
         {
             _sink.Flush();
         }
     }
+
+    private void Grouped(ScoreGroup group, ref PipelineSlot evt, long sequence, bool endOfBatch)
+    {
+        if (evt.Kind is MessageKind.Control or MessageKind.ModelSwap)
+        {
+            // Everything before it is scored by the model in force before it, and its callbacks see them decided.
+            Drain(group);
+            state.Featurize(ref evt, sequence);
+            state.Score(ref evt);
+            state.Decide(ref evt, ref _sink, ref _idle);
+            return;
+        }
+
+        state.Featurize(ref evt, sequence);
+        if (group.Count++ == 0)
+        {
+            group.First = sequence;
+        }
+
+        if (evt.Kind == state.Scored && !evt.Rejected)
+        {
+            ((ReadOnlySpan<float>)evt.Features).CopyTo(group.Row(group.Rows++));
+        }
+
+        if (group.Rows == PipelineOptions.ScoreGroupSize || endOfBatch)
+        {
+            Drain(group);
+        }
+    }
+
+    /// <summary>
+    /// Scores the group's trees across its events, then scores and decides each slot in order. A slot that throws is
+    /// skipped and the rest still handled (none is left undecided when its ring slot is released); the first exception
+    /// is rethrown afterwards for the processor to count.
+    /// </summary>
+    private void Drain(ScoreGroup group)
+    {
+        if (group.Count == 0)
+        {
+            return;
+        }
+
+        long first = group.First;
+        int count = group.Count, rows = group.Rows;
+        group.Count = group.Rows = 0;
+        Models.Trees.TreeEnsemble? trees = state.Model.Champion.Trees;
+        Exception? fault = null;
+        try
+        {
+            trees?.MarginBatch(group.Staging, FeatureBuffer.Capacity, group.Margins.AsSpan(0, rows));
+            state.Counters.ScoredInGroups += trees is not null && rows >= Models.Trees.TreeEnsemble.MinLeafMaskBatch ? rows : 0;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            fault = ex;
+            trees = null; // score each slot on its own: a slot that cannot be scored then fails alone
+        }
+
+        int row = 0;
+        for (long s = first; s < first + count; s++)
+        {
+            ref PipelineSlot slot = ref ring[s];
+            bool scored = slot.Kind == state.Scored && !slot.Rejected;
+            try
+            {
+                if (scored && trees is not null)
+                {
+                    state.Score(ref slot, group.Margins[row]);
+                }
+                else
+                {
+                    state.Score(ref slot);
+                }
+
+                state.Decide(ref slot, ref _sink, ref _idle);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                fault ??= ex;
+            }
+
+            row += scored ? 1 : 0;
+        }
+
+        if (fault is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(fault);
+        }
+    }
+}
+
+/// <summary>The run of slots an <see cref="AllStagesHandler{TSink}"/> scores together, and the dense features of its scored events.</summary>
+internal sealed class ScoreGroup
+{
+    /// <summary>Dense features of the group's scored events, a row of <see cref="FeatureBuffer.Capacity"/> floats each.</summary>
+    public readonly float[] Staging = new float[PipelineOptions.ScoreGroupSize * FeatureBuffer.Capacity];
+
+    /// <summary>Their tree margins.</summary>
+    public readonly float[] Margins = new float[PipelineOptions.ScoreGroupSize];
+
+    /// <summary>Sequence of the group's first slot.</summary>
+    public long First;
+
+    /// <summary>Slots in the group (any kind).</summary>
+    public int Count;
+
+    /// <summary>Scored events among them (rows of <see cref="Staging"/> in use).</summary>
+    public int Rows;
+
+    /// <summary>Row <paramref name="i"/> of <see cref="Staging"/>.</summary>
+    public Span<float> Row(int i) => Staging.AsSpan(i * FeatureBuffer.Capacity, FeatureBuffer.Capacity);
 }
 
 /// <summary>Features stage alone (pipelined topology), prefetching for the next slot of the batch like <see cref="AllStagesHandler{TSink}"/>.</summary>

@@ -172,8 +172,23 @@ public sealed class ChampionModel
             ThrowShort(dense.Length, Layout.DenseCount);
         }
 
+        return Margin(dense, sparseKeys, Trees is { } t ? t.Margin(dense) : 0f);
+    }
+
+    /// <summary>
+    /// <see cref="Margin(ReadOnlySpan{float}, ReadOnlySpan{ulong})"/> with the tree ensemble's margin already computed
+    /// (<paramref name="treeMargin"/> = <see cref="Trees"/>.Margin(dense), for instance a row of
+    /// <see cref="TreeEnsemble.MarginBatch"/>): the same operations in the same order, so the same bits.
+    /// </summary>
+    public float Margin(ReadOnlySpan<float> dense, ReadOnlySpan<ulong> sparseKeys, float treeMargin)
+    {
+        if (dense.Length < Layout.DenseCount)
+        {
+            ThrowShort(dense.Length, Layout.DenseCount);
+        }
+
         float mL = Logistic is { } l ? Blend.LogisticWeight * l.Margin(dense, sparseKeys) : 0f;
-        float mT = Trees is { } t ? Blend.TreeWeight * t.Margin(dense) : 0f;
+        float mT = Trees is not null ? Blend.TreeWeight * treeMargin : 0f;
         float margin = Combine(mL, mT, out _);
         if (OnlineTree is { } h)
         {

@@ -374,6 +374,9 @@ public sealed partial class TreeEnsemble
         }
     }
 
+    /// <summary>Whether <see cref="MarginBatch"/> scores groups of rows across rows by leaf bitvectors here (AVX-512, and at most 32 leaves under each child of every root), rather than row by row.</summary>
+    public bool ScoresBatchesAcrossRows => LeafMasks is not null;
+
     /// <summary>Fewest rows <see cref="MarginBatch"/> evaluates by leaf bitvectors (a call costs the same for 1 row as for 32).</summary>
     public const int MinLeafMaskBatch = 8;
 

@@ -19,6 +19,7 @@ public class ScoringPipelineTests
         public long AllocatedAtStart = -1;
         public long AllocatedAtEnd = -1;
         public long MeasureFrom = measureFrom;
+        public long ScoredInGroups;
     }
 
     internal struct RecordingSink(DecisionLog log) : IDecisionSink
@@ -78,10 +79,10 @@ public class ScoringPipelineTests
 
     private static DecisionLog Run(
         Transaction[] txs, Topology topology, WaitStrategyKind wait, ServingModel model, DecisionPolicy policy, long measureFrom = -1, bool polled = false,
-        ReasonCodes reasons = ReasonCodes.All)
+        ReasonCodes reasons = ReasonCodes.All, bool groups = false)
     {
         var log = new DecisionLog(txs.Length, measureFrom);
-        var options = new PipelineOptions { Topology = topology, WaitStrategy = wait, RingSize = 1024, Features = Payments, PolledByCaller = polled, Reasons = reasons };
+        var options = new PipelineOptions { Topology = topology, WaitStrategy = wait, RingSize = 1024, Features = Payments, PolledByCaller = polled, Reasons = reasons, ScoreInGroups = groups };
         using var pipeline = new ScoringPipeline<RecordingSink>(options, model, policy, new RecordingSink(log));
         pipeline.Start();
         var seq = pipeline.Sequencer;
@@ -122,6 +123,7 @@ public class ScoringPipelineTests
 
         Assert.True(pipeline.DrainAndStop(TimeSpan.FromSeconds(60)));
         Assert.Equal(0, pipeline.Faults);
+        log.ScoredInGroups = pipeline.Stats.ScoredInGroups;
         return log;
     }
 
@@ -132,12 +134,18 @@ public class ScoringPipelineTests
     [InlineData(Topology.SingleThread, WaitStrategyKind.Yielding, ReasonCodes.All, true)]
     [InlineData(Topology.SingleThread, WaitStrategyKind.Yielding, ReasonCodes.Flagged)]
     [InlineData(Topology.SingleThread, WaitStrategyKind.Yielding, ReasonCodes.None, true)]
-    public void Decisions_equal_a_naive_inline_recomputation_in_every_topology(Topology topology, WaitStrategyKind wait, ReasonCodes reasonCodes, bool polled = false)
+    [InlineData(Topology.SingleThread, WaitStrategyKind.Yielding, ReasonCodes.Flagged, false, true)]
+    [InlineData(Topology.SingleThread, WaitStrategyKind.Yielding, ReasonCodes.None, true, true)]
+    public void Decisions_equal_a_naive_inline_recomputation_in_every_topology(Topology topology, WaitStrategyKind wait, ReasonCodes reasonCodes, bool polled = false, bool groups = false)
     {
         var txs = RandomTransactions(30_000, seed: 1);
         var model = RandomModel(2);
         var policy = new DecisionPolicy(0.3f, 0.7f);
-        var log = Run(txs, topology, wait, model, policy, polled: polled, reasons: reasonCodes);
+        var log = Run(txs, topology, wait, model, policy, polled: polled, reasons: reasonCodes, groups: groups);
+        if (groups && model.Champion.Trees!.ScoresBatchesAcrossRows)
+        {
+            Assert.True(log.ScoredInGroups > 0, "no group of eight or more formed");
+        }
 
         // The same components run inline on the test thread: what the ring, the stages and the threads add must be nothing.
         using var naiveFeatures = NewFeaturizer(Payments);
@@ -176,7 +184,8 @@ public class ScoringPipelineTests
     [InlineData(false, ReasonCodes.All)]
     [InlineData(true, ReasonCodes.All)]
     [InlineData(false, ReasonCodes.Flagged)]
-    public void Steady_state_processing_allocates_nothing_per_event(bool polled, ReasonCodes reasons)
+    [InlineData(false, ReasonCodes.Flagged, true)]
+    public void Steady_state_processing_allocates_nothing_per_event(bool polled, ReasonCodes reasons, bool groups = false)
     {
         // 220k events: the sink reads its thread's allocation counter after 20k (warm-up, tiering) and at the end.
         // The champion has both parts, so the logistic dot product, the hashed keys, the SIMD trees and the Saabas
@@ -185,7 +194,7 @@ public class ScoringPipelineTests
         var model = RandomModel(4);
         Assert.NotNull(model.Champion.Logistic);
         Assert.True(model.Champion.Trees is { IsCompiled: true });
-        var log = Run(txs, Topology.SingleThread, WaitStrategyKind.Yielding, model, new DecisionPolicy(0.5f, 0.9f), measureFrom: 20_000, polled: polled, reasons: reasons);
+        var log = Run(txs, Topology.SingleThread, WaitStrategyKind.Yielding, model, new DecisionPolicy(0.5f, 0.9f), measureFrom: 20_000, polled: polled, reasons: reasons, groups: groups);
         Assert.True(log.AllocatedAtStart >= 0 && log.AllocatedAtEnd >= log.AllocatedAtStart);
         Assert.Equal(0, log.AllocatedAtEnd - log.AllocatedAtStart);
         int explained = log.Decisions.Count(d => reasons == ReasonCodes.All || d.Outcome != Outcome.Approve);
