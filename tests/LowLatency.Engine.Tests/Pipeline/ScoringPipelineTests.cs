@@ -203,6 +203,55 @@ public class ScoringPipelineTests
         Assert.True(log.Decisions.Select(d => d.Score).Distinct().Count() > 1000);
     }
 
+    /// <summary>A sink that fails on one transaction id and records every other decision it is given.</summary>
+    private struct FailingSink(List<ulong> published, ulong failOn) : IDecisionSink
+    {
+        public readonly bool TryPublish(ref PipelineSlot slot)
+        {
+            if (slot.Decision.TxId == failOn)
+            {
+                throw new InvalidOperationException("sink failure");
+            }
+
+            published.Add(slot.Decision.TxId);
+            return true;
+        }
+
+        public readonly void OnOther(ref PipelineSlot slot)
+        {
+        }
+
+        public readonly void Flush()
+        {
+        }
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_slot_that_faults_is_counted_and_every_other_event_of_its_group_is_still_decided_in_order(bool groups)
+    {
+        // Published before the start, the stream is one ring batch: with groups its faulting event sits inside a group of
+        // 32 whose other events must not be lost when the fault unwinds.
+        var txs = RandomTransactions(200, seed: 6);
+        var published = new List<ulong>();
+        var options = new PipelineOptions { RingSize = 256, Features = Payments, ScoreInGroups = groups };
+        using var pipeline = new ScoringPipeline<FailingSink>(options, RandomModel(1), new DecisionPolicy(0.5f, 0.9f), new FailingSink(published, txs[45].TxId));
+        foreach (var tx in txs)
+        {
+            using var scope = pipeline.Sequencer.Claim(pipeline.Ring);
+            scope.Event.Kind = MessageKind.Transaction;
+            scope.Event.Rejected = false;
+            scope.Event.Transaction = tx;
+        }
+
+        pipeline.Start();
+        Assert.True(pipeline.DrainAndStop(TimeSpan.FromSeconds(30)));
+        Assert.Equal(1, pipeline.Faults);
+        Assert.Equal(txs.Where((_, i) => i != 45).Select(t => t.TxId), published);
+        Assert.Equal(groups ? txs.Length : 0, pipeline.Stats.ScoredInGroups); // six groups of 32 and one of 8, the faulting one's included
+    }
+
     [Fact]
     public void Events_far_in_the_future_are_rejected_counted_and_not_decided()
     {
@@ -238,6 +287,11 @@ public class ScoringPipelineTests
         var bad = new PipelineOptions { RingSize = 64, Features = Payments, Topology = Topology.Pipelined, PolledByCaller = true };
         var ex = Assert.Throws<ArgumentException>(() => bad.Validate());
         Assert.Contains("single-thread", ex.Message, StringComparison.Ordinal);
+
+        // Groups likewise: a pipelined scoring stage sees one event at a time.
+        var grouped = new PipelineOptions { RingSize = 64, Features = Payments, Topology = Topology.Pipelined, ScoreInGroups = true };
+        ex = Assert.Throws<ArgumentException>(() => grouped.Validate());
+        Assert.Contains("ScoreInGroups needs the single-thread topology", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
