@@ -58,7 +58,7 @@ internal static class FeaturesCommand
         var model = HistoryTrainer.Train(simulator, o.History, spec, o.Champion);
         model.Features.Dispose(); // the export starts from empty windows, like the replay it mirrors
         using var writer = new TrainingSetWriter(Featurizer.NamesFor(FeaturePlan.Compile(spec)));
-        using (var pipeline = new ScoringPipeline<TrainingSetSink>(new PipelineOptions { Features = spec, Reasons = ReasonCodes.None }, model.Model, model.Policy, new TrainingSetSink(writer)))
+        using (var pipeline = new ScoringPipeline<TrainingSetSink>(new PipelineOptions { Features = spec, Reasons = ReasonCodes.None, ScoreInGroups = true }, model.Model, model.Policy, new TrainingSetSink(writer)))
         {
             pipeline.Start();
             var result = new ReplayDriver(0).Run(source, pipeline);
