@@ -170,8 +170,12 @@ internal sealed unsafe class EntityTable : IDisposable
     {
         NativeMemory.Clear(slot, (nuint)SlotBytes);
         *(long*)slot = Never;
-        *(long*)(slot + 8) = Never;
         ref readonly EntityPlan e = ref _plan.Entities[_entityIndex];
+        if (e.VelocityOut >= 0)
+        {
+            *(long*)(slot + 8) = Never; // no location yet (only entities with a velocity feature keep one)
+        }
+
         for (int w = e.FirstWindow; w < e.FirstWindow + e.WindowCount; w++)
         {
             *(long*)(slot + _plan.Windows[w].Offset) = EmptyHead;

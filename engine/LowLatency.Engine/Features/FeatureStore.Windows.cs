@@ -168,7 +168,7 @@ public sealed unsafe partial class FeatureStore
                 *(long*)slot = t;
             }
 
-            if (e.HasGeo && t >= *(long*)(slot + 8))
+            if (ep.VelocityOut >= 0 && e.HasGeo && t >= *(long*)(slot + 8))
             {
                 *(long*)(slot + 8) = t;
                 *(double*)(slot + 16) = e.Latitude;

@@ -17,8 +17,9 @@ public class FeatureSpecTests
         FeaturePlan plan = FeaturePlan.Load(Good);
         Assert.Equal(["card_1h_count", "card_1h_sum_amount", "card_1d_max_amount", "card_time_since_last_s"], plan.FeatureNames);
         Assert.Equal(4, plan.VectorLength);
-        // Slot = 32 header + (8 head + 6 counts x 4 + 6 sums x 8) + (8 head + 6 counts x 4 + 6 maxima x 4), key 8 bytes.
-        Assert.Equal(8 + 32 + (8 + (6 * 4) + (6 * 8)) + (8 + (6 * 4) + (6 * 4)), plan.BytesPerEntity("card"));
+        // Slot = 8 header (last seen; no velocity feature, so no last location) + (8 head + 6 counts x 4 + 6 sums x 8)
+        // + (8 head + 6 counts x 4 + 6 maxima x 4) = 144 bytes, rounded up to whole 64-byte lines (192); key 8 bytes.
+        Assert.Equal(8 + 192, plan.BytesPerEntity("card"));
         // Exactly the capacity of 100 homes, plus the 7 spare slots that let the last homes probe without wrapping.
         Assert.Equal(107L * plan.BytesPerEntity("card"), plan.TotalBytes);
     }
