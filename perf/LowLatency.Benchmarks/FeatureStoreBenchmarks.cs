@@ -35,9 +35,9 @@ public class FeatureStoreBenchmarks
     public int Cards { get; set; }
 
     /// <summary>
-    /// 10k to 1M cards; 10M too when <c>LOWLAT_BENCH_10M=1</c>: its tables take about 20.6 GB of this machine's 24 GiB, so
+    /// 10k to 1M cards; 10M too when <c>LOWLAT_BENCH_10M=1</c>: its tables take about 21 GB of this machine's 24 GiB, so
     /// run it only when nothing else is using memory. <c>LOWLAT_BENCH_CARDS=3000000,6000000</c> names the populations
-    /// instead (8M cards, about 20 GB with the headroom, is the most this machine holds).
+    /// instead (8M cards, about 21 GB with the headroom, is the most this machine holds).
     /// </summary>
     public static IEnumerable<int> Populations() =>
         Environment.GetEnvironmentVariable("LOWLAT_BENCH_CARDS") is { Length: > 0 } cards

@@ -373,19 +373,35 @@ internal struct AllStagesHandler<TSink>(StageState state, RingBuffer<PipelineSlo
         }
     }
 
+    /// <summary>
+    /// Grouped handling of one slot. A fault anywhere leaves no slot of the group undecided: the processor releases the
+    /// ring up to the faulting slot when the exception reaches it, so the group is drained first, and a control slot is
+    /// still put in force after a fault in the group before it.
+    /// </summary>
     private void Grouped(ScoreGroup group, ref PipelineSlot evt, long sequence, bool endOfBatch)
     {
         if (evt.Kind is MessageKind.Control or MessageKind.ModelSwap)
         {
             // Everything before it is scored by the model in force before it, and its callbacks see them decided.
-            Drain(group);
+            Exception? fault = DrainCatching(group);
             state.Featurize(ref evt, sequence);
             state.Score(ref evt);
             state.Decide(ref evt, ref _sink, ref _idle);
+            Rethrow(fault);
             return;
         }
 
-        state.Featurize(ref evt, sequence);
+        try
+        {
+            state.Featurize(ref evt, sequence);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // This slot is the fault (not decided, as without groups); the ones before it are decided now.
+            DrainCatching(group);
+            throw;
+        }
+
         if (group.Count++ == 0)
         {
             group.First = sequence;
@@ -407,11 +423,22 @@ internal struct AllStagesHandler<TSink>(StageState state, RingBuffer<PipelineSlo
     /// skipped and the rest still handled (none is left undecided when its ring slot is released); the first exception
     /// is rethrown afterwards for the processor to count.
     /// </summary>
-    private void Drain(ScoreGroup group)
+    private void Drain(ScoreGroup group) => Rethrow(DrainCatching(group));
+
+    private static void Rethrow(Exception? fault)
+    {
+        if (fault is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(fault);
+        }
+    }
+
+    /// <summary><see cref="Drain"/>, returning the first exception instead of throwing it.</summary>
+    private Exception? DrainCatching(ScoreGroup group)
     {
         if (group.Count == 0)
         {
-            return;
+            return null;
         }
 
         long first = group.First;
@@ -456,10 +483,7 @@ internal struct AllStagesHandler<TSink>(StageState state, RingBuffer<PipelineSlo
             row += scored ? 1 : 0;
         }
 
-        if (fault is not null)
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(fault);
-        }
+        return fault;
     }
 }
 

@@ -204,7 +204,7 @@ public class ScoringPipelineTests
     }
 
     /// <summary>A sink that fails on one transaction id and records every other decision it is given.</summary>
-    private struct FailingSink(List<ulong> published, ulong failOn) : IDecisionSink
+    private struct FailingSink(List<ulong> published, ulong failOn, List<uint>? versions = null) : IDecisionSink
     {
         public readonly bool TryPublish(ref PipelineSlot slot)
         {
@@ -214,6 +214,7 @@ public class ScoringPipelineTests
             }
 
             published.Add(slot.Decision.TxId);
+            versions?.Add(slot.Decision.ModelVersion);
             return true;
         }
 
@@ -250,6 +251,45 @@ public class ScoringPipelineTests
         Assert.Equal(1, pipeline.Faults);
         Assert.Equal(txs.Where((_, i) => i != 45).Select(t => t.TxId), published);
         Assert.Equal(groups ? txs.Length : 0, pipeline.Stats.ScoredInGroups); // six groups of 32 and one of 8, the faulting one's included
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_promotion_right_after_a_faulting_event_still_takes_effect_and_nothing_else_is_lost(bool groups)
+    {
+        // Event 10 faults in the sink; a PromoteModel to v2 follows event 19. With groups both sit in one ring batch and
+        // the fault unwinds from the group drained before the promotion: the promotion must still be put in force, and
+        // every other event decided in order (v1 before the promotion, v2 after).
+        var txs = RandomTransactions(60, seed: 7);
+        var published = new List<ulong>();
+        var versions = new List<uint>();
+        var options = new PipelineOptions { RingSize = 128, Features = Payments, ScoreInGroups = groups };
+        var v2 = RandomModel(2, version: 2);
+        using var pipeline = new ScoringPipeline<FailingSink>(options, RandomModel(1), new DecisionPolicy(0.5f, 0.9f), new FailingSink(published, txs[10].TxId, versions));
+        pipeline.Models.Add(v2);
+        for (int i = 0; i < txs.Length; i++)
+        {
+            if (i == 20)
+            {
+                using var control = pipeline.Sequencer.Claim(pipeline.Ring);
+                control.Event.Kind = MessageKind.Control;
+                control.Event.Rejected = false;
+                control.Event.Control = new ControlMessage { Command = ControlCommand.PromoteModel, ModelVersion = 2 };
+            }
+
+            using var scope = pipeline.Sequencer.Claim(pipeline.Ring);
+            scope.Event.Kind = MessageKind.Transaction;
+            scope.Event.Rejected = false;
+            scope.Event.Transaction = txs[i];
+        }
+
+        pipeline.Start();
+        Assert.True(pipeline.DrainAndStop(TimeSpan.FromSeconds(30)));
+        Assert.Equal(1, pipeline.Faults);
+        Assert.Equal(txs.Where((_, i) => i != 10).Select(t => t.TxId), published);
+        Assert.Equal(Enumerable.Repeat(1u, 19).Concat(Enumerable.Repeat(2u, 40)), versions);
+        Assert.Equal(1, pipeline.Stats.ModelSwaps);
     }
 
     [Fact]
