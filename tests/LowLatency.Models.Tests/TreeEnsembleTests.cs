@@ -56,13 +56,9 @@ public sealed class TreeEnsembleTests
     private static float EdgeOrRandom(Random rng) =>
         rng.Next(3) == 0 ? (float)((rng.NextDouble() - 0.5) * 4) : EdgeValues[rng.Next(EdgeValues.Length)];
 
-    [Property(MaxTest = 60)]
-    public bool Interleaved_walk_equals_the_reference_on_edge_thresholds_and_values(PositiveInt treeCount, NonNegativeInt depth, PositiveInt featureCount, int seed)
+    /// <summary>Random trees whose thresholds are edge values (±∞, ±0, extremes) or random ones.</summary>
+    private static List<TreeSpec> EdgeTrees(Random rng, int trees, int maxDepth, int features)
     {
-        var rng = new Random(seed);
-        int trees = 1 + (treeCount.Get % 70); // one to several groups of sixteen, most with a partial last group
-        int maxDepth = 1 + (depth.Get % 9);
-        int features = 1 + (featureCount.Get % 40); // the event copy has a vector part and a scalar tail
         var specs = new List<TreeSpec>();
         for (int t = 0; t < trees; t++)
         {
@@ -74,6 +70,18 @@ public sealed class TreeEnsembleTests
 
             specs.Add(spec);
         }
+
+        return specs;
+    }
+
+    [Property(MaxTest = 60)]
+    public bool Interleaved_walk_equals_the_reference_on_edge_thresholds_and_values(PositiveInt treeCount, NonNegativeInt depth, PositiveInt featureCount, int seed)
+    {
+        var rng = new Random(seed);
+        int trees = 1 + (treeCount.Get % 70); // one to several groups of sixteen, most with a partial last group
+        int maxDepth = 1 + (depth.Get % 9);
+        int features = 1 + (featureCount.Get % 40); // the event copy has a vector part and a scalar tail
+        var specs = EdgeTrees(rng, trees, maxDepth, features);
 
         float baseMargin = (float)(rng.NextDouble() - 0.5);
         var e = TreeEnsemble.Create(specs, features, baseMargin, TreeOutput.RawMargin);
@@ -179,17 +187,7 @@ public sealed class TreeEnsembleTests
         int features = 1 + (featureCount.Get % 40);
         int rows = rowCount.Get % 100; // several groups of 32 and a partial one; fewer than MinLeafMaskBatch go row by row
         int stride = features + (seed & 3);
-        var specs = new List<TreeSpec>();
-        for (int t = 0; t < trees; t++)
-        {
-            var spec = RandomTrees.Tree(rng, maxDepth, features);
-            for (int n = 0; n < spec.NodeCount; n++)
-            {
-                spec.Threshold[n] = EdgeOrRandom(rng);
-            }
-
-            specs.Add(spec);
-        }
+        var specs = EdgeTrees(rng, trees, maxDepth, features);
 
         float baseMargin = (float)(rng.NextDouble() - 0.5);
         var e = TreeEnsemble.Create(specs, features, baseMargin, TreeOutput.RawMargin, average ? TreeAggregation.Average : TreeAggregation.Sum);

@@ -203,6 +203,15 @@ public class ScoringPipelineTests
         Assert.True(log.Decisions.Select(d => d.Score).Distinct().Count() > 1000);
     }
 
+    private static void PublishTransaction<TSink>(ScoringPipeline<TSink> pipeline, in Transaction tx)
+        where TSink : struct, IDecisionSink
+    {
+        using var scope = pipeline.Sequencer.Claim(pipeline.Ring);
+        scope.Event.Kind = MessageKind.Transaction;
+        scope.Event.Rejected = false;
+        scope.Event.Transaction = tx;
+    }
+
     /// <summary>A sink that fails on one transaction id and records every other decision it is given.</summary>
     private struct FailingSink(List<ulong> published, ulong failOn, List<uint>? versions = null) : IDecisionSink
     {
@@ -240,10 +249,7 @@ public class ScoringPipelineTests
         using var pipeline = new ScoringPipeline<FailingSink>(options, RandomModel(1), new DecisionPolicy(0.5f, 0.9f), new FailingSink(published, txs[45].TxId));
         foreach (var tx in txs)
         {
-            using var scope = pipeline.Sequencer.Claim(pipeline.Ring);
-            scope.Event.Kind = MessageKind.Transaction;
-            scope.Event.Rejected = false;
-            scope.Event.Transaction = tx;
+            PublishTransaction(pipeline, tx);
         }
 
         pipeline.Start();
@@ -278,10 +284,7 @@ public class ScoringPipelineTests
                 control.Event.Control = new ControlMessage { Command = ControlCommand.PromoteModel, ModelVersion = 2 };
             }
 
-            using var scope = pipeline.Sequencer.Claim(pipeline.Ring);
-            scope.Event.Kind = MessageKind.Transaction;
-            scope.Event.Rejected = false;
-            scope.Event.Transaction = txs[i];
+            PublishTransaction(pipeline, txs[i]);
         }
 
         pipeline.Start();
