@@ -28,6 +28,9 @@ public sealed class ServingModel
         Version = version;
         Origin = origin;
         Fingerprint = FingerprintOf(champion, version);
+        // The trees' batch layout (PipelineOptions.ScoreInGroups) is built here, on the thread that makes the model (the
+        // learner's, a loader's), not by the processing thread the first time a swapped-in model scores a group.
+        _ = champion.Trees?.ScoresBatchesAcrossRows;
     }
 
     /// <summary>The model.</summary>
