@@ -168,9 +168,20 @@ public class FeatureStoreReferenceTests
 
     /// <summary>FsCheck drives the stream: each int encodes a card, merchant, time step, lateness jitter and amount.</summary>
     [Property(MaxTest = 60)]
-    public void Store_matches_reference_for_arbitrary_streams(int[] raw, bool tinyTable)
+    public void Store_matches_reference_for_arbitrary_streams(int[] raw, bool tinyTable) =>
+        StoreMatchesReference(raw, tinyTable, distinctK: 2, merchants: 8);
+
+    /// <summary>
+    /// The same with sets of eight distinct values (the shipped specs' size, searched by vector compares) and four times
+    /// as many merchants, so sets fill up and evict: value found, free entry, oldest-bucket victim and its tie-break.
+    /// </summary>
+    [Property(MaxTest = 60)]
+    public void Store_matches_reference_with_full_sets_of_eight(int[] raw, bool tinyTable) =>
+        StoreMatchesReference(raw, tinyTable, distinctK: 8, merchants: 32);
+
+    private static void StoreMatchesReference(int[] raw, bool tinyTable, int distinctK, uint merchants)
     {
-        FeatureSpec spec = FeatureSpec.Parse(FeatureStreams.SmallSpecJson(cardCapacity: tinyTable ? 8 : 1024, distinctK: 2));
+        FeatureSpec spec = FeatureSpec.Parse(FeatureStreams.SmallSpecJson(cardCapacity: tinyTable ? 8 : 1024, distinctK: distinctK));
         using var store = new FeatureStore(FeaturePlan.Compile(spec));
         var naive = new NaiveFeatureStore(spec);
         var events = new Transaction[raw.Length];
@@ -184,7 +195,7 @@ public class FeatureStoreReferenceTests
             {
                 EventTimeNs = (r & 0x4000_0000) != 0 ? t - jitter : t,
                 CardId = 1 + ((r >> 14) & 0x1F),
-                MerchantId = 1 + ((r >> 19) & 0x7),
+                MerchantId = 1 + (((r >> 19) ^ (r << 3)) % merchants),
                 DeviceId = (r >> 22) & 0x3,
                 AmountMinor = 1 + ((r >> 24) & 0x3F) * 997,
                 Latitude = (r & 1) == 0 ? double.NaN : (r >> 16) % 90,
