@@ -177,7 +177,7 @@ internal static class ReplayRun
             console.MarkupLine(CultureInfo.InvariantCulture,
                 $"Replayed {result.Messages:N0} messages in {result.Elapsed.TotalSeconds:F2} s ({result.MessagesPerSecond:N0}/s): {stats.DecisionsPublished:N0} decisions, {stats.Rejected:N0} rejected ({result.DecodeRejects:N0} undecodable), {source.Malformed:N0} malformed input records");
             PrintFirstMalformed(console, input);
-            damaged = ReportDamage(console, source);
+            damaged = ReportDamage(console, input);
             if (result.ModelSwaps > 0 || stats.ModelSwaps > 0)
             {
                 console.MarkupLine(CultureInfo.InvariantCulture, $"Model swaps: {result.ModelSwaps:N0} in the input, {stats.ModelSwaps:N0} put in force; scoring ended with v{pipeline.Model.Version}");
@@ -214,7 +214,8 @@ internal static class ReplayRun
     public const int DamagedInputExit = 3;
 
     /// <summary>
-    /// Prints where the input could not be read to its end, and what a capture skipped; true when the input was damaged
+    /// Prints where the input could not be read to its end, and what a capture skipped (<paramref name="source"/>: the source
+    /// as opened, not a recovery's wrapper); true when the input was damaged
     /// (the run then exits with <see cref="DamagedInputExit"/>: a replay that silently stopped early would look complete).
     /// </summary>
     public static bool ReportDamage(IAnsiConsole console, IMessageSource source)
@@ -224,8 +225,7 @@ internal static class ReplayRun
             console.MarkupLine(CultureInfo.InvariantCulture, $"[red]Input damaged: {Markup.Escape(where.TrimEnd('.'))}.[/]");
         }
 
-        var pcap = source as PcapSource ?? (source as SkipSource)?.Inner as PcapSource;
-        if (pcap is not null && (pcap.Skipped.NotUdp > 0 || pcap.Skipped.TruncatedOrFragment > 0))
+        if (source is PcapSource pcap && (pcap.Skipped.NotUdp > 0 || pcap.Skipped.TruncatedOrFragment > 0))
         {
             console.MarkupLine(CultureInfo.InvariantCulture, $"Capture packets passed over: {pcap.Skipped.NotUdp:N0} not UDP, {pcap.Skipped.TruncatedOrFragment:N0} truncated or fragmented UDP");
         }

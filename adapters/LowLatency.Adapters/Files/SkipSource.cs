@@ -17,9 +17,6 @@ public sealed class SkipSource(IMessageSource inner, long skip) : IMessageSource
     /// <inheritdoc/>
     public IReadOnlyList<string> Damage => inner.Damage;
 
-    /// <summary>The source passed through.</summary>
-    public IMessageSource Inner => inner;
-
     /// <summary>Messages skipped so far.</summary>
     public long Skipped => _skipped;
 

@@ -362,15 +362,22 @@ internal struct AllStagesHandler<TSink>(StageState state, RingBuffer<PipelineSlo
         }
         else
         {
-            state.Featurize(ref evt, sequence);
-            state.Score(ref evt);
-            state.Decide(ref evt, ref _sink, ref _idle);
+            Whole(ref evt, sequence);
         }
 
         if (endOfBatch)
         {
             _sink.Flush();
         }
+    }
+
+    /// <summary>Every stage for one slot, at once.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Whole(ref PipelineSlot evt, long sequence)
+    {
+        state.Featurize(ref evt, sequence);
+        state.Score(ref evt);
+        state.Decide(ref evt, ref _sink, ref _idle);
     }
 
     /// <summary>
@@ -384,9 +391,7 @@ internal struct AllStagesHandler<TSink>(StageState state, RingBuffer<PipelineSlo
         {
             // Everything before it is scored by the model in force before it, and its callbacks see them decided.
             Exception? fault = DrainCatching(group);
-            state.Featurize(ref evt, sequence);
-            state.Score(ref evt);
-            state.Decide(ref evt, ref _sink, ref _idle);
+            Whole(ref evt, sequence);
             Rethrow(fault);
             return;
         }

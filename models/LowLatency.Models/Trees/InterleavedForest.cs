@@ -276,9 +276,12 @@ internal sealed unsafe class InterleavedForest
         return bits ^ ((bits >> 31) & int.MaxValue);
     }
 
-    /// <summary>xs[0, f): keys of x with NaN → int.MaxValue (default right); xs[f, 2f): NaN → int.MinValue (default left).</summary>
+    /// <summary>
+    /// xs[0, f): keys of x with NaN → int.MaxValue (default right); xs[f, 2f): NaN → int.MinValue (default left). xs may
+    /// overlay x itself (each block is loaded before it is stored), as <see cref="LeafMaskForest"/> uses it.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void FillCopies(ReadOnlySpan<float> x, int* xs, int f)
+    internal static void FillCopies(ReadOnlySpan<float> x, int* xs, int f)
     {
         ref float src = ref MemoryMarshal.GetReference(x);
         int i = 0;

@@ -222,7 +222,8 @@ internal sealed unsafe class LeafMaskForest
 
     /// <summary>
     /// Writes the key matrix: the rows' features transposed (row c of the matrix holds feature c of every event), then
-    /// turned into keys sixteen lanes at a time, with the default-left copy below. Lanes past <paramref name="count"/> are 0.
+    /// turned into keys as the single-event walk turns an event, with the default-left copy below. Lanes past
+    /// <paramref name="count"/> are 0.
     /// </summary>
     private static void Transpose(ReadOnlySpan<float> rows, int stride, int count, int* keys, int f)
     {
@@ -243,17 +244,9 @@ internal sealed unsafe class LeafMaskForest
             }
         }
 
-        var right = Vector512.Create(int.MaxValue);
-        var left = Vector512.Create(int.MinValue);
-        for (int i = 0; i < f * Lanes; i += 16)
-        {
-            Vector512<float> v = Vector512.Load(columns + i);
-            Vector512<int> present = Vector512.Equals(v, v).AsInt32();
-            Vector512<int> bits = Vector512.AndNot(v.AsInt32(), Vector512.Equals(v, Vector512<float>.Zero).AsInt32());
-            Vector512<int> key = bits ^ ((bits >> 31) & right);
-            Vector512.ConditionalSelect(present, key, left).Store(keys + (f * Lanes) + i);
-            Vector512.ConditionalSelect(present, key, right).Store(keys + i);
-        }
+        // The walk's conversion, over the whole matrix: its default-right copy overwrites the floats in place (each block is
+        // read before it is written), its default-left copy lands right after them.
+        InterleavedForest.FillCopies(new ReadOnlySpan<float>(columns, f * Lanes), keys, f * Lanes);
     }
 
     /// <summary>A split of a subtree: threshold key, its key-matrix row times <see cref="Lanes"/>, and the leaves kept when an event goes right.</summary>
