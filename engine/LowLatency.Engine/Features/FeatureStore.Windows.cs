@@ -561,6 +561,32 @@ public sealed unsafe partial class FeatureStore
             return;
         }
 
+        AddDistinctLoop(d, k, fp, bucket, horizon);
+    }
+
+    /// <summary>
+    /// Test hook: <see cref="AddDistinct"/> on a set held as packed entries (fingerprint in the low 32 bits, bucket in the
+    /// high 32), by the path the store takes (<paramref name="asStored"/>: vector compares for sets of eight where AVX2
+    /// is available) or by the scalar loop every size can take.
+    /// </summary>
+    internal static void AddDistinctEntry(Span<ulong> entries, uint fp, int bucket, int horizon, bool asStored)
+    {
+        fixed (ulong* p = entries)
+        {
+            if (asStored)
+            {
+                AddDistinct((DistinctEntry*)p, entries.Length, fp, bucket, horizon);
+            }
+            else
+            {
+                AddDistinctLoop((DistinctEntry*)p, entries.Length, fp, bucket, horizon);
+            }
+        }
+    }
+
+    /// <summary><see cref="AddDistinct"/> by one pass over the entries, for any set size.</summary>
+    private static void AddDistinctLoop(DistinctEntry* d, int k, uint fp, int bucket, int horizon)
+    {
         int free = -1, victim = -1;
         for (int i = 0; i < k; i++)
         {
