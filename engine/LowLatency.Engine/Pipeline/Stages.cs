@@ -382,17 +382,26 @@ internal struct AllStagesHandler<TSink>(StageState state, RingBuffer<PipelineSlo
 
     /// <summary>
     /// Grouped handling of one slot. A fault anywhere leaves no slot of the group undecided: the processor releases the
-    /// ring up to the faulting slot when the exception reaches it, so the group is drained first, and a control slot is
-    /// still put in force after a fault in the group before it.
+    /// ring up to the slot being handled when the exception reaches it, so the group is drained first, and a control slot
+    /// is still put in force after a fault in the group before it. Every faulting slot is reported, at its own sequence
+    /// (<see cref="EventFaultsException"/>).
     /// </summary>
     private void Grouped(ScoreGroup group, ref PipelineSlot evt, long sequence, bool endOfBatch)
     {
         if (evt.Kind is MessageKind.Control or MessageKind.ModelSwap)
         {
             // Everything before it is scored by the model in force before it, and its callbacks see them decided.
-            Exception? fault = DrainCatching(group);
-            Whole(ref evt, sequence);
-            Rethrow(fault);
+            List<(long, Exception)>? faults = DrainCatching(group);
+            try
+            {
+                Whole(ref evt, sequence);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                (faults ??= []).Add((sequence, ex));
+            }
+
+            ThrowIfAny(faults);
             return;
         }
 
@@ -402,9 +411,10 @@ internal struct AllStagesHandler<TSink>(StageState state, RingBuffer<PipelineSlo
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            // This slot is the fault (not decided, as without groups); the ones before it are decided now.
-            DrainCatching(group);
-            throw;
+            // This slot is a fault (not decided, as without groups); the ones before it are decided now.
+            List<(long, Exception)>? faults = DrainCatching(group);
+            (faults ??= []).Add((sequence, ex));
+            throw new EventFaultsException(faults);
         }
 
         if (group.Count++ == 0)
@@ -419,27 +429,25 @@ internal struct AllStagesHandler<TSink>(StageState state, RingBuffer<PipelineSlo
 
         if (group.Rows == PipelineOptions.ScoreGroupSize || endOfBatch)
         {
-            Drain(group);
+            ThrowIfAny(DrainCatching(group));
+        }
+    }
+
+    private static void ThrowIfAny(List<(long, Exception)>? faults)
+    {
+        if (faults is not null)
+        {
+            throw new EventFaultsException(faults);
         }
     }
 
     /// <summary>
     /// Scores the group's trees across its events, then scores and decides each slot in order. A slot that throws is
-    /// skipped and the rest still handled (none is left undecided when its ring slot is released); the first exception
-    /// is rethrown afterwards for the processor to count.
+    /// skipped and the rest still handled (none is left undecided when its ring slot is released). Returns the faults
+    /// (null when none, so nothing is allocated): each failing slot's sequence and exception. Should the batch scoring
+    /// itself fail, every slot is scored on its own instead, and that failure is reported once, at the group's first slot.
     /// </summary>
-    private void Drain(ScoreGroup group) => Rethrow(DrainCatching(group));
-
-    private static void Rethrow(Exception? fault)
-    {
-        if (fault is not null)
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(fault);
-        }
-    }
-
-    /// <summary><see cref="Drain"/>, returning the first exception instead of throwing it.</summary>
-    private Exception? DrainCatching(ScoreGroup group)
+    private List<(long, Exception)>? DrainCatching(ScoreGroup group)
     {
         if (group.Count == 0)
         {
@@ -450,7 +458,7 @@ internal struct AllStagesHandler<TSink>(StageState state, RingBuffer<PipelineSlo
         int count = group.Count, rows = group.Rows;
         group.Count = group.Rows = 0;
         Models.Trees.TreeEnsemble? trees = state.Model.Champion.Trees;
-        Exception? fault = null;
+        List<(long, Exception)>? faults = null;
         try
         {
             trees?.MarginBatch(group.Staging, FeatureBuffer.Capacity, group.Margins.AsSpan(0, rows));
@@ -458,7 +466,7 @@ internal struct AllStagesHandler<TSink>(StageState state, RingBuffer<PipelineSlo
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            fault = ex;
+            (faults ??= []).Add((first, ex));
             trees = null; // score each slot on its own: a slot that cannot be scored then fails alone
         }
 
@@ -482,13 +490,13 @@ internal struct AllStagesHandler<TSink>(StageState state, RingBuffer<PipelineSlo
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
-                fault ??= ex;
+                (faults ??= []).Add((s, ex));
             }
 
             row += scored ? 1 : 0;
         }
 
-        return fault;
+        return faults;
     }
 }
 

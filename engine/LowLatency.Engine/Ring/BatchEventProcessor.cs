@@ -91,6 +91,17 @@ public sealed class BatchEventProcessor<T, THandler, TWait> : IEventProcessor
             Sequence.SetRelease(available);
             return next;
         }
+        catch (EventFaultsException run)
+        {
+            // A run handler finished every slot up to this one; some of them faulted, each reported at its own sequence.
+            foreach ((long sequence, Exception fault) in run.Faults)
+            {
+                Fault(fault, sequence);
+            }
+
+            Sequence.SetRelease(next);
+            return next + 1;
+        }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             // The faulting slot counts as handled: report it and move on, so one poisoned event neither

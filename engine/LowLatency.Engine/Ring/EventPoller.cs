@@ -44,6 +44,12 @@ public sealed class EventPoller<T>
                 handler.OnEvent(ref _ring[s], s, s == last);
             }
         }
+        catch (EventFaultsException run)
+        {
+            // A run handler finished every slot up to s, some of which faulted: each counts.
+            Faults += run.Faults.Count;
+            last = s;
+        }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             // As BatchEventProcessor does: the faulting slot counts as handled, so one poisoned event neither stops the

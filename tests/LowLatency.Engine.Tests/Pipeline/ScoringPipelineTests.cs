@@ -212,12 +212,12 @@ public class ScoringPipelineTests
         scope.Event.Transaction = tx;
     }
 
-    /// <summary>A sink that fails on one transaction id and records every other decision it is given.</summary>
-    private struct FailingSink(List<ulong> published, ulong failOn, List<uint>? versions = null) : IDecisionSink
+    /// <summary>A sink that fails on the given transaction ids and records every other decision it is given.</summary>
+    private struct FailingSink(List<ulong> published, ulong[] failOn, List<uint>? versions = null) : IDecisionSink
     {
         public readonly bool TryPublish(ref PipelineSlot slot)
         {
-            if (slot.Decision.TxId == failOn)
+            if (failOn.Contains(slot.Decision.TxId))
             {
                 throw new InvalidOperationException("sink failure");
             }
@@ -237,16 +237,18 @@ public class ScoringPipelineTests
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void A_slot_that_faults_is_counted_and_every_other_event_of_its_group_is_still_decided_in_order(bool groups)
+    [InlineData(false, new[] { 45 })]
+    [InlineData(true, new[] { 45 })]
+    [InlineData(false, new[] { 40, 45, 120 })]
+    [InlineData(true, new[] { 40, 45, 120 })]
+    public void Slots_that_fault_are_each_counted_and_every_other_event_of_their_group_is_still_decided_in_order(bool groups, int[] failing)
     {
-        // Published before the start, the stream is one ring batch: with groups its faulting event sits inside a group of
-        // 32 whose other events must not be lost when the fault unwinds.
+        // Published before the start, the stream is one ring batch: with groups its faulting events sit inside groups of
+        // 32 (two of them in one) whose other events must not be lost when the faults unwind, and every fault counts.
         var txs = RandomTransactions(200, seed: 6);
         var published = new List<ulong>();
         var options = new PipelineOptions { RingSize = 256, Features = Payments, ScoreInGroups = groups };
-        using var pipeline = new ScoringPipeline<FailingSink>(options, RandomModel(1), new DecisionPolicy(0.5f, 0.9f), new FailingSink(published, txs[45].TxId));
+        using var pipeline = new ScoringPipeline<FailingSink>(options, RandomModel(1), new DecisionPolicy(0.5f, 0.9f), new FailingSink(published, [.. failing.Select(i => txs[i].TxId)]));
         foreach (var tx in txs)
         {
             PublishTransaction(pipeline, tx);
@@ -254,8 +256,8 @@ public class ScoringPipelineTests
 
         pipeline.Start();
         Assert.True(pipeline.DrainAndStop(TimeSpan.FromSeconds(30)));
-        Assert.Equal(1, pipeline.Faults);
-        Assert.Equal(txs.Where((_, i) => i != 45).Select(t => t.TxId), published);
+        Assert.Equal(failing.Length, pipeline.Faults);
+        Assert.Equal(txs.Where((_, i) => !failing.Contains(i)).Select(t => t.TxId), published);
         Assert.Equal(groups ? txs.Length : 0, pipeline.Stats.ScoredInGroups); // six groups of 32 and one of 8, the faulting one's included
     }
 
@@ -272,7 +274,7 @@ public class ScoringPipelineTests
         var versions = new List<uint>();
         var options = new PipelineOptions { RingSize = 128, Features = Payments, ScoreInGroups = groups };
         var v2 = RandomModel(2, version: 2);
-        using var pipeline = new ScoringPipeline<FailingSink>(options, RandomModel(1), new DecisionPolicy(0.5f, 0.9f), new FailingSink(published, txs[10].TxId, versions));
+        using var pipeline = new ScoringPipeline<FailingSink>(options, RandomModel(1), new DecisionPolicy(0.5f, 0.9f), new FailingSink(published, [txs[10].TxId], versions));
         pipeline.Models.Add(v2);
         for (int i = 0; i < txs.Length; i++)
         {

@@ -171,4 +171,79 @@ public class RingPipelineTests
         Assert.Equal(10_000 - 10, log.Seen);
         Assert.Equal(Enumerable.Range(0, 10).Select(i => (i * 1000) + 7L), faults.Order());
     }
+    /// <summary>
+    /// Finishes events in runs of five (or at a batch's end), as a grouped scoring stage does; events whose counter ends
+    /// in 7 or 9 fail when their run is finished, so a run can hold two faults.
+    /// </summary>
+    private sealed class RunHandler(OrderLog log)
+    {
+        private readonly List<(long Sequence, long Counter)> _run = [];
+
+        public void OnEvent(ref TestEvent evt, long sequence, bool endOfBatch)
+        {
+            _run.Add((sequence, evt.Counter));
+            if (_run.Count < 5 && !endOfBatch)
+            {
+                return;
+            }
+
+            List<(long, Exception)>? faults = null;
+            foreach ((long seq, long counter) in _run)
+            {
+                if (counter % 10 is 7 or 9)
+                {
+                    (faults ??= []).Add((seq, new InvalidOperationException("poisoned " + counter)));
+                }
+                else
+                {
+                    log.Record(new TestEvent { Counter = counter });
+                }
+            }
+
+            _run.Clear();
+            if (faults is not null)
+            {
+                throw new EventFaultsException(faults);
+            }
+        }
+    }
+
+    private struct RunHandlerAdapter(RunHandler inner) : IEventHandler<TestEvent>
+    {
+        public readonly void OnEvent(ref TestEvent evt, long sequence, bool endOfBatch) => inner.OnEvent(ref evt, sequence, endOfBatch);
+    }
+
+    [Fact]
+    public void Faults_a_run_handler_reports_together_are_each_counted_at_their_own_sequence()
+    {
+        var faults = new List<long>();
+        using var pipeline = new RingPipeline<TestEvent>(256, ProducerType.Single, (ex, seq) => { lock (faults) { faults.Add(seq); } });
+        var log = new OrderLog(1);
+        pipeline.Add(new RunHandlerAdapter(new RunHandler(log)));
+        pipeline.Start();
+        Produce(pipeline.Sequencer, pipeline.Ring, 0, 1_000, batch: 4);
+        Assert.True(pipeline.DrainAndHalt(Bound));
+        long[] poisoned = [.. Enumerable.Range(0, 1_000).Where(c => c % 10 is 7 or 9).Select(c => (long)c)];
+        Assert.Equal(poisoned, faults.Order());
+        Assert.Equal(poisoned.Length, pipeline.Processors[0].Faults);
+        Assert.Equal(1_000 - poisoned.Length, log.Seen);
+    }
+    [Fact]
+    public void A_poller_counts_every_fault_a_run_handler_reports_together()
+    {
+        using var pipeline = new RingPipeline<TestEvent>(256, ProducerType.Single);
+        var poller = pipeline.AddPoller();
+        pipeline.Start();
+        Produce(pipeline.Sequencer, pipeline.Ring, 0, 200, batch: 4);
+        var log = new OrderLog(1);
+        var handler = new RunHandlerAdapter(new RunHandler(log));
+        for (int attempt = 0; attempt < 1_000 && poller.Sequence.Value < 199; attempt++)
+        {
+            poller.Poll(ref handler, 16);
+        }
+
+        Assert.Equal(199, poller.Sequence.Value);
+        Assert.Equal(40, poller.Faults); // counters ending in 7 or 9
+        Assert.Equal(160, log.Seen);
+    }
 }
