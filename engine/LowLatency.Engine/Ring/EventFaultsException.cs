@@ -12,6 +12,11 @@ public sealed class EventFaultsException : Exception
         : base($"{faults?.Count ?? 0} events of a run faulted, the first at sequence {(faults is { Count: > 0 } ? faults[0].Sequence : -1)}", faults is { Count: > 0 } ? faults[0].Fault : null)
     {
         ArgumentNullException.ThrowIfNull(faults);
+        if (faults.Count == 0)
+        {
+            throw new ArgumentException("a run with no fault is not a fault", nameof(faults));
+        }
+
         Faults = faults;
     }
 
