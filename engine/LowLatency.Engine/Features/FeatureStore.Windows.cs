@@ -13,13 +13,17 @@ public sealed unsafe partial class FeatureStore
     private const double NsPerHour = 3.6e12;
     private const long MinVelocityDtNs = 1_000_000_000L;
 
-    /// <summary>An entity the event has no key for, or a read of one never seen: every window empty, no previous event.</summary>
-    private void WriteEmpty(in EntityPlan ep, float* output)
+    /// <summary>An entity the event has no key for, or a read of one never seen: every window empty, no previous event, no velocity.</summary>
+    private void WriteEmpty(in EntityPlan ep)
     {
-        new Span<float>(output + ep.FirstOut, ep.OutCount).Clear();
         if (ep.TimeSinceOut >= 0)
         {
-            output[ep.TimeSinceOut] = -1f;
+            _direct[ep.TimeSinceOut] = -1f;
+        }
+
+        if (ep.VelocityOut >= 0)
+        {
+            _direct[ep.VelocityOut] = 0f;
         }
 
         for (int w = ep.FirstWindow; w < ep.FirstWindow + ep.WindowCount; w++)
@@ -46,8 +50,9 @@ public sealed unsafe partial class FeatureStore
 
     /// <summary>
     /// Turns every window's totals into its statistics, four windows a step (count, sum, mean, std, min, max, z-score,
-    /// distinct: the lane-by-lane operations of <see cref="FinishScalar"/>, so the same bits), then writes each feature
-    /// from the statistics table: one load and one store per feature, whatever its kind.
+    /// distinct: the lane-by-lane operations of <see cref="FinishScalar"/>, so the same bits), then writes the feature
+    /// vector from the table in one pass, eight features per gather: each feature is one float of it, a statistic or an
+    /// entity feature, whatever its kind.
     /// </summary>
     private void Finish(float* output)
     {
@@ -60,47 +65,102 @@ public sealed unsafe partial class FeatureStore
             FinishScalar();
         }
 
-        float* stats = _stats;
-        int* outIndex = _opOut, source = _opSource;
-        for (int i = 0, n = _ops.Length; i < n; i++)
+        float* table = _extremes;
+        int* at = _gather;
+        int j = 0, n = _plan.VectorLength;
+        if (Avx2.IsSupported)
         {
-            output[outIndex[i]] = stats[source[i]];
+            for (; j <= n - 8; j += 8)
+            {
+                Avx2.GatherVector256(table, Vector256.Load(at + j), sizeof(float)).Store(output + j);
+            }
+        }
+
+        for (; j < n; j++)
+        {
+            output[j] = table[at[j]];
         }
     }
 
     /// <summary>Test hook: this store computes statistics by the scalar path even where AVX is available.</summary>
     internal bool ForceScalarFinish { get; set; }
 
+    /// <summary>
+    /// <see cref="Finish"/>'s statistics four windows a step. The divisions and the root are skipped for the steps none of
+    /// whose windows has a feature that needs them (<see cref="_divisions"/>): the statistics of those kinds are then
+    /// not written, and no feature reads them.
+    /// </summary>
     private void FinishVector()
     {
         int s = _stride;
         double* t = _totals;
         float* f = _extremes, st = _stats;
+        byte* needs = _divisions;
         for (int w = 0; w < s; w += 4)
         {
             Vector256<double> n = Vector256.Load(t + w);
             Vector256<double> sum = Vector256.Load(t + s + w);
-            Vector256<double> sq = Vector256.Load(t + (2 * s) + w);
-            Vector256<double> x = Vector256.Load(t + (3 * s) + w);
-            Vector256<double> zero = Vector256<double>.Zero;
-            Vector256<double> some = Vector256.GreaterThan(n, zero);
-            Vector256<double> mean = Vector256.ConditionalSelect(some, sum / n, zero);
-            Vector256<double> variance = Vector256.ConditionalSelect(
-                Vector256.GreaterThan(n, Vector256.Create(1.0)), Vector256.Max(zero, ((n * sq) - (sum * sum)) / (n * n)), zero);
-            Vector128<float> std = Vector128.Sqrt(Avx.ConvertToVector128Single(variance));
-            Vector256<double> stdD = Avx.ConvertToVector256Double(std);
-            Vector256<double> z = Vector256.ConditionalSelect(Vector256.GreaterThan(stdD, zero), (x - mean) / stdD, zero);
             Vector128<float> count = Avx.ConvertToVector128Single(n);
             Vector128<float> someF = Vector128.GreaterThan(count, Vector128<float>.Zero);
             count.Store(st + ((int)AggregateKind.Count * s) + w);
             Avx.ConvertToVector128Single(sum).Store(st + ((int)AggregateKind.Sum * s) + w);
-            Avx.ConvertToVector128Single(mean).Store(st + ((int)AggregateKind.Mean * s) + w);
-            std.Store(st + ((int)AggregateKind.Std * s) + w);
             Vector128.ConditionalSelect(someF, Vector128.Load(f + w), Vector128<float>.Zero).Store(st + ((int)AggregateKind.Min * s) + w);
             Vector128.ConditionalSelect(someF, Vector128.Load(f + s + w), Vector128<float>.Zero).Store(st + ((int)AggregateKind.Max * s) + w);
-            Avx.ConvertToVector128Single(z).Store(st + ((int)AggregateKind.ZScore * s) + w);
             Vector128.Load(f + (2 * s) + w).Store(st + ((int)AggregateKind.Distinct * s) + w);
+            int need = needs[w >> 2];
+            if (need == 0)
+            {
+                continue;
+            }
+
+            Vector256<double> zero = Vector256<double>.Zero;
+            Vector256<double> some = Vector256.GreaterThan(n, zero);
+            Vector256<double> mean = Vector256.ConditionalSelect(some, sum / n, zero);
+            Avx.ConvertToVector128Single(mean).Store(st + ((int)AggregateKind.Mean * s) + w);
+            if ((need & NeedsStd) == 0)
+            {
+                continue;
+            }
+
+            Vector256<double> sq = Vector256.Load(t + (2 * s) + w);
+            Vector256<double> variance = Vector256.ConditionalSelect(
+                Vector256.GreaterThan(n, Vector256.Create(1.0)), Vector256.Max(zero, ((n * sq) - (sum * sum)) / (n * n)), zero);
+            Vector128<float> std = Vector128.Sqrt(Avx.ConvertToVector128Single(variance));
+            std.Store(st + ((int)AggregateKind.Std * s) + w);
+            if ((need & NeedsZScore) == 0)
+            {
+                continue;
+            }
+
+            Vector256<double> x = Vector256.Load(t + (3 * s) + w);
+            Vector256<double> stdD = Avx.ConvertToVector256Double(std);
+            Vector256<double> z = Vector256.ConditionalSelect(Vector256.GreaterThan(stdD, zero), (x - mean) / stdD, zero);
+            Avx.ConvertToVector128Single(z).Store(st + ((int)AggregateKind.ZScore * s) + w);
         }
+    }
+
+    // Bits of _divisions: which statistics past count, sum, min, max and distinct some window of a step of four needs.
+    private const byte NeedsMean = 1;
+    private const byte NeedsStd = 2;
+    private const byte NeedsZScore = 4;
+
+    /// <summary>Per four windows of the plan, the <c>Needs…</c> bits of the features that read them.</summary>
+    private static byte[] Divisions(FeaturePlan plan)
+    {
+        var needs = new byte[Math.Max(1, plan.WindowStride / 4)];
+        foreach (AggregateOp op in plan.Ops)
+        {
+            int w = op.Source % plan.WindowStride;
+            needs[w / 4] |= op.Kind switch
+            {
+                AggregateKind.Mean => NeedsMean,
+                AggregateKind.Std => NeedsMean | NeedsStd,
+                AggregateKind.ZScore => NeedsMean | NeedsStd | NeedsZScore,
+                _ => 0,
+            };
+        }
+
+        return needs;
     }
 
     /// <summary>
@@ -130,8 +190,8 @@ public sealed unsafe partial class FeatureStore
     }
 
     /// <summary>
-    /// One entity's part of an event: reads its features as of just before the event into <paramref name="output"/>,
-    /// then, when <paramref name="mutate"/>, adds the event to its state. Per window an event in the ring's newest
+    /// One entity's part of an event: reads its features as of just before the event (its windows' totals and its entity
+    /// features, into the tables <see cref="Finish"/> reads), then, when <paramref name="mutate"/>, adds the event to its state. Per window an event in the ring's newest
     /// bucket (the common case) reads every bucket of the ring without range arithmetic; an event in a newer bucket
     /// reads the ring's buckets still inside its window, then moves the ring forward to its bucket (emptying buckets
     /// no read can see again); a late one reads its window's part of the ring.
@@ -139,13 +199,13 @@ public sealed unsafe partial class FeatureStore
     // Never inlined: compiled as a root of its own, the JIT inlines the scans, the bucket update and the totals into it
     // whatever its caller; inlined into a large caller (the ring's batch loop) it ran out of inlining budget and called them.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void Step(in EntityPlan ep, byte* slot, ref FeatureEvent e, float* output, bool mutate)
+    private void Step(in EntityPlan ep, byte* slot, ref FeatureEvent e, bool mutate)
     {
         long t = e.TimeNs;
         long lastSeen = *(long*)slot;
         if (ep.TimeSinceOut >= 0)
         {
-            output[ep.TimeSinceOut] = lastSeen == EntityTable.Never ? -1f : (float)(Math.Max(0, t - lastSeen) * 1e-9);
+            _direct[ep.TimeSinceOut] = lastSeen == EntityTable.Never ? -1f : (float)(Math.Max(0, t - lastSeen) * 1e-9);
         }
 
         if (ep.VelocityOut >= 0)
@@ -159,7 +219,7 @@ public sealed unsafe partial class FeatureStore
                 v = (float)(km / (dt / NsPerHour));
             }
 
-            output[ep.VelocityOut] = v;
+            _direct[ep.VelocityOut] = v;
         }
 
         if (mutate)

@@ -26,19 +26,23 @@ public sealed unsafe partial class FeatureStore : IDisposable
     private readonly long[] _bucketTo;
     // The event's per-window totals (Step writes them, Finish turns them into features), a row per quantity and a column
     // per window of the plan (WindowStride columns, so four windows are one vector): rows of TotalRows doubles, then rows
-    // of ExtremeRows floats, then the statistics table, a row per AggregateKind up to Distinct. Pinned, allocated once.
+    // of ExtremeRows floats, then the statistics table, a row per AggregateKind up to Distinct, then the entity features
+    // (time since last, velocity) at their places in the feature vector. Every feature is then one float of that table:
+    // _gather holds, per feature, where. Pinned, allocated once.
     private const int TotalRows = 4; // count, sum, sum of squares, the event's value x
     private const int ExtremeRows = 3; // min, max, distinct count
     private const int StatRows = (int)AggregateKind.Distinct + 1;
     private readonly int _stride;
     private readonly double[] _totalsArray;
     private readonly float[] _floatsArray;
-    private readonly int[] _opsArray;
+    private readonly int[] _gatherArray;
+    private readonly byte[] _divisionsArray;
+    private readonly byte* _divisions;
     private readonly double* _totals;
     private readonly float* _extremes;
     private readonly float* _stats;
-    private readonly int* _opOut;
-    private readonly int* _opSource;
+    private readonly float* _direct;
+    private readonly int* _gather;
     private readonly long _lateness;
     private readonly long _maxFuture;
 
@@ -64,17 +68,26 @@ public sealed unsafe partial class FeatureStore : IDisposable
         _bucketTo = new long[_windows.Length];
         _stride = plan.WindowStride;
         _totalsArray = GC.AllocateArray<double>(Math.Max(1, TotalRows * _stride), pinned: true);
-        _floatsArray = GC.AllocateArray<float>(Math.Max(1, (ExtremeRows + StatRows) * _stride), pinned: true);
-        _opsArray = GC.AllocateArray<int>(Math.Max(1, 2 * _ops.Length), pinned: true);
+        int directAt = (ExtremeRows + StatRows) * _stride;
+        _floatsArray = GC.AllocateArray<float>(directAt + plan.VectorLength, pinned: true);
+        _gatherArray = GC.AllocateArray<int>(Math.Max(1, plan.VectorLength), pinned: true);
         _totals = (double*)Unsafe.AsPointer(ref _totalsArray[0]);
         _extremes = (float*)Unsafe.AsPointer(ref _floatsArray[0]);
         _stats = _extremes + (ExtremeRows * _stride);
-        _opOut = (int*)Unsafe.AsPointer(ref _opsArray[0]);
-        _opSource = _opOut + _ops.Length;
-        for (int i = 0; i < _ops.Length; i++)
+        _direct = _extremes + directAt;
+        _gather = (int*)Unsafe.AsPointer(ref _gatherArray[0]);
+        byte[] divisions = Divisions(plan);
+        _divisionsArray = GC.AllocateArray<byte>(divisions.Length, pinned: true);
+        divisions.CopyTo(_divisionsArray, 0);
+        _divisions = (byte*)Unsafe.AsPointer(ref _divisionsArray[0]);
+        for (int j = 0; j < plan.VectorLength; j++)
         {
-            _opOut[i] = _ops[i].Out;
-            _opSource[i] = _ops[i].Source;
+            _gather[j] = directAt + j; // an entity feature, unless an aggregate writes it
+        }
+
+        foreach (AggregateOp op in _ops)
+        {
+            _gather[op.Out] = (ExtremeRows * _stride) + op.Source;
         }
 
         _lateness = plan.Spec.AllowedLatenessNs;
@@ -293,11 +306,11 @@ public sealed unsafe partial class FeatureStore : IDisposable
 
                 if (slot == null)
                 {
-                    WriteEmpty(in ep, o);
+                    WriteEmpty(in ep);
                 }
                 else
                 {
-                    Step(in ep, slot, ref e, o, mutate);
+                    Step(in ep, slot, ref e, mutate);
                 }
             }
 
