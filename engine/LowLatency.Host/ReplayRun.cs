@@ -160,12 +160,15 @@ internal static class ReplayRun
 
             pipeline.Start();
             var driver = new ReplayDriver(speed);
-            result = WithProgress(console, source, p => driver.Run(source, pipeline, default, p));
-            if (!pipeline.DrainAndStop(TimeSpan.FromMinutes(5)))
+            // Timed to the last decision: the rate printed is the pipeline's, not how fast the ring took the input.
+            ReplayResult? drained = WithProgress(console, source, p => driver.RunAndDrain(source, pipeline, TimeSpan.FromMinutes(5), default, p));
+            if (drained is null)
             {
                 console.MarkupLine("[red]The pipeline did not drain within 5 minutes.[/]");
                 return 1;
             }
+
+            result = drained;
 
             if (o.StateOut is not null)
             {
@@ -275,11 +278,11 @@ internal static class ReplayRun
         };
     }
 
-    private static ReplayResult WithProgress(IAnsiConsole console, IMessageSource source, Func<Action<double>, ReplayResult> run)
+    private static T WithProgress<T>(IAnsiConsole console, IMessageSource source, Func<Action<double>, T> run)
     {
         if (console.Profile.Capabilities.Interactive)
         {
-            ReplayResult result = null!;
+            T result = default!;
             console.Progress().Start(ctx =>
             {
                 var task = ctx.AddTask("Replaying", maxValue: 1.0);

@@ -19,6 +19,21 @@ public sealed class ReplayDriver(double speed)
     /// <summary>Decode outcomes by reason.</summary>
     public DecodeCounters DecodeCounters => _decoder.Counters;
 
+    /// <summary>
+    /// <see cref="Run"/>, then waits up to <paramref name="drainTimeout"/> for the pipeline to decide every message it was
+    /// given, and stops it. The result's <see cref="ReplayResult.Elapsed"/> then runs to the last decision, so its rate is
+    /// the pipeline's. <see cref="Run"/>'s own ends when the last message entered the ring, which for a replay of a few
+    /// ring lengths or less is mostly the reading. Null when the pipeline did not drain in time.
+    /// </summary>
+    public ReplayResult? RunAndDrain<TSink>(IMessageSource source, ScoringPipeline<TSink> pipeline, TimeSpan drainTimeout, CancellationToken cancel = default, Action<double>? progress = null)
+        where TSink : struct, IDecisionSink
+    {
+        ArgumentNullException.ThrowIfNull(pipeline);
+        long start = Stopwatch.GetTimestamp();
+        ReplayResult fed = Run(source, pipeline, cancel, progress);
+        return pipeline.DrainAndStop(drainTimeout) ? fed with { Elapsed = Stopwatch.GetElapsedTime(start) } : null;
+    }
+
     /// <summary>Runs <paramref name="source"/> to its end (or cancellation) into <paramref name="pipeline"/>; <paramref name="progress"/> hears the source's progress about every 65k messages.</summary>
     public ReplayResult Run<TSink>(IMessageSource source, ScoringPipeline<TSink> pipeline, CancellationToken cancel = default, Action<double>? progress = null)
         where TSink : struct, IDecisionSink

@@ -1,5 +1,6 @@
 using LowLatency.Adapters.Files;
 using LowLatency.Engine.Events;
+using LowLatency.Engine.Pipeline;
 using static LowLatency.Adapters.Tests.Files.ReplayFixtures;
 
 namespace LowLatency.Adapters.Tests.Files;
@@ -88,6 +89,48 @@ public sealed class ReplayReportTests
             using var source = new FramesSource(Path.Combine(dir, "f.bin"));
             var (_, result) = Replay(source, null, factor);
             Assert.True(result.Elapsed.TotalSeconds >= 0.5, $"paced replay took {result.Elapsed.TotalSeconds:F3} s");
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+    /// <summary>A sink that takes 2 ms over every decision, so that deciding is what bounds the replay.</summary>
+    private struct SlowSink : IDecisionSink
+    {
+        public readonly bool TryPublish(ref PipelineSlot slot)
+        {
+            Thread.Sleep(2);
+            return true;
+        }
+
+        public readonly void OnOther(ref PipelineSlot slot)
+        {
+        }
+
+        public readonly void Flush()
+        {
+        }
+    }
+
+    [Fact]
+    public void A_drained_replay_is_timed_to_its_last_decision_not_to_its_last_read()
+    {
+        // 100 transactions fit the ring many times over: the feed ends at once, the decisions take 100 x 2 ms at least.
+        var messages = SimulatedMessages(400, seed: 11).Where(m => LowLatency.Adapters.Sbe.TransactionCodec.Decode(m, out _, out _) == LowLatency.Adapters.Sbe.DecodeStatus.Ok).Take(100).ToList();
+        Assert.Equal(100, messages.Count);
+        var dir = TempDir();
+        try
+        {
+            File.WriteAllBytes(Path.Combine(dir, "f.bin"), [.. FramesSource.Magic, .. messages.SelectMany(m => BitConverter.GetBytes(m.Length).Concat(m))]);
+            using var source = new FramesSource(Path.Combine(dir, "f.bin"));
+            using var pipeline = new ScoringPipeline<SlowSink>(Options(Topology.SingleThread), Model.Model, Model.Policy, default);
+            pipeline.Start();
+            ReplayResult? result = new ReplayDriver(0).RunAndDrain(source, pipeline, TimeSpan.FromSeconds(30));
+            Assert.NotNull(result);
+            Assert.Equal(100, result.Messages);
+            Assert.Equal(100, pipeline.Stats.DecisionsPublished);
+            Assert.True(result.Elapsed.TotalSeconds >= 0.2, $"timed at {result.Elapsed.TotalSeconds:F3} s for 100 decisions of at least 2 ms");
         }
         finally
         {
