@@ -191,10 +191,10 @@ public sealed unsafe partial class FeatureStore
 
     /// <summary>
     /// One entity's part of an event: reads its features as of just before the event (its windows' totals and its entity
-    /// features, into the tables <see cref="Finish"/> reads), then, when <paramref name="mutate"/>, adds the event to its state. Per window an event in the ring's newest
-    /// bucket (the common case) reads every bucket of the ring without range arithmetic; an event in a newer bucket
-    /// reads the ring's buckets still inside its window, then moves the ring forward to its bucket (emptying buckets
-    /// no read can see again); a late one reads its window's part of the ring.
+    /// features, into the tables <see cref="Finish"/> reads), then, when <paramref name="mutate"/>, adds the event to its
+    /// state. Per window an event in the ring's newest bucket (the common case) reads every bucket of the ring without
+    /// range arithmetic; an event in a newer bucket reads the ring's buckets still inside its window, then moves the ring
+    /// forward to its bucket (emptying buckets no read can see again); a late one reads its window's part of the ring.
     /// </summary>
     // Never inlined: compiled as a root of its own, the JIT inlines the scans, the bucket update and the totals into it
     // whatever its caller; inlined into a large caller (the ring's batch loop) it ran out of inlining budget and called them.
