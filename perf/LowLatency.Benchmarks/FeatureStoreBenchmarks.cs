@@ -51,8 +51,8 @@ public class FeatureStoreBenchmarks
             : Environment.GetEnvironmentVariable("LOWLAT_BENCH_10M") == "1" ? [10_000, 100_000, 1_000_000, 10_000_000] : [10_000, 100_000, 1_000_000];
 
     /// <summary>
-    /// Table capacity over population: <c>LOWLAT_BENCH_HEADROOM</c> if set, else 1 for 10M cards or more (the only size
-    /// that fits this machine) and 1.25 below, as docs/features.md advises (a full open-addressing table evicts).
+    /// Table capacity over population: <c>LOWLAT_BENCH_HEADROOM</c> if set, else 1 for 10M cards or more (with headroom
+    /// they do not fit this machine) and 1.25 below, as docs/features.md advises (a full open-addressing table evicts).
     /// </summary>
     internal static double Headroom(int cards) =>
         Environment.GetEnvironmentVariable("LOWLAT_BENCH_HEADROOM") is { Length: > 0 } h
