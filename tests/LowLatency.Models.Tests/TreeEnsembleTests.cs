@@ -261,19 +261,20 @@ public sealed class TreeEnsembleTests
         }
 
         e.OverwriteLeafValues(values);
-        e.MarginBatch(rows, 12, margins);
-        for (int r = 0; r < 40; r++)
-        {
-            Assert.Equal(BitConverter.SingleToInt32Bits(e.MarginNodeWalk(rows.AsSpan(r * 12, 12))), BitConverter.SingleToInt32Bits(margins[r]));
-        }
+        AssertBatchEqualsWalk(e);
 
         // Depth 7 and no early leaves: 64 leaves under each child of the root, more than a 32-bit set holds.
         var deep = TreeEnsemble.Create([RandomTrees.Tree(rng, 7, 12, 0.0)], 12, 0f, TreeOutput.RawMargin);
-        deep.MarginBatch(rows, 12, margins);
+        AssertBatchEqualsWalk(deep);
         Assert.Null(deep.LeafMasks);
-        for (int r = 0; r < 40; r++)
+
+        void AssertBatchEqualsWalk(TreeEnsemble ensemble)
         {
-            Assert.Equal(BitConverter.SingleToInt32Bits(deep.MarginNodeWalk(rows.AsSpan(r * 12, 12))), BitConverter.SingleToInt32Bits(margins[r]));
+            ensemble.MarginBatch(rows, 12, margins);
+            for (int r = 0; r < 40; r++)
+            {
+                Assert.Equal(BitConverter.SingleToInt32Bits(ensemble.MarginNodeWalk(rows.AsSpan(r * 12, 12))), BitConverter.SingleToInt32Bits(margins[r]));
+            }
         }
     }
 

@@ -462,7 +462,7 @@ internal struct AllStagesHandler<TSink>(StageState state, RingBuffer<PipelineSlo
         try
         {
             trees?.MarginBatch(group.Staging, FeatureBuffer.Capacity, group.Margins.AsSpan(0, rows));
-            state.Counters.ScoredInGroups += trees is { ScoresBatchesAcrossRows: true } && rows >= Models.Trees.TreeEnsemble.MinLeafMaskBatch ? rows : 0;
+            state.Counters.ScoredInGroups += trees is not null && trees.ScoresAcrossRows(rows) ? rows : 0;
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {

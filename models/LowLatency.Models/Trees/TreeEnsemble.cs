@@ -347,7 +347,7 @@ public sealed partial class TreeEnsemble
         }
 
         int r = 0;
-        if (margins.Length >= MinLeafMaskBatch && LeafMasks is { } masks)
+        if (ScoresAcrossRows(margins.Length) && LeafMasks is { } masks)
         {
             // Thirty-two rows a call across rows by leaf bitvectors (see perf/RESULTS.md, tenth session).
             float start = Aggregation == TreeAggregation.Sum ? BaseMargin : 0f;
@@ -379,6 +379,9 @@ public sealed partial class TreeEnsemble
 
     /// <summary>Fewest rows <see cref="MarginBatch"/> evaluates by leaf bitvectors (a call costs the same for 1 row as for 32).</summary>
     public const int MinLeafMaskBatch = 8;
+
+    /// <summary>Whether <see cref="MarginBatch"/> of <paramref name="rows"/> rows scores them across rows (see <see cref="ScoresBatchesAcrossRows"/>) rather than row by row.</summary>
+    public bool ScoresAcrossRows(int rows) => rows >= MinLeafMaskBatch && ScoresBatchesAcrossRows;
 
     /// <summary>
     /// Same result as <see cref="MarginBatch"/>, evaluated across rows: each AVX2 lane is one row, one tree at

@@ -24,14 +24,6 @@ public class ModelSwapTests
         }
     }
 
-    private static void Publish(ScoringPipeline<RecordingSink> pipeline, in Transaction tx)
-    {
-        using var scope = pipeline.Sequencer.Claim(pipeline.Ring);
-        scope.Event.Kind = MessageKind.Transaction;
-        scope.Event.Rejected = false;
-        scope.Event.Transaction = tx;
-    }
-
     private static void PublishSwap(ScoringPipeline<RecordingSink> pipeline, MessageKind kind, uint version, ulong fingerprint, ControlCommand command = ControlCommand.PromoteModel)
     {
         using var scope = pipeline.Sequencer.Claim(pipeline.Ring);
@@ -71,7 +63,7 @@ public class ModelSwapTests
                 case 2500: PublishSwap(pipeline, MessageKind.Control, 2, 12345); break; // an operator's promote: by version only
             }
 
-            Publish(pipeline, txs[i]);
+            PublishTransaction(pipeline, txs[i]);
         }
 
         if (groups)
@@ -80,7 +72,8 @@ public class ModelSwapTests
         }
 
         Assert.True(pipeline.DrainAndStop(TimeSpan.FromSeconds(30)));
-        Assert.Equal(groups ? txs.Length : 0, pipeline.Stats.ScoredInGroups); // no group here is short of eight events
+        // No group here is short of eight events; they score across events where the machine and the trees allow.
+        Assert.Equal(groups && v1.Champion.Trees!.ScoresBatchesAcrossRows ? txs.Length : 0, pipeline.Stats.ScoredInGroups);
         uint Expected(int i) => i < 1000 ? 1u : i < 2000 ? 2u : i < 2500 ? 1u : 2u;
         for (int i = 0; i < txs.Length; i++)
         {
@@ -120,7 +113,7 @@ public class ModelSwapTests
         swapper.Start();
         foreach (var tx in txs)
         {
-            Publish(pipeline, tx);
+            PublishTransaction(pipeline, tx);
         }
 
         done.Set();
